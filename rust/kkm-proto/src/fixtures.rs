@@ -4,8 +4,8 @@
 
 use crate::cpcr::{
     ticket_request::{self, item},
-    CommandTypeEnum, DateTime, DomainTypeEnum, Money, OperationTypeEnum, Operator,
-    PaymentTypeEnum, Request, TaxTypeEnum, TicketRequest,
+    CommandTypeEnum, DateTime, DomainTypeEnum, Money, OperationTypeEnum, Operator, PaymentTypeEnum,
+    Request, TaxTypeEnum, TicketRequest,
 };
 
 /// A VAT line of `rate_thousandths` (12% = 12000) included in `gross_tiyn`, rounded half

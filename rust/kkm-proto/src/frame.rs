@@ -81,9 +81,15 @@ pub enum FrameError {
     /// More bytes follow a complete frame where exactly one was expected.
     #[error("{0} unexpected bytes after the frame")]
     TrailingBytes(usize),
-    /// The payload is not valid protobuf for the expected message.
-    #[error("invalid protobuf payload: {0}")]
-    Payload(#[from] prost::DecodeError),
+    /// The payload is not valid protobuf for the expected message. The header was
+    /// valid and the frame's bytes were consumed, so a server can still answer it.
+    #[error("invalid protobuf payload (KKM {}, REQNUM {}): {source}", header.kkm_id, header.reqnum)]
+    Payload {
+        /// The frame's header.
+        header: FrameHeader,
+        /// What prost found wrong.
+        source: prost::DecodeError,
+    },
     /// The transport failed (codec use only).
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
@@ -136,7 +142,7 @@ pub fn decode_prefix<M: Message + Default>(buf: &[u8]) -> Result<(Frame<M>, usiz
             available: buf.len(),
         });
     };
-    let message = M::decode(payload)?;
+    let message = M::decode(payload).map_err(|source| FrameError::Payload { header, source })?;
     Ok((Frame { header, message }, size))
 }
 
@@ -227,7 +233,8 @@ impl<D: Message + Default, E> Decoder for CpcrCodec<D, E> {
             return Ok(None);
         }
         let frame = src.split_to(size);
-        let message = D::decode(&frame[HEADER_LEN..])?;
+        let message = D::decode(&frame[HEADER_LEN..])
+            .map_err(|source| FrameError::Payload { header, source })?;
         Ok(Some(Frame { header, message }))
     }
 
@@ -350,7 +357,10 @@ mod tests {
         bytes.put_slice(&[0x0A, 0xFF, 0xFF]); // field 1, LEN wire type, bad length
         assert!(matches!(
             decode_frame::<Request>(&bytes),
-            Err(FrameError::Payload(_))
+            Err(FrameError::Payload {
+                header: FrameHeader { reqnum: 3, .. },
+                ..
+            })
         ));
     }
 

@@ -40,3 +40,5 @@ pub mod frame;
 pub mod wire;
 
 pub use frame::{Frame, FrameError, FrameHeader};
+/// The protobuf runtime the messages are generated for (`prost::Message` for encode/decode).
+pub use prost;

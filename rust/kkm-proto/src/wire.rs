@@ -112,8 +112,22 @@ mod tests {
         for tiyn in [0, 1, 99, 100, 175_050, u64::MAX / 100 * 100] {
             assert_eq!(Money::from_tiyn(tiyn).to_tiyn(), Some(tiyn));
         }
-        assert_eq!(Money { bills: 1, coins: 100 }.to_tiyn(), None);
-        assert_eq!(Money { bills: u64::MAX, coins: 0 }.to_tiyn(), None);
+        assert_eq!(
+            Money {
+                bills: 1,
+                coins: 100
+            }
+            .to_tiyn(),
+            None
+        );
+        assert_eq!(
+            Money {
+                bills: u64::MAX,
+                coins: 0
+            }
+            .to_tiyn(),
+            None
+        );
     }
 
     #[test]
@@ -123,10 +137,16 @@ mod tests {
         // 2026-11-23 05:39:55 UTC
         let dt = DateTime::from_unix_seconds(1_795_412_395);
         assert_eq!((dt.date.year, dt.date.month, dt.date.day), (2026, 11, 23));
-        assert_eq!((dt.time.hour, dt.time.minute, dt.time.second), (5, 39, Some(55)));
+        assert_eq!(
+            (dt.time.hour, dt.time.minute, dt.time.second),
+            (5, 39, Some(55))
+        );
         // Leap day.
         let leap = DateTime::from_unix_seconds(951_782_400);
-        assert_eq!((leap.date.year, leap.date.month, leap.date.day), (2000, 2, 29));
+        assert_eq!(
+            (leap.date.year, leap.date.month, leap.date.day),
+            (2000, 2, 29)
+        );
     }
 
     #[test]
