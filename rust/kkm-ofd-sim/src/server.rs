@@ -136,14 +136,12 @@ fn load_ledger(config: &SimConfig) -> io::Result<(Ledger, Option<PathBuf>)> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(STATE_FILE);
     let mut ledger = match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice::<Ledger>(&bytes)
-            .map_err(|e| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{}: {e}", path.display()),
-                )
-            })?
-            .restored(),
+        Ok(bytes) => serde_json::from_slice::<Ledger>(&bytes).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => fresh(),
         Err(e) => return Err(e),
     };
