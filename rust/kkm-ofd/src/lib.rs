@@ -1,9 +1,21 @@
 //! # kkm-ofd — talking to the fiscal data operator (ОФД)
 //!
-//! Owns the CPCR client on tokio (connect, send a frame, wait for the answer within the
-//! transaction budget, REQNUM and TOKEN handling with the token persisted before the
-//! answer is acted on, optional TLS with rustls) and the online / autonomous state
-//! machine of one KKM: offline numbering, the persisted queue drained strictly in order,
-//! the BLOCKED state and the 72-hour limit. Frames come from `kkm-proto`; persistence
-//! goes through a trait implemented by `kkm-store`.
+//! Owns the CPCR client on tokio and (with the sync engine) the online / autonomous
+//! state machine of one KKM. Frames come from `kkm-proto`; persistence goes through
+//! traits that the journal implements, so this crate has no SQL and no domain rules.
+//!
+//! * [`client`] — one exchange with the OFD as the protocol's normal mode prescribes:
+//!   the request goes out with the KKM's ID, TOKEN and REQNUM; if the connection
+//!   breaks, or the OFD answers `SERVICE_TEMPORARILY_UNAVAILABLE` (254) or
+//!   `UNKNOWN_ERROR` (255), the client reconnects and resends with the *same* TOKEN and
+//!   REQNUM (so the OFD recognises a retry and never fiscalizes twice) until the
+//!   transaction budget (5 s by default) runs out; then the connection is dropped and
+//!   the caller goes autonomous. Answers whose REQNUM is not the request's (a late
+//!   answer to an earlier request) are discarded. TLS (rustls) is an option per
+//!   endpoint; plain TCP serves the emulator.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+
+pub use client::{ClientConfig, Credentials, Endpoint, ExchangeError, OfdClient};
