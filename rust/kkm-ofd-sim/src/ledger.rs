@@ -401,7 +401,9 @@ impl Ledger {
             );
         }
 
-        let outcome = self.dispatch(header, request, now);
+        let outcome = self
+            .note_offline_period(header.kkm_id, request)
+            .and_then(|()| self.dispatch(header, request, now));
         let response = match outcome {
             Ok(r) => r,
             Err(Refusal(code, text)) => result_only(command, code, &text),
@@ -470,6 +472,26 @@ impl Ledger {
         }
     }
 
+    /// Any request may carry the autonomous period in its service part; keep it.
+    fn note_offline_period(&mut self, id: u32, request: &Request) -> Result<(), Refusal> {
+        let Some(period) = request
+            .service
+            .as_ref()
+            .and_then(|s| s.offline_period.as_ref())
+        else {
+            return Ok(());
+        };
+        let begin = seconds(&period.begin_time, "offline_period.begin_time")?;
+        let end = seconds(&period.end_time, "offline_period.end_time")?;
+        let kkm = self.kkm(id)?;
+        match kkm.offline_periods.last_mut() {
+            // The same period, its end brought up to date by a later message.
+            Some(last) if last.0 == begin => last.1 = last.1.max(end),
+            _ => kkm.offline_periods.push((begin, end)),
+        }
+        Ok(())
+    }
+
     fn kkm(&mut self, id: u32) -> Result<&mut KkmLedger, Refusal> {
         match self.kkms.get_mut(&id) {
             Some(k) => Ok(k),
@@ -479,15 +501,6 @@ impl Ledger {
 
     fn system(&mut self, id: u32, request: &Request) -> Handled {
         let kkm = self.kkm(id)?;
-        if let Some(period) = request
-            .service
-            .as_ref()
-            .and_then(|s| s.offline_period.as_ref())
-        {
-            let begin = seconds(&period.begin_time, "offline_period.begin_time")?;
-            let end = seconds(&period.end_time, "offline_period.end_time")?;
-            kkm.offline_periods.push((begin, end));
-        }
         let mut resp = ok(CommandTypeEnum::CommandSystem);
         if request.service.as_ref().and_then(|s| s.get_reg_info) == Some(true) {
             resp.service = Some(service_response(kkm));

@@ -13,9 +13,18 @@
 //!   the caller goes autonomous. Answers whose REQNUM is not the request's (a late
 //!   answer to an earlier request) are discarded. TLS (rustls) is an option per
 //!   endpoint; plain TCP serves the emulator.
+//! * [`engine`] — the online / autonomous state machine over a persisted queue
+//!   ([`OfdJournal`] is the persistence it needs, implemented over the journal):
+//!   journal first, REQNUM reserved per document, strict FIFO drain with backoff, the
+//!   offline period reported, BLOCKED on refusals, the 72-hour limit.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod engine;
 
 pub use client::{ClientConfig, Credentials, Endpoint, ExchangeError, OfdClient};
+pub use engine::{
+    Backoff, BlockedBy, Delivery, EngineError, OfdJournal, QueuedDocument, SyncEngine, SyncMode,
+    SyncStatus, MAX_AUTONOMOUS_SECS,
+};
