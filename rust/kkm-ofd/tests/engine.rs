@@ -1,144 +1,26 @@
 //! The online / autonomous state machine against the OFD emulator over TCP.
 //!
-//! The journal here is an in-memory implementation of the `OfdJournal` port, so these
-//! tests exercise the state machine alone; the SQLite implementation is tested with the
-//! register.
+//! The journal here is the in-memory implementation of the `OfdJournal` port in
+//! `support/`, so these tests exercise the state machine alone; the SQLite
+//! implementation is tested with the register.
 
-use std::collections::VecDeque;
-use std::convert::Infallible;
+mod support;
+
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kkm_ofd::{
-    Backoff, BlockedBy, ClientConfig, Credentials, Delivery, Endpoint, EngineError, OfdClient,
-    OfdJournal, QueuedDocument, SyncEngine, SyncMode,
+    Backoff, ClientConfig, Delivery, Endpoint, EngineError, OfdClient, QueuedDocument, SyncEngine,
+    SyncMode,
 };
 use kkm_ofd_sim::{Fault, FaultPlan, OfdSim, SimConfig, TokenPolicy};
-use kkm_proto::cpcr::{CommandTypeEnum, DateTime, Request, Response};
-use kkm_proto::fixtures;
+use kkm_proto::cpcr::{CommandTypeEnum, Request};
+use support::MemJournal;
 
 const KKM: u32 = 6923;
 const TOKEN: u32 = 777;
 const T0: i64 = 1_795_428_000;
-
-#[derive(Debug, Default)]
-struct State {
-    token: u32,
-    reqnum: u16,
-    next_id: u64,
-    queue: VecDeque<QueuedDocument>,
-    /// (document id, offline number, fiscal sign) in completion order.
-    done: Vec<(u64, u32, String)>,
-    blocked: Option<BlockedBy>,
-    since: Option<i64>,
-    dropped: Vec<u64>,
-}
-
-#[derive(Debug)]
-struct MemJournal(Mutex<State>);
-
-impl MemJournal {
-    fn new() -> Arc<Self> {
-        Arc::new(MemJournal(Mutex::new(State {
-            token: TOKEN,
-            next_id: 1,
-            ..Default::default()
-        })))
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.0.lock().unwrap()
-    }
-
-    /// What the register does: journal + queue a document in one step.
-    fn append(&self, at: i64) -> QueuedDocument {
-        let mut s = self.state();
-        let id = s.next_id;
-        s.next_id += 1;
-        let doc = QueuedDocument {
-            id,
-            request: fixtures::sale_request(2, DateTime::from_unix_seconds(at)),
-            offline_number: at as u32,
-            reqnum: None,
-        };
-        s.queue.push_back(doc.clone());
-        doc
-    }
-}
-
-impl OfdJournal for MemJournal {
-    type Error = Infallible;
-
-    fn credentials(&self) -> Result<Credentials, Infallible> {
-        let s = self.state();
-        Ok(Credentials {
-            kkm_id: KKM,
-            token: s.token,
-            reqnum: s.reqnum,
-        })
-    }
-    fn reserve_reqnum(&self, document: Option<u64>) -> Result<u16, Infallible> {
-        let mut s = self.state();
-        s.reqnum = s.reqnum.wrapping_add(1);
-        let r = s.reqnum;
-        if let Some(id) = document {
-            if let Some(d) = s.queue.iter_mut().find(|d| d.id == id) {
-                d.reqnum = Some(r);
-            }
-        }
-        Ok(r)
-    }
-    fn save_token(&self, token: u32) -> Result<(), Infallible> {
-        self.state().token = token;
-        Ok(())
-    }
-    fn queue_front(&self) -> Result<Option<QueuedDocument>, Infallible> {
-        Ok(self.state().queue.front().cloned())
-    }
-    fn queue_len(&self) -> Result<u64, Infallible> {
-        Ok(self.state().queue.len() as u64)
-    }
-    fn complete(&self, id: u64, answer: &Response) -> Result<(), Infallible> {
-        let mut s = self.state();
-        let pos = s
-            .queue
-            .iter()
-            .position(|d| d.id == id)
-            .expect("completing a queued document");
-        let doc = s.queue.remove(pos).expect("present");
-        let sign = answer
-            .ticket
-            .as_ref()
-            .map(|t| t.ticket_number.clone())
-            .unwrap_or_default();
-        s.done.push((id, doc.offline_number, sign));
-        Ok(())
-    }
-    fn block(&self, blocked: &BlockedBy) -> Result<(), Infallible> {
-        self.state().blocked = Some(blocked.clone());
-        Ok(())
-    }
-    fn blocked(&self) -> Result<Option<BlockedBy>, Infallible> {
-        Ok(self.state().blocked.clone())
-    }
-    fn unblock(&self, drop_document: Option<u64>) -> Result<(), Infallible> {
-        let mut s = self.state();
-        s.blocked = None;
-        if let Some(id) = drop_document {
-            s.queue.retain(|d| d.id != id);
-            s.dropped.push(id);
-        }
-        Ok(())
-    }
-    fn autonomous_since(&self) -> Result<Option<i64>, Infallible> {
-        Ok(self.state().since)
-    }
-    fn set_autonomous_since(&self, since: Option<i64>) -> Result<(), Infallible> {
-        self.state().since = since;
-        Ok(())
-    }
-}
 
 struct Rig {
     sim: OfdSim,
@@ -156,7 +38,7 @@ impl Rig {
             sim: OfdSim::start(config, "127.0.0.1:0".parse().unwrap())
                 .await
                 .unwrap(),
-            journal: MemJournal::new(),
+            journal: Arc::new(MemJournal::new(KKM, TOKEN)),
             clock: Arc::new(AtomicI64::new(T0)),
         }
     }
