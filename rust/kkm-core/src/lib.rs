@@ -8,7 +8,79 @@
 //! (auto-open, 24-hour limit, close = Z) and the incremental counters from which X and Z
 //! reports (the CPCR `ZXReport`) are built in O(1).
 //!
-//! It is pure: no I/O, no clock of its own (time is injected through a `Clock`), no
+//! It is pure: no I/O, no clock of its own (time is injected through a [`Clock`]), no
 //! tokio. Everything above it (store, OFD client, register, daemon, FFI) calls it; it
-//! calls nothing of ours.
+//! calls nothing of ours except `kkm-proto`, whose wire types it converts to at the
+//! boundary.
+//!
+//! ## Map
+//!
+//! * [`money`] — [`Money`] (tiyn), [`Quantity`] and [`Percent`] (thousandths), the
+//!   exact JSON-number parser, serde helpers, and the one rounding rule.
+//! * [`request`] — the seed API's request bodies as they arrive
+//!   ([`TradeOperationRequest`], [`MoneyPlacementRequest`]).
+//! * [`receipt`] — [`validate_trade_operation`]: request → [`Receipt`] or
+//!   [`CoreError`]; returns against a [`ReturnBasis`].
+//! * [`tax`] — tax computation and tiyn-exact allocation.
+//! * [`shift`] — [`ShiftBook`]: shift state machine and counters; X and Z.
+//! * [`report`] — [`ZxReport`], the seed's report JSON and its CPCR form.
+//! * [`operator`] — roles, permissions, bindings, KKM status checks.
+//! * [`cpcr`] — receipt / placement / close → CPCR messages.
+//! * [`error`] — [`ErrorCode`] (the seed's table 0–95) and [`CoreError`].
+//!
+//! ## Example: the seed's TradeOperation
+//!
+//! ```
+//! use kkm_core::*;
+//! let body = r#"{"kkm_ofd_id": 6923, "operation": 2, "domain": {"type": 0},
+//!   "items": [{"type": 1,
+//!     "commodity": {"name": "tovar1", "section_code": "Отдел1", "quantity": 2,
+//!       "price": 1000, "sum": 2000, "taxes": [], "excise_stamp": "excise_stamp_value",
+//!       "measure_unit_code": "116"},
+//!     "discount": {"name": "Скидка на позицию tovar1", "sum": 50}}],
+//!   "payments": [{"type": 0, "sum": 1000}, {"type": 1, "sum": 1000}],
+//!   "taxes": [{"taxation_type": 101, "percent": 12, "sum": 187.5, "is_in_total_sum": true}],
+//!   "amounts": {"total": 1750, "taken": 0, "change": 0,
+//!     "markup": {"name": "", "sum": 0}, "discount": {"name": "Сумма общей скидки", "sum": 200}},
+//!   "customer_iin_or_bin": "123456789012"}"#;
+//! let request: TradeOperationRequest = serde_json::from_str(body).unwrap();
+//! let receipt = validate_trade_operation(&request, &SaleContext::default()).unwrap();
+//! assert_eq!(receipt.total, Money::from_tiyn(175_000));
+//! assert_eq!(receipt.change, Money::from_tiyn(25_000));
+//! assert_eq!(receipt.tax_totals[0].sum, Money::from_tiyn(18_750));
+//!
+//! let clock = ManualClock::new(Timestamp::from_secs(1_736_861_875));
+//! let mut book = ShiftBook::new();
+//! book.register_receipt(&receipt, false, &clock).unwrap();
+//! let x = book.x_report(&clock);
+//! assert_eq!(x.total_result[0].sum, Money::from_tiyn(175_000));
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod cpcr;
+pub mod enums;
+pub mod error;
+pub mod money;
+pub mod operator;
+pub mod placement;
+pub mod receipt;
+pub mod report;
+pub mod request;
+pub mod shift;
+pub mod tax;
+
+pub use clock::{Clock, ManualClock, Timestamp};
+pub use cpcr::{DocumentMeta, OperatorRef};
+pub use enums::{
+    DomainType, ItemType, MoneyPlacementKind, Operation, PaymentType, ReportType, TaxationType,
+};
+pub use error::{CoreError, ErrorCode};
+pub use money::{AmountError, JsonNumber, Money, Percent, Quantity};
+pub use operator::{authorize, check_kkm_status, Action, KkmStatus, OperatorAccess, Role};
+pub use placement::MoneyPlacement;
+pub use receipt::{validate_trade_operation, ParentTicket, Receipt, ReturnBasis, SaleContext};
+pub use report::ZxReport;
+pub use request::{MoneyPlacementRequest, TradeOperationRequest};
+pub use shift::{CloseOptions, DocumentStamp, ShiftBook, ShiftClosure, ShiftCounters};
