@@ -6,4 +6,43 @@
 //! search strategy that decide the result on real photos. It also parses GS1 marking
 //! codes into a typed `ExciseMark` and the OFD receipt QR (`i`, `f`, `s`, `t`) used for
 //! returns by scanning a receipt.
+//!
+//! ## Map
+//! - [`frame`]: [`LumaFrame`] (borrowed Y plane with row stride; NV21), [`OwnedLuma`]
+//!   (RGBA, PNG/JPEG files), [`Roi`].
+//! - [`decode`]: [`Scanner`] with [`ScanOptions`] (format hint, ROI, effort, time budget)
+//!   → [`Decoded`] (text with GS separators for GS1, symbology identifier).
+//! - [`gs1`]: [`ExciseMark`], [`Gtin`], [`Gs1Error`].
+//! - [`receipt`]: [`ReceiptQr`], [`ReceiptQrError`].
+//! - [`rules`]: [`ScanContent`] classification, [`ScanBasket`] (a mark once per basket),
+//!   the [`Catalogue`] seam (GTIN → name, price).
+//! - [`synth`]: the seeded camera-frame generator used by tests and the benchmark.
+//!
+//! ```
+//! use kkm_scan::{classify, LumaFrame, ScanContent, Scanner};
+//! # let (y_plane, width, height, row_stride) = (vec![255u8; 640 * 480], 640, 480, 640);
+//! let frame = LumaFrame::from_y_plane(&y_plane, width, height, row_stride)?;
+//! if let Some(found) = Scanner::excise().scan(&frame) {
+//!     if let Ok(ScanContent::Mark(mark)) = classify(&found) {
+//!         println!("excise_stamp={:?} barcode={}", mark.excise_stamp(), mark.barcode());
+//!     }
+//! }
+//! # Ok::<(), kkm_scan::FrameError>(())
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod decode;
+pub mod frame;
+pub mod gs1;
+pub mod receipt;
+pub mod rules;
+pub mod synth;
+
+pub use decode::{Decoded, Effort, FormatSet, ScanOptions, Scanner, StepTrace, Symbology};
+pub use frame::{FrameError, LumaFrame, OwnedLuma, Roi};
+pub use gs1::{ExciseMark, Gs1Error, Gtin};
+pub use receipt::{ReceiptQr, ReceiptQrError, ReceiptTime};
+pub use rules::{
+    classify, BasketError, Catalogue, CatalogueItem, MarkedLine, ScanBasket, ScanContent,
+};
