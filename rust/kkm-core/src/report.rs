@@ -343,6 +343,25 @@ fn wire_operation(op: &ReportOperation) -> cpcr::zx_report::Operation {
     }
 }
 
+/// All four operations, zeros included: CPCR requires `n == OperationTypeEnum::size`
+/// entries in `operations`, `discounts`, `markups` and `total_result`, while the seed's
+/// JSON lists only the operations that occurred.
+fn wire_all_operations(list: &[ReportOperation]) -> Vec<cpcr::zx_report::Operation> {
+    Operation::REPORT_ORDER
+        .iter()
+        .map(
+            |&operation| match list.iter().find(|o| o.operation == operation) {
+                Some(op) => wire_operation(op),
+                None => cpcr::zx_report::Operation {
+                    operation: i32::from(operation.code()),
+                    count: 0,
+                    sum: wire(Money::ZERO),
+                },
+            },
+        )
+        .collect()
+}
+
 fn wire_non_nullable(n: &NonNullableSum) -> cpcr::zx_report::NonNullableSum {
     cpcr::zx_report::NonNullableSum {
         operation: i32::from(n.operation.code()),
@@ -365,10 +384,10 @@ impl ZxReport {
                     operations: s.operations.iter().map(wire_operation).collect(),
                 })
                 .collect(),
-            operations: self.operations.iter().map(wire_operation).collect(),
-            discounts: self.discounts.iter().map(wire_operation).collect(),
-            markups: self.markups.iter().map(wire_operation).collect(),
-            total_result: self.total_result.iter().map(wire_operation).collect(),
+            operations: wire_all_operations(&self.operations),
+            discounts: wire_all_operations(&self.discounts),
+            markups: wire_all_operations(&self.markups),
+            total_result: wire_all_operations(&self.total_result),
             taxes: self
                 .taxes
                 .iter()

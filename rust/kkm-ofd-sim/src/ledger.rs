@@ -4,13 +4,21 @@
 //! The emulator keeps its own books from the documents it accepts, independently of the
 //! register's counters, so end-to-end tests can compare the two views. Its accounting:
 //!
-//! * `operations` / `sections`: sums of commodity lines, before discounts and markups;
-//! * `discounts` / `markups`: item-level and receipt-level modifiers;
+//! * `operations` / `sections`: count of receipts and sum of their commodity lines,
+//!   before discounts and markups;
+//! * `discounts` / `markups`: every non-zero modifier (item and receipt level) counts;
 //! * `total_result`: the receipts' `amounts.total` (after modifiers);
+//! * `taxes`: turnover of a line's tax is what the customer pays for the line (after its
+//!   own modifiers and its largest-remainder share of the receipt's); receipt-level taxes
+//!   take the total;
+//! * `ticket_operations`: `discount_sum` / `markup_sum` are the receipt-level modifiers
+//!   (as in the seed's report), payments as kept (cash net of change);
 //! * `non_nullable_sums`: `total_result` accumulated since registration, never reset;
 //! * `cash_sum`: cash payments of SELL and BUY_RETURN in, of BUY and SELL_RETURN out,
 //!   deposits in, withdrawals out;
 //! * `revenue`: SELL − SELL_RETURN − BUY + BUY_RETURN of `total_result`, with its sign.
+//!
+//! End-to-end tests compare these books with kkm-core's counters field by field.
 //!
 //! Retries follow the protocol: a request with the previous REQNUM and TOKEN and the
 //! same command gets the stored answer again (nothing is fiscalized twice); the same
@@ -775,14 +783,30 @@ impl Ledger {
     }
 }
 
+/// A commodity line of a receipt being booked.
+struct Line {
+    section: String,
+    /// The commodity's sum, before modifiers.
+    gross: u64,
+    /// What the customer pays for it: after its own and its share of receipt modifiers.
+    net: u64,
+    /// Its taxes: (rate in thousandths, sum).
+    taxes: Vec<(u32, u64)>,
+}
+
 /// The books' changes one receipt makes, computed before anything is changed.
 struct Booking {
     op: usize,
     at: i64,
     total: u64,
     lines: Vec<(String, u64)>,
-    discounts: u64,
-    markups: u64,
+    /// Modifiers with a non-zero sum, item and receipt level: each counts once.
+    discounts: Tally,
+    markups: Tally,
+    /// The receipt-level modifiers alone (`TicketOperation.discount_sum` / `markup_sum`,
+    /// as the seed's report shows: its sale with 50 + 200 of discounts reports 200).
+    receipt_discount: u64,
+    receipt_markup: u64,
     taxes: Vec<(u32, u64, u64)>,
     payments: Vec<(usize, u64)>,
     change: u64,
@@ -799,25 +823,21 @@ impl Booking {
             );
         }
         use ticket_request::item::ItemTypeEnum as I;
-        let mut lines = Vec::new();
-        let mut taxes: Vec<(u32, u64, u64)> = Vec::new();
-        let (mut gross, mut discounts, mut markups) = (0u64, 0u64, 0u64);
-        let mut add_tax = |tax: &ticket_request::Tax, turnover: u64| -> Result<(), Refusal> {
+        let mut lines: Vec<Line> = Vec::new();
+        let (mut gross, mut discounts, mut markups) = (0u64, Tally::default(), Tally::default());
+        let note = |tally: &mut Tally, sum: u64| {
+            if sum > 0 {
+                tally.add(sum);
+            }
+        };
+        let tax_line = |tax: &ticket_request::Tax| -> Result<(u32, u64), Refusal> {
             if TaxTypeEnum::try_from(tax.r#type).is_err() {
                 return refuse(
                     ResultTypeEnum::ResultTypeIncorrectRequestData,
                     "unknown tax type",
                 );
             }
-            let sum = tiyn(&tax.sum, "tax sum")?;
-            match taxes.iter_mut().find(|(p, _, _)| *p == tax.percent) {
-                Some(e) => {
-                    e.1 = e.1.saturating_add(turnover);
-                    e.2 = e.2.saturating_add(sum);
-                }
-                None => taxes.push((tax.percent, turnover, sum)),
-            }
-            Ok(())
+            Ok((tax.percent, tiyn(&tax.sum, "tax sum")?))
         };
         for item in &t.items {
             match (I::try_from(item.r#type), item) {
@@ -836,10 +856,17 @@ impl Booking {
                         );
                     }
                     gross = gross.saturating_add(sum);
-                    for tax in &c.taxes {
-                        add_tax(tax, sum)?;
-                    }
-                    lines.push((c.section_code.clone(), sum));
+                    let taxes = c
+                        .taxes
+                        .iter()
+                        .map(tax_line)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    lines.push(Line {
+                        section: c.section_code.clone(),
+                        gross: sum,
+                        net: sum,
+                        taxes,
+                    });
                 }
                 (
                     Ok(I::ItemTypeStornoCommodity),
@@ -848,13 +875,18 @@ impl Booking {
                         ..
                     },
                 ) => {}
+                // An item-level modifier follows the commodity it changes.
                 (
                     Ok(I::ItemTypeDiscount),
                     ticket_request::Item {
                         discount: Some(m), ..
                     },
                 ) => {
-                    discounts = discounts.saturating_add(tiyn(&m.sum, "discount")?);
+                    let sum = tiyn(&m.sum, "discount")?;
+                    note(&mut discounts, sum);
+                    if let Some(line) = lines.last_mut() {
+                        line.net = line.net.saturating_sub(sum);
+                    }
                 }
                 (
                     Ok(I::ItemTypeMarkup),
@@ -862,7 +894,11 @@ impl Booking {
                         markup: Some(m), ..
                     },
                 ) => {
-                    markups = markups.saturating_add(tiyn(&m.sum, "markup")?);
+                    let sum = tiyn(&m.sum, "markup")?;
+                    note(&mut markups, sum);
+                    if let Some(line) = lines.last_mut() {
+                        line.net = line.net.saturating_add(sum);
+                    }
                 }
                 (Ok(I::ItemTypeStornoDiscount | I::ItemTypeStornoMarkup), _) => {}
                 _ => {
@@ -880,23 +916,64 @@ impl Booking {
             );
         }
         let a = &t.amounts;
+        // A receipt-level modifier is spread over the lines' net sums (largest remainder),
+        // so each line's taxable turnover is what the customer paid for it.
+        let mut spread = |sum: u64, sign: i8| {
+            let weights: Vec<u64> = lines.iter().map(|l| l.net).collect();
+            for (line, share) in lines.iter_mut().zip(allocate(sum, &weights)) {
+                line.net = if sign > 0 {
+                    line.net.saturating_add(share)
+                } else {
+                    line.net.saturating_sub(share)
+                };
+            }
+        };
+        let receipt_discount = match &a.discount {
+            Some(d) => tiyn(&d.sum, "receipt discount")?,
+            None => 0,
+        };
+        let receipt_markup = match &a.markup {
+            Some(m) => tiyn(&m.sum, "receipt markup")?,
+            None => 0,
+        };
         if let Some(d) = &a.discount {
-            discounts = discounts.saturating_add(tiyn(&d.sum, "receipt discount")?);
+            let sum = tiyn(&d.sum, "receipt discount")?;
+            note(&mut discounts, sum);
+            spread(sum, -1);
         }
         if let Some(m) = &a.markup {
-            markups = markups.saturating_add(tiyn(&m.sum, "receipt markup")?);
+            let sum = tiyn(&m.sum, "receipt markup")?;
+            note(&mut markups, sum);
+            spread(sum, 1);
         }
         let total = tiyn(&a.total, "amounts.total")?;
-        let expected = gross.saturating_add(markups).checked_sub(discounts);
+        let expected = gross.saturating_add(markups.sum).checked_sub(discounts.sum);
         if expected != Some(total) {
             return refuse(
                 ResultTypeEnum::ResultTypeIncorrectRequestData,
                 format!("amounts.total {total} does not match the items ({expected:?})"),
             );
         }
-        for tax in &t.taxes {
-            add_tax(tax, total)?;
+        let mut taxes: Vec<(u32, u64, u64)> = Vec::new();
+        let mut add_tax = |(percent, sum): (u32, u64), turnover: u64| match taxes
+            .iter_mut()
+            .find(|(p, _, _)| *p == percent)
+        {
+            Some(e) => {
+                e.1 = e.1.saturating_add(turnover);
+                e.2 = e.2.saturating_add(sum);
+            }
+            None => taxes.push((percent, turnover, sum)),
+        };
+        for line in &lines {
+            for tax in &line.taxes {
+                add_tax(*tax, line.net);
+            }
         }
+        for tax in &t.taxes {
+            add_tax(tax_line(tax)?, total);
+        }
+        let lines = lines.into_iter().map(|l| (l.section, l.gross)).collect();
         let mut payments = Vec::new();
         let mut paid = 0u64;
         for p in &t.payments {
@@ -922,6 +999,8 @@ impl Booking {
             lines,
             discounts,
             markups,
+            receipt_discount,
+            receipt_markup,
             taxes,
             payments,
             change,
@@ -937,11 +1016,12 @@ impl Booking {
             shift.sections.entry(section.clone()).or_default()[op].add(*sum);
             shift.operations[op].add(*sum);
         }
-        if self.discounts > 0 {
-            shift.discounts[op].add(self.discounts);
-        }
-        if self.markups > 0 {
-            shift.markups[op].add(self.markups);
+        for (book, t) in [
+            (&mut shift.discounts[op], self.discounts),
+            (&mut shift.markups[op], self.markups),
+        ] {
+            book.count = book.count.saturating_add(t.count);
+            book.sum = book.sum.saturating_add(t.sum);
         }
         shift.total_result[op].add(self.total);
         for (percent, turnover, sum) in &self.taxes {
@@ -957,8 +1037,8 @@ impl Booking {
         tt.tickets.add(self.total);
         tt.total_count = kkm.ticket_total_counts[op];
         tt.offline_count += u32::from(offline);
-        tt.discount_sum = tt.discount_sum.saturating_add(self.discounts);
-        tt.markup_sum = tt.markup_sum.saturating_add(self.markups);
+        tt.discount_sum = tt.discount_sum.saturating_add(self.receipt_discount);
+        tt.markup_sum = tt.markup_sum.saturating_add(self.receipt_markup);
         tt.change_sum = tt.change_sum.saturating_add(self.change);
         let mut cash = 0u64;
         for (i, sum) in &self.payments {
@@ -974,6 +1054,38 @@ impl Booking {
         };
         kkm.non_nullable[op] = kkm.non_nullable[op].saturating_add(self.total);
     }
+}
+
+/// Splits `amount` over `weights` in proportion, each share the floor of its exact part,
+/// the tiyn left over one each to the largest remainders (earlier first on ties).
+fn allocate(amount: u64, weights: &[u64]) -> Vec<u64> {
+    let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+    if total == 0 {
+        let mut shares = vec![0; weights.len()];
+        if let Some(first) = shares.first_mut() {
+            *first = amount;
+        }
+        return shares;
+    }
+    let parts: Vec<(u128, u128)> = weights
+        .iter()
+        .map(|&w| {
+            let exact = u128::from(amount) * u128::from(w);
+            (exact / total, exact % total)
+        })
+        .collect();
+    let given: u128 = parts.iter().map(|p| p.0).sum();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| parts[b].1.cmp(&parts[a].1).then(a.cmp(&b)));
+    let left = usize::try_from(u128::from(amount) - given).unwrap_or(0);
+    let mut shares: Vec<u64> = parts
+        .iter()
+        .map(|p| u64::try_from(p.0).unwrap_or(u64::MAX))
+        .collect();
+    for &i in order.iter().take(left) {
+        shares[i] = shares[i].saturating_add(1);
+    }
+    shares
 }
 
 /// Opens a shift at `at` if none is open; returns the open shift's number.
