@@ -52,7 +52,8 @@ pub const MAX_AUTONOMOUS_SECS: i64 = 72 * 3600;
 /// A document waiting in the queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueuedDocument {
-    /// The journal's id of the document.
+    /// The journal's id of the document; ids grow with journaling order, so the queue's
+    /// FIFO order is id order.
     pub id: u64,
     /// The request as it would go online (no offline fields).
     pub request: Request,
@@ -143,6 +144,9 @@ pub enum Delivery {
     },
     /// The OFD refused it; the KKM is now blocked.
     Blocked(BlockedBy),
+    /// The background drain sent it first (between journaling and delivery); its
+    /// answer is already in the journal ([`OfdJournal::complete`] stored it).
+    SentByDrain,
 }
 
 /// Why the engine could not do what was asked.
@@ -163,9 +167,6 @@ pub enum EngineError<E: std::error::Error + 'static> {
     /// An online-only request while the OFD is unreachable or documents are waiting.
     #[error("the OFD is not reachable now: {0}")]
     Unreachable(String),
-    /// The document to deliver is not in the queue.
-    #[error("document {0} is not in the queue")]
-    NotQueued(u64),
 }
 
 /// Backoff between drain attempts while autonomous.
@@ -340,19 +341,20 @@ impl<J: OfdJournal> SyncEngine<J> {
         // Holding the client, the queue head cannot be sent by anyone else: read it
         // only now, so a drain that ran meanwhile is seen.
         let mut client = self.client.lock().await;
+        // Queue ids grow in FIFO order: a head older than `doc` means older documents
+        // wait; no head, or a newer one, means the drain already sent `doc`.
         let head = match Self::j(self.journal.queue_front())? {
             Some(head) if head.id == doc.id => head,
-            Some(_) => {
+            Some(head) if head.id < doc.id => {
                 drop(client);
                 self.wake.notify_one();
                 self.publish()?;
                 return Ok(autonomous);
             }
-            None => {
-                // Already sent by the drain while we waited for the client.
+            _ => {
                 drop(client);
                 self.publish()?;
-                return Err(EngineError::NotQueued(doc.id));
+                return Ok(Delivery::SentByDrain);
             }
         };
         let outcome = self.send_head(&mut client, &head).await?;

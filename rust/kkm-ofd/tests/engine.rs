@@ -331,3 +331,20 @@ async fn after_a_restart_the_background_task_resumes_the_drain() {
     );
     rig.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_document_the_drain_sent_first_is_reported_as_such() {
+    let rig = Rig::new(TokenPolicy::default()).await;
+    let engine = rig.engine(2000);
+    let doc = rig.journal.append(rig.tick(1));
+    // The background drain wins the race between journaling and delivery.
+    assert_eq!(engine.drain().await.unwrap(), 1);
+    assert_eq!(engine.deliver(&doc).await.unwrap(), Delivery::SentByDrain);
+    assert_eq!(
+        rig.journal.state().done.len(),
+        1,
+        "its answer is in the journal"
+    );
+    assert_eq!(rig.sim.books(KKM).unwrap().accepted.len(), 1, "sent once");
+    rig.sim.shutdown().await;
+}
