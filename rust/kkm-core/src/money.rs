@@ -462,9 +462,17 @@ impl JsonNumber {
         &self.0
     }
 
-    /// The JSON number for an amount of money (in tenge, exact).
+    /// The JSON number for an amount of money: tenge, exact, in the shortest form the
+    /// seed writes (`1753`, `187.5`, `0.05` — never `1753.0`).
     pub fn from_money(money: Money) -> JsonNumber {
-        JsonNumber(money.to_string())
+        let text = money.to_string();
+        match text.split_once('.') {
+            Some((whole, fraction)) => match fraction.trim_end_matches('0') {
+                "" => JsonNumber(whole.to_owned()),
+                fraction => JsonNumber(format!("{whole}.{fraction}")),
+            },
+            None => JsonNumber(text),
+        }
     }
 }
 
@@ -651,5 +659,25 @@ mod tests {
         assert_eq!(div_round_half_up(4, 10), 0);
         assert_eq!(div_round_half_up(-5, 10), -1);
         assert_eq!(div_round_half_up(7, 0), 0);
+    }
+}
+
+#[cfg(test)]
+mod json_number_form {
+    use super::*;
+
+    #[test]
+    fn money_is_written_in_the_seeds_shortest_form() {
+        for (tiyn, text) in [
+            (175_300, "1753"),
+            (18_750, "187.5"),
+            (5, "0.05"),
+            (-50, "-0.5"),
+            (0, "0"),
+        ] {
+            let json = serde_json::to_string(&JsonNumber::from_money(Money::from_tiyn(tiyn)))
+                .expect("serializes");
+            assert_eq!(json, text, "{tiyn} tiyn");
+        }
     }
 }
