@@ -1,0 +1,54 @@
+//! Test helper for the crash test (`tests/crash.rs`): appends documents to the journal
+//! at `argv[1]` forever, printing `ack <id> <n>` after each commit, until it is killed.
+//!
+//! Document `n` carries idempotency key `doc-n` and total `n`; the counters blob is
+//! `{"count": n, "sum": Σ1..n}`, written in the same transaction. After a restart it
+//! resumes from the counters, so a document is never written twice.
+
+use std::io::Write;
+
+use kkm_store::{DocumentKind, NewDocument, Store};
+
+const KKM: u32 = 6923;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: kkm-store-crash-writer DB")?;
+    let store = Store::open(&path)?;
+    store.add_kkm(KKM, 1, br#"{"count":0,"sum":0}"#)?;
+    let counters: serde_json::Value = serde_json::from_slice(&store.counters(KKM)?)?;
+    let mut count = counters["count"].as_i64().ok_or("bad counters")?;
+    let mut sum = counters["sum"].as_i64().ok_or("bad counters")?;
+    let stdout = std::io::stdout();
+    loop {
+        let n = count + 1;
+        let key = format!("doc-{n}");
+        let payload = format!(r#"{{"n":{n},"pad":"{}"}}"#, "x".repeat(300));
+        let blob = format!(r#"{{"count":{n},"sum":{}}}"#, sum + n);
+        let appended = store.append(
+            &NewDocument {
+                kkm_id: KKM,
+                kind: if n % 97 == 0 {
+                    DocumentKind::ZReport
+                } else {
+                    DocumentKind::Sell
+                },
+                operator_id: 1,
+                at: 1_795_428_000 + n,
+                total: n,
+                shift_number: (n / 97) as u32 + 1,
+                offline_number: None,
+                payload: payload.as_bytes(),
+                request: Some(b"cpcr"),
+                idempotency_key: Some(&key),
+            },
+            blob.as_bytes(),
+        )?;
+        count = n;
+        sum += n;
+        let mut out = stdout.lock();
+        writeln!(out, "ack {} {n}", appended.record().id)?;
+        out.flush()?;
+    }
+}

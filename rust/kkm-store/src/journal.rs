@@ -1,0 +1,504 @@
+//! The fiscal journal: append (with counters, idempotency and the queue in one
+//! transaction), the hash chain, shift digests and verification.
+
+use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{Store, StoreError};
+
+/// What a journal record is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DocumentKind {
+    /// Receipt, operation BUY.
+    Buy,
+    /// Receipt, operation BUY_RETURN.
+    BuyReturn,
+    /// Receipt, operation SELL.
+    Sell,
+    /// Receipt, operation SELL_RETURN.
+    SellReturn,
+    /// Cash put into the drawer.
+    Deposit,
+    /// Cash taken out of the drawer.
+    Withdrawal,
+    /// X-report (interim; the shift stays open).
+    XReport,
+    /// Z-report (closes the shift; carries the shift digest).
+    ZReport,
+}
+
+impl DocumentKind {
+    /// The stored code (receipt kinds use the CPCR operation codes 0–3).
+    pub fn code(self) -> u8 {
+        match self {
+            DocumentKind::Buy => 0,
+            DocumentKind::BuyReturn => 1,
+            DocumentKind::Sell => 2,
+            DocumentKind::SellReturn => 3,
+            DocumentKind::Deposit => 10,
+            DocumentKind::Withdrawal => 11,
+            DocumentKind::XReport => 20,
+            DocumentKind::ZReport => 21,
+        }
+    }
+
+    /// The kind of a stored code.
+    pub fn from_code(code: u8) -> Option<DocumentKind> {
+        Some(match code {
+            0 => DocumentKind::Buy,
+            1 => DocumentKind::BuyReturn,
+            2 => DocumentKind::Sell,
+            3 => DocumentKind::SellReturn,
+            10 => DocumentKind::Deposit,
+            11 => DocumentKind::Withdrawal,
+            20 => DocumentKind::XReport,
+            21 => DocumentKind::ZReport,
+            _ => return None,
+        })
+    }
+}
+
+/// A document to append.
+#[derive(Clone, Copy, Debug)]
+pub struct NewDocument<'a> {
+    /// The KKM.
+    pub kkm_id: u32,
+    /// What it is.
+    pub kind: DocumentKind,
+    /// Who made it (operator id).
+    pub operator_id: u32,
+    /// When (device calendar seconds).
+    pub at: i64,
+    /// Its total in tiyn (0 for reports).
+    pub total: i64,
+    /// The shift it belongs to.
+    pub shift_number: u32,
+    /// The offline number it was printed with, if any.
+    pub offline_number: Option<u32>,
+    /// Canonical payload (the register's canonical JSON of the document).
+    pub payload: &'a [u8],
+    /// The encoded CPCR request to send to the OFD; `Some` queues the document.
+    pub request: Option<&'a [u8]>,
+    /// A retry with the same key returns the stored record instead of a new one.
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// A stored journal record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Journal id (grows with appending order).
+    pub id: i64,
+    /// The KKM.
+    pub kkm_id: u32,
+    /// What it is.
+    pub kind: DocumentKind,
+    /// Operator id.
+    pub operator_id: u32,
+    /// When.
+    pub at: i64,
+    /// Total in tiyn.
+    pub total: i64,
+    /// Shift number.
+    pub shift_number: u32,
+    /// Offline number, if printed autonomously.
+    pub offline_number: Option<u32>,
+    /// Canonical payload.
+    pub payload: Vec<u8>,
+    /// Idempotency key.
+    pub idempotency_key: Option<String>,
+    /// Chain hash.
+    pub hash: [u8; 32],
+    /// For a Z-report: the digest of its shift (its `checksum`).
+    pub z_checksum: Option<[u8; 32]>,
+    /// The OFD's fiscal sign, once accepted.
+    pub fiscal_sign: Option<String>,
+}
+
+/// The result of an append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Appended {
+    /// A new record.
+    New(Record),
+    /// The idempotency key was seen: the stored record, nothing written.
+    Replayed(Record),
+}
+
+impl Appended {
+    /// The record, new or replayed.
+    pub fn record(&self) -> &Record {
+        match self {
+            Appended::New(r) | Appended::Replayed(r) => r,
+        }
+    }
+}
+
+/// What [`Store::verify`] checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Records whose hash was recomputed.
+    pub records: u64,
+    /// Z-reports whose shift digest was re-derived.
+    pub closed_shifts: u64,
+}
+
+const ZERO_HASH: [u8; 32] = [0; 32];
+
+fn record_hash(prev: &[u8; 32], doc: &NewDocument<'_>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(doc.at.to_le_bytes());
+    h.update(doc.total.to_le_bytes());
+    h.update([doc.kind.code()]);
+    h.update(doc.operator_id.to_le_bytes());
+    h.update(doc.kkm_id.to_le_bytes());
+    h.update(doc.shift_number.to_le_bytes());
+    h.update(doc.offline_number.map_or([0xFF; 5], |n| {
+        let b = n.to_le_bytes();
+        [1, b[0], b[1], b[2], b[3]]
+    }));
+    h.update((doc.payload.len() as u64).to_le_bytes());
+    h.update(doc.payload);
+    h.finalize().into()
+}
+
+fn shift_seed(kkm_id: u32, shift_number: u32) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"kkm-shift");
+    h.update(kkm_id.to_le_bytes());
+    h.update(shift_number.to_le_bytes());
+    h.finalize().into()
+}
+
+fn shift_step(digest: &[u8; 32], hash: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(digest);
+    h.update(hash);
+    h.finalize().into()
+}
+
+fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| StoreError::Malformed(format!("{what} is {} bytes, not 32", bytes.len())))
+}
+
+const RECORD_COLUMNS: &str = "id, kkm_id, kind, operator_id, at, total, shift_number, \
+     offline_number, payload, idempotency_key, hash, z_checksum, fiscal_sign";
+
+fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u8>>)> {
+    let kind: u8 = row.get(2)?;
+    let record = Record {
+        id: row.get(0)?,
+        kkm_id: row.get(1)?,
+        kind: DocumentKind::from_code(kind).unwrap_or(DocumentKind::XReport),
+        operator_id: row.get(3)?,
+        at: row.get(4)?,
+        total: row.get(5)?,
+        shift_number: row.get(6)?,
+        offline_number: row.get(7)?,
+        payload: row.get(8)?,
+        idempotency_key: row.get(9)?,
+        hash: ZERO_HASH,
+        z_checksum: None,
+        fiscal_sign: row.get(12)?,
+    };
+    Ok((record, row.get(10)?, row.get(11)?))
+}
+
+fn finish_record(
+    (mut record, hash, z): (Record, Vec<u8>, Option<Vec<u8>>),
+    kind_code: Option<u8>,
+) -> Result<Record, StoreError> {
+    if let Some(code) = kind_code {
+        if DocumentKind::from_code(code).is_none() {
+            return Err(StoreError::Malformed(format!(
+                "record {} has unknown kind {code}",
+                record.id
+            )));
+        }
+    }
+    record.hash = hash32(hash, "record hash")?;
+    record.z_checksum = z.map(|z| hash32(z, "z checksum")).transpose()?;
+    Ok(record)
+}
+
+/// The running digest of `shift_number` after the KKM's last record.
+fn current_shift_digest(
+    tx: &Transaction<'_>,
+    kkm_id: u32,
+    shift_number: u32,
+) -> Result<[u8; 32], StoreError> {
+    let last: Option<(u32, u8, Vec<u8>)> = tx
+        .query_row(
+            "SELECT shift_number, kind, shift_digest FROM journal
+             WHERE kkm_id = ?1 ORDER BY id DESC LIMIT 1",
+            [kkm_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    match last {
+        Some((shift, kind, digest))
+            if shift == shift_number && kind != DocumentKind::ZReport.code() =>
+        {
+            hash32(digest, "shift digest")
+        }
+        _ => Ok(shift_seed(kkm_id, shift_number)),
+    }
+}
+
+/// One append inside `tx` (see [`Store::append`]).
+fn append_in(
+    tx: &Transaction<'_>,
+    doc: &NewDocument<'_>,
+    counters: &[u8],
+) -> Result<Appended, StoreError> {
+    if let Some(key) = doc.idempotency_key {
+        let existing = tx
+            .query_row(
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM journal WHERE kkm_id = ?1 AND idempotency_key = ?2"
+                ),
+                params![doc.kkm_id, key],
+                read_record,
+            )
+            .optional()?;
+        if let Some(found) = existing {
+            return Ok(Appended::Replayed(finish_record(found, None)?));
+        }
+    }
+    let prev: Option<Option<Vec<u8>>> = tx
+        .query_row(
+            "SELECT last_hash FROM kkm WHERE kkm_id = ?1",
+            [doc.kkm_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let prev = match prev {
+        None => return Err(StoreError::UnknownKkm(doc.kkm_id)),
+        Some(None) => ZERO_HASH,
+        Some(Some(bytes)) => hash32(bytes, "last hash")?,
+    };
+    let hash = record_hash(&prev, doc);
+    let before = current_shift_digest(tx, doc.kkm_id, doc.shift_number)?;
+    let z_checksum = (doc.kind == DocumentKind::ZReport).then_some(before);
+    let digest = shift_step(&before, &hash);
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO journal (kkm_id, kind, operator_id, at, total, shift_number,
+             offline_number, payload, request, idempotency_key, hash, shift_digest, z_checksum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    insert.execute(params![
+        doc.kkm_id,
+        doc.kind.code(),
+        doc.operator_id,
+        doc.at,
+        doc.total,
+        doc.shift_number,
+        doc.offline_number,
+        doc.payload,
+        doc.request,
+        doc.idempotency_key,
+        &hash[..],
+        &digest[..],
+        z_checksum.as_ref().map(|z| &z[..]),
+    ])?;
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached("UPDATE kkm SET last_hash = ?2, counters = ?3 WHERE kkm_id = ?1")?
+        .execute(params![doc.kkm_id, &hash[..], counters])?;
+    if doc.request.is_some() {
+        tx.prepare_cached("INSERT INTO queue (doc_id, kkm_id) VALUES (?1, ?2)")?
+            .execute(params![id, doc.kkm_id])?;
+    }
+    Ok(Appended::New(Record {
+        id,
+        kkm_id: doc.kkm_id,
+        kind: doc.kind,
+        operator_id: doc.operator_id,
+        at: doc.at,
+        total: doc.total,
+        shift_number: doc.shift_number,
+        offline_number: doc.offline_number,
+        payload: doc.payload.to_vec(),
+        idempotency_key: doc.idempotency_key.map(str::to_owned),
+        hash,
+        z_checksum,
+        fiscal_sign: None,
+    }))
+}
+
+impl Store {
+    /// Appends a document, replaces the KKM's counters blob with `counters`, and
+    /// queues the document when it carries a request — all in one transaction, so a
+    /// crash leaves all of it or none. With an idempotency key already used, nothing is
+    /// written and the stored record comes back ([`Appended::Replayed`]).
+    pub fn append(&self, doc: &NewDocument<'_>, counters: &[u8]) -> Result<Appended, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let appended = append_in(&tx, doc, counters)?;
+        tx.commit()?;
+        Ok(appended)
+    }
+
+    /// Appends many documents in one transaction (imports, bulk tests): all or none.
+    /// `counters` is the KKM blob after the last one.
+    pub fn append_batch(
+        &self,
+        docs: &[NewDocument<'_>],
+        counters: &[u8],
+    ) -> Result<Vec<Appended>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let appended = docs
+            .iter()
+            .map(|d| append_in(&tx, d, counters))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(appended)
+    }
+
+    /// The digest a Z-report of `shift_number` made now would carry as its `checksum`:
+    /// the running digest of the shift's records so far.
+    pub fn shift_digest(&self, kkm_id: u32, shift_number: u32) -> Result<[u8; 32], StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        current_shift_digest(&tx, kkm_id, shift_number)
+    }
+
+    /// One record by id.
+    pub fn record(&self, id: i64) -> Result<Option<Record>, StoreError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!("SELECT {RECORD_COLUMNS} FROM journal WHERE id = ?1"),
+                [id],
+                read_record,
+            )
+            .optional()?;
+        found.map(|r| finish_record(r, None)).transpose()
+    }
+
+    /// The KKM's records with ids in `after..` (exclusive), at most `limit`, in order.
+    pub fn records(&self, kkm_id: u32, after: i64, limit: u32) -> Result<Vec<Record>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {RECORD_COLUMNS} FROM journal WHERE kkm_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![kkm_id, after, limit], read_record)?;
+        rows.map(|r| finish_record(r?, None)).collect()
+    }
+
+    /// Walks the KKM's chain: recomputes every record's hash from its fields and its
+    /// predecessor, and every Z-report's shift digest. On the first mismatch the KKM is
+    /// put in local state ValuesConflict (68) with the record named, and the error says
+    /// which record and what.
+    pub fn verify(&self, kkm_id: u32) -> Result<VerifyReport, StoreError> {
+        let outcome = self.walk_chain(kkm_id);
+        if let Err(StoreError::Tampered { record, reason, .. }) = &outcome {
+            let conn = self.conn();
+            conn.execute(
+                "UPDATE kkm SET local_state = 1, state_reason = ?2 WHERE kkm_id = ?1",
+                params![kkm_id, format!("record {record}: {reason}")],
+            )?;
+        }
+        outcome
+    }
+
+    fn walk_chain(&self, kkm_id: u32) -> Result<VerifyReport, StoreError> {
+        let conn = self.conn();
+        let last_hash: Option<Option<Vec<u8>>> = conn
+            .query_row(
+                "SELECT last_hash FROM kkm WHERE kkm_id = ?1",
+                [kkm_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(last_hash) = last_hash else {
+            return Err(StoreError::UnknownKkm(kkm_id));
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, kind, operator_id, at, total, shift_number, offline_number,
+                    payload, hash, shift_digest, z_checksum
+             FROM journal WHERE kkm_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([kkm_id])?;
+        let mut prev = ZERO_HASH;
+        let mut shift: Option<(u32, [u8; 32])> = None;
+        let mut report = VerifyReport {
+            records: 0,
+            closed_shifts: 0,
+        };
+        let tampered = |record: i64, reason: String| StoreError::Tampered {
+            kkm_id,
+            record,
+            reason,
+        };
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let kind_code: u8 = row.get(1)?;
+            let kind = DocumentKind::from_code(kind_code)
+                .ok_or_else(|| tampered(id, format!("unknown document kind {kind_code}")))?;
+            let bad_type = |e: rusqlite::types::FromSqlError| {
+                tampered(id, format!("a column has the wrong type: {e}"))
+            };
+            let payload = row.get_ref(7)?.as_blob().map_err(bad_type)?;
+            let doc = NewDocument {
+                kkm_id,
+                kind,
+                operator_id: row.get(2)?,
+                at: row.get(3)?,
+                total: row.get(4)?,
+                shift_number: row.get(5)?,
+                offline_number: row.get(6)?,
+                payload,
+                request: None,
+                idempotency_key: None,
+            };
+            let stored: [u8; 32] = row
+                .get_ref(8)?
+                .as_blob()
+                .map_err(bad_type)?
+                .try_into()
+                .map_err(|_| tampered(id, "hash is not 32 bytes".into()))?;
+            let hash = record_hash(&prev, &doc);
+            if hash != stored {
+                return Err(tampered(
+                    id,
+                    "its content or its predecessor changed (hash mismatch)".into(),
+                ));
+            }
+            let before = match shift {
+                Some((n, d)) if n == doc.shift_number => d,
+                _ => shift_seed(kkm_id, doc.shift_number),
+            };
+            if kind == DocumentKind::ZReport {
+                let z = row.get_ref(10)?.as_blob_or_null().map_err(bad_type)?;
+                if z != Some(&before[..]) {
+                    return Err(tampered(
+                        id,
+                        format!(
+                            "Z-report checksum of shift {} does not match its records",
+                            doc.shift_number
+                        ),
+                    ));
+                }
+                report.closed_shifts += 1;
+            }
+            let digest = shift_step(&before, &hash);
+            if row.get_ref(9)?.as_blob().map_err(bad_type)? != &digest[..] {
+                return Err(tampered(id, "running shift digest mismatch".into()));
+            }
+            shift = (kind != DocumentKind::ZReport).then_some((doc.shift_number, digest));
+            prev = hash;
+            report.records += 1;
+        }
+        let expected_last = (report.records > 0).then_some(prev);
+        let stored_last = last_hash.map(|h| hash32(h, "last hash")).transpose()?;
+        if stored_last != expected_last {
+            return Err(tampered(
+                -1,
+                "the journal's end does not match the KKM's last hash (records removed?)".into(),
+            ));
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,69 @@
+//! Schema migrations, numbered by SQLite's `user_version`. Each step runs in one
+//! transaction; a file from a newer program is refused, never downgraded.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// The migrations in order; `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: KKMs with their sync state, the journal, the queue.
+    "CREATE TABLE kkm (
+        kkm_id           INTEGER PRIMARY KEY,
+        token            INTEGER NOT NULL,
+        reqnum           INTEGER NOT NULL,
+        counters         BLOB    NOT NULL,
+        last_hash        BLOB,
+        local_state      INTEGER NOT NULL DEFAULT 0,
+        state_reason     TEXT,
+        autonomous_since INTEGER,
+        blocked_doc      INTEGER,
+        blocked_code     INTEGER,
+        blocked_text     TEXT
+    );
+    CREATE TABLE journal (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        kkm_id          INTEGER NOT NULL REFERENCES kkm (kkm_id),
+        kind            INTEGER NOT NULL,
+        operator_id     INTEGER NOT NULL,
+        at              INTEGER NOT NULL,
+        total           INTEGER NOT NULL,
+        shift_number    INTEGER NOT NULL,
+        offline_number  INTEGER,
+        payload         BLOB    NOT NULL,
+        request         BLOB,
+        idempotency_key TEXT,
+        hash            BLOB    NOT NULL,
+        shift_digest    BLOB    NOT NULL,
+        z_checksum      BLOB,
+        fiscal_sign     TEXT,
+        answer          BLOB
+    );
+    CREATE UNIQUE INDEX journal_idempotency ON journal (kkm_id, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    CREATE INDEX journal_kkm ON journal (kkm_id, id);
+    CREATE INDEX journal_fiscal_sign ON journal (kkm_id, fiscal_sign)
+        WHERE fiscal_sign IS NOT NULL;
+    CREATE TABLE queue (
+        doc_id INTEGER PRIMARY KEY REFERENCES journal (id),
+        kkm_id INTEGER NOT NULL,
+        reqnum INTEGER
+    );
+    CREATE INDEX queue_kkm ON queue (kkm_id, doc_id);",
+];
+
+/// Brings the schema to the newest version.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let supported = MIGRATIONS.len() as i64;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > supported {
+        return Err(StoreError::TooNew { found, supported });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

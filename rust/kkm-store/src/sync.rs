@@ -1,0 +1,209 @@
+//! The offline queue and the per-KKM sync state: what the OFD sync engine persists
+//! (the register adapts it to `kkm_ofd::OfdJournal`).
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use crate::{Store, StoreError};
+
+/// A queued document as the sync engine needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuedRow {
+    /// Journal id (FIFO order is id order).
+    pub id: i64,
+    /// The encoded CPCR request.
+    pub request: Vec<u8>,
+    /// The offline number it was printed with.
+    pub offline_number: Option<u32>,
+    /// The REQNUM reserved at its first attempt.
+    pub reqnum: Option<u16>,
+}
+
+/// The persisted sync state of one KKM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncState {
+    /// OFD token.
+    pub token: u32,
+    /// Last REQNUM used.
+    pub reqnum: u16,
+    /// Start of the autonomous period.
+    pub autonomous_since: Option<i64>,
+    /// The block in force: (document, OFD code, text).
+    pub blocked: Option<(Option<i64>, u32, String)>,
+    /// Local state: 0 OK, 1 ValuesConflict (journal does not verify).
+    pub local_state: u8,
+    /// Why the local state is not OK.
+    pub state_reason: Option<String>,
+}
+
+impl Store {
+    /// The KKM's sync state.
+    pub fn sync_state(&self, kkm_id: u32) -> Result<SyncState, StoreError> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT token, reqnum, autonomous_since, blocked_doc, blocked_code, blocked_text,
+                    local_state, state_reason
+             FROM kkm WHERE kkm_id = ?1",
+            [kkm_id],
+            |row| {
+                let code: Option<u32> = row.get(4)?;
+                let text: Option<String> = row.get(5)?;
+                Ok(SyncState {
+                    token: row.get(0)?,
+                    reqnum: row.get(1)?,
+                    autonomous_since: row.get(2)?,
+                    blocked: code.map(|c| (row.get(3).ok().flatten(), c, text.unwrap_or_default())),
+                    local_state: row.get(6)?,
+                    state_reason: row.get(7)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or(StoreError::UnknownKkm(kkm_id))
+    }
+
+    /// Increments and persists REQNUM (wrapping at 65535 → 0) and returns it; with
+    /// `document`, records it as that queued document's REQNUM in the same transaction.
+    pub fn reserve_reqnum(&self, kkm_id: u32, document: Option<i64>) -> Result<u16, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: Option<u16> = tx
+            .query_row("SELECT reqnum FROM kkm WHERE kkm_id = ?1", [kkm_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let next = current
+            .ok_or(StoreError::UnknownKkm(kkm_id))?
+            .wrapping_add(1);
+        tx.execute(
+            "UPDATE kkm SET reqnum = ?2 WHERE kkm_id = ?1",
+            params![kkm_id, next],
+        )?;
+        if let Some(doc) = document {
+            tx.execute(
+                "UPDATE queue SET reqnum = ?2 WHERE doc_id = ?1",
+                params![doc, next],
+            )?;
+        }
+        tx.commit()?;
+        Ok(next)
+    }
+
+    /// Persists a new OFD token.
+    pub fn save_token(&self, kkm_id: u32, token: u32) -> Result<(), StoreError> {
+        self.update_kkm(
+            kkm_id,
+            "UPDATE kkm SET token = ?2 WHERE kkm_id = ?1",
+            params![kkm_id, token],
+        )
+    }
+
+    fn update_kkm(
+        &self,
+        kkm_id: u32,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        match conn.execute(sql, params)? {
+            0 => Err(StoreError::UnknownKkm(kkm_id)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The oldest queued document of the KKM.
+    pub fn queue_front(&self, kkm_id: u32) -> Result<Option<QueuedRow>, StoreError> {
+        let conn = self.conn();
+        let row = conn
+            .query_row(
+                "SELECT q.doc_id, j.request, j.offline_number, q.reqnum
+                 FROM queue q JOIN journal j ON j.id = q.doc_id
+                 WHERE q.kkm_id = ?1 ORDER BY q.doc_id LIMIT 1",
+                [kkm_id],
+                |row| {
+                    Ok(QueuedRow {
+                        id: row.get(0)?,
+                        request: row.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
+                        offline_number: row.get(2)?,
+                        reqnum: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Number of queued documents of the KKM.
+    pub fn queue_len(&self, kkm_id: u32) -> Result<u64, StoreError> {
+        let conn = self.conn();
+        let n: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM queue WHERE kkm_id = ?1",
+            [kkm_id],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The OFD accepted queued document `id`: stores its fiscal sign and encoded
+    /// answer on the journal record (the offline number stays) and removes it from the
+    /// queue, in one transaction.
+    pub fn complete(
+        &self,
+        id: i64,
+        fiscal_sign: Option<&str>,
+        answer: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE journal SET fiscal_sign = ?2, answer = ?3 WHERE id = ?1",
+            params![id, fiscal_sign, answer],
+        )?;
+        tx.execute("DELETE FROM queue WHERE doc_id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Blocks the KKM because the OFD refused `document` with `code`.
+    pub fn block(
+        &self,
+        kkm_id: u32,
+        document: Option<i64>,
+        code: u32,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        self.update_kkm(
+            kkm_id,
+            "UPDATE kkm SET blocked_doc = ?2, blocked_code = ?3, blocked_text = ?4 WHERE kkm_id = ?1",
+            params![kkm_id, document, code, text],
+        )
+    }
+
+    /// Lifts the block; with `drop_document`, also takes that document out of the
+    /// queue (its journal record stays, without a fiscal sign).
+    pub fn unblock(&self, kkm_id: u32, drop_document: Option<i64>) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE kkm SET blocked_doc = NULL, blocked_code = NULL, blocked_text = NULL
+             WHERE kkm_id = ?1",
+            [kkm_id],
+        )?;
+        if let Some(doc) = drop_document {
+            tx.execute(
+                "DELETE FROM queue WHERE doc_id = ?1 AND kkm_id = ?2",
+                params![doc, kkm_id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Starts (`Some`) or ends (`None`) the autonomous period.
+    pub fn set_autonomous_since(&self, kkm_id: u32, since: Option<i64>) -> Result<(), StoreError> {
+        self.update_kkm(
+            kkm_id,
+            "UPDATE kkm SET autonomous_since = ?2 WHERE kkm_id = ?1",
+            params![kkm_id, since],
+        )
+    }
+}

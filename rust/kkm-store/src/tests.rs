@@ -1,0 +1,277 @@
+use proptest::prelude::*;
+
+use super::*;
+
+const KKM: u32 = 6923;
+
+fn store() -> Store {
+    let s = Store::open_in_memory().unwrap();
+    s.add_kkm(KKM, 77, b"{}").unwrap();
+    s
+}
+
+fn doc<'a>(kind: DocumentKind, shift: u32, total: i64, payload: &'a [u8]) -> NewDocument<'a> {
+    NewDocument {
+        kkm_id: KKM,
+        kind,
+        operator_id: 1,
+        at: 1_795_428_000 + total,
+        total,
+        shift_number: shift,
+        offline_number: None,
+        payload,
+        request: Some(b"cpcr"),
+        idempotency_key: None,
+    }
+}
+
+#[test]
+fn append_writes_document_counters_and_queue_together() {
+    let s = store();
+    let a = s
+        .append(&doc(DocumentKind::Sell, 1, 100, b"{\"a\":1}"), b"{\"n\":1}")
+        .unwrap();
+    let Appended::New(r) = a else {
+        panic!("new record expected")
+    };
+    assert_eq!(s.counters(KKM).unwrap(), b"{\"n\":1}");
+    assert_eq!(s.queue_len(KKM).unwrap(), 1);
+    let front = s.queue_front(KKM).unwrap().unwrap();
+    assert_eq!(
+        (front.id, front.request.as_slice(), front.reqnum),
+        (r.id, &b"cpcr"[..], None)
+    );
+    assert_eq!(s.record(r.id).unwrap().unwrap(), r);
+}
+
+#[test]
+fn an_idempotency_key_replays_instead_of_writing_twice() {
+    let s = store();
+    let mut d = doc(DocumentKind::Sell, 1, 100, b"x");
+    d.idempotency_key = Some("key-1");
+    let first = s.append(&d, b"1").unwrap();
+    let again = s.append(&d, b"2").unwrap();
+    assert!(matches!(first, Appended::New(_)));
+    assert!(matches!(again, Appended::Replayed(_)));
+    assert_eq!(first.record(), again.record());
+    assert_eq!(s.counters(KKM).unwrap(), b"1", "a replay changes nothing");
+    assert_eq!(s.records(KKM, 0, 10).unwrap().len(), 1);
+    assert_eq!(s.queue_len(KKM).unwrap(), 1);
+}
+
+#[test]
+fn unknown_kkm_is_an_error() {
+    let s = store();
+    let mut d = doc(DocumentKind::Sell, 1, 1, b"x");
+    d.kkm_id = 1;
+    assert!(matches!(s.append(&d, b""), Err(StoreError::UnknownKkm(1))));
+    assert!(matches!(s.counters(1), Err(StoreError::UnknownKkm(1))));
+    assert!(matches!(
+        s.reserve_reqnum(1, None),
+        Err(StoreError::UnknownKkm(1))
+    ));
+}
+
+#[test]
+fn queue_flow_reserves_reqnum_completes_and_blocks() {
+    let s = store();
+    let r1 = s
+        .append(&doc(DocumentKind::Sell, 1, 1, b"1"), b"")
+        .unwrap()
+        .record()
+        .clone();
+    let r2 = s
+        .append(&doc(DocumentKind::Sell, 1, 2, b"2"), b"")
+        .unwrap()
+        .record()
+        .clone();
+    assert_eq!(s.reserve_reqnum(KKM, Some(r1.id)).unwrap(), 1);
+    assert_eq!(s.queue_front(KKM).unwrap().unwrap().reqnum, Some(1));
+    s.save_token(KKM, 99).unwrap();
+    s.complete(r1.id, Some("1000000001"), b"answer").unwrap();
+    assert_eq!(
+        s.record(r1.id).unwrap().unwrap().fiscal_sign.as_deref(),
+        Some("1000000001")
+    );
+    assert_eq!(s.queue_front(KKM).unwrap().unwrap().id, r2.id);
+    s.block(KKM, Some(r2.id), 13, "bad data").unwrap();
+    s.set_autonomous_since(KKM, Some(5)).unwrap();
+    let st = s.sync_state(KKM).unwrap();
+    assert_eq!((st.token, st.reqnum, st.autonomous_since), (99, 1, Some(5)));
+    assert_eq!(st.blocked, Some((Some(r2.id), 13, "bad data".to_string())));
+    s.unblock(KKM, Some(r2.id)).unwrap();
+    assert_eq!(s.sync_state(KKM).unwrap().blocked, None);
+    assert_eq!(s.queue_len(KKM).unwrap(), 0);
+    assert!(
+        s.record(r2.id).unwrap().is_some(),
+        "the journal keeps a dropped document"
+    );
+    assert!(
+        s.verify(KKM).is_ok(),
+        "OFD answers are not part of the chain"
+    );
+}
+
+#[test]
+fn reqnum_wraps() {
+    let s = store();
+    s.conn()
+        .execute("UPDATE kkm SET reqnum = 65535", [])
+        .unwrap();
+    assert_eq!(s.reserve_reqnum(KKM, None).unwrap(), 0);
+}
+
+#[test]
+fn z_reports_carry_the_shift_digest() {
+    let s = store();
+    s.append(&doc(DocumentKind::Sell, 1, 1, b"1"), b"").unwrap();
+    s.append(&doc(DocumentKind::XReport, 1, 0, b"x"), b"")
+        .unwrap();
+    let expected = s.shift_digest(KKM, 1).unwrap();
+    let z = s
+        .append(&doc(DocumentKind::ZReport, 1, 0, b"z"), b"")
+        .unwrap();
+    assert_eq!(z.record().z_checksum, Some(expected));
+    // The next shift starts its own digest.
+    s.append(&doc(DocumentKind::Sell, 2, 5, b"2"), b"").unwrap();
+    let report = s.verify(KKM).unwrap();
+    assert_eq!((report.records, report.closed_shifts), (4, 1));
+}
+
+fn tamper(s: &Store, sql: &str) {
+    s.conn().execute(sql, []).unwrap();
+}
+
+#[test]
+fn a_flipped_byte_is_found_named_and_blocks_the_kkm() {
+    let s = store();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            s.append(&doc(DocumentKind::Sell, 1, i, b"payload"), b"")
+                .unwrap()
+                .record()
+                .id,
+        );
+    }
+    assert!(s.verify(KKM).is_ok());
+    tamper(
+        &s,
+        &format!(
+            "UPDATE journal SET payload = X'7061796C6F61FF' WHERE id = {}",
+            ids[2]
+        ),
+    );
+    match s.verify(KKM) {
+        Err(e @ StoreError::Tampered { record, .. }) => {
+            assert_eq!(record, ids[2]);
+            assert_eq!(e.code(), VALUES_CONFLICT_CODE);
+        }
+        other => panic!("expected a tampered journal, got {other:?}"),
+    }
+    let st = s.sync_state(KKM).unwrap();
+    assert_eq!(st.local_state, 1, "ValuesConflict");
+    assert!(st
+        .state_reason
+        .unwrap()
+        .contains(&format!("record {}", ids[2])));
+}
+
+#[test]
+fn other_tampering_is_found_too() {
+    let cases = [
+        "UPDATE journal SET total = total + 1 WHERE id = 2",
+        "UPDATE journal SET at = at - 60 WHERE id = 1",
+        "UPDATE journal SET kind = 3 WHERE id = 2",
+        "UPDATE journal SET z_checksum = X'00' WHERE id = 3",
+        "DELETE FROM journal WHERE id = 4",
+        "DELETE FROM journal WHERE id = 2",
+    ];
+    for sql in cases {
+        let s = store();
+        s.append(&doc(DocumentKind::Sell, 1, 1, b"a"), b"").unwrap();
+        s.append(&doc(DocumentKind::Sell, 1, 2, b"b"), b"").unwrap();
+        s.append(&doc(DocumentKind::ZReport, 1, 0, b"z"), b"")
+            .unwrap();
+        s.append(&doc(DocumentKind::Sell, 2, 3, b"c"), b"").unwrap();
+        s.conn().execute("DELETE FROM queue", []).unwrap();
+        tamper(&s, sql);
+        assert!(
+            matches!(s.verify(KKM), Err(StoreError::Tampered { .. })),
+            "not detected: {sql}"
+        );
+    }
+}
+
+#[test]
+fn reopening_keeps_everything_and_refuses_newer_schemas() {
+    let dir = std::env::temp_dir().join(format!("kkm-store-reopen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal.db");
+    {
+        let s = Store::open(&path).unwrap();
+        s.add_kkm(KKM, 1, b"c").unwrap();
+        s.append(&doc(DocumentKind::Sell, 1, 1, b"a"), b"c2")
+            .unwrap();
+    }
+    {
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.counters(KKM).unwrap(), b"c2");
+        assert_eq!(s.verify(KKM).unwrap().records, 1);
+        s.conn().pragma_update(None, "user_version", 99).unwrap();
+    }
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any sequence of documents verifies, and changing any one stored payload byte is
+    /// found at exactly that record.
+    #[test]
+    fn chains_verify_and_any_payload_change_is_found(
+        docs in proptest::collection::vec(
+            (0u8..8, any::<i64>(), proptest::collection::vec(any::<u8>(), 0..40), any::<bool>()),
+            1..20,
+        ),
+        victim in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+    ) {
+        let s = store();
+        let mut shift = 1;
+        let mut ids = Vec::new();
+        for (kind, total, payload, next_shift) in &docs {
+            let kind = [
+                DocumentKind::Buy, DocumentKind::BuyReturn, DocumentKind::Sell,
+                DocumentKind::SellReturn, DocumentKind::Deposit, DocumentKind::Withdrawal,
+                DocumentKind::XReport, DocumentKind::ZReport,
+            ][usize::from(*kind)];
+            let d = NewDocument { request: None, ..doc(kind, shift, *total, payload) };
+            ids.push((s.append(&d, b"").unwrap().record().id, payload.len()));
+            if kind == DocumentKind::ZReport || *next_shift {
+                shift += 1;
+            }
+        }
+        prop_assert_eq!(s.verify(KKM).unwrap().records, docs.len() as u64);
+        let (id, len) = ids[victim.index(ids.len())];
+        let payload: Vec<u8> = s.conn()
+            .query_row("SELECT payload FROM journal WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap();
+        let mut changed = payload.clone();
+        if len == 0 {
+            changed.push(flip);
+        } else {
+            changed[0] ^= flip;
+        }
+        s.conn().execute("UPDATE journal SET payload = ?2 WHERE id = ?1", rusqlite::params![id, changed]).unwrap();
+        match s.verify(KKM) {
+            Err(StoreError::Tampered { record, .. }) => prop_assert_eq!(record, id),
+            other => prop_assert!(false, "not detected: {:?}", other),
+        }
+    }
+}
