@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use kkm_store::{DocumentKind, NewDocument, Store};
+use kkm_store::{DocumentKind, NewDocument, StaticKey, Store};
 
 const KKM: u32 = 6923;
 
@@ -28,7 +28,7 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("temp dir");
 
     // 1. Appends with fsync: a 1.2 KB receipt payload and its CPCR request.
-    let store = Store::open(dir.join("append.db")).expect("open");
+    let store = Store::open(dir.join("append.db"), &StaticKey([7; 32])).expect("open");
     store.add_kkm(KKM, 1, b"{}").expect("kkm");
     let payload = vec![b'x'; 1200];
     let request = vec![7u8; 600];
@@ -67,7 +67,7 @@ fn main() {
     );
 
     // 2. verify() over `records` records (built in batches; ~200-byte payloads).
-    let store = Store::open(dir.join("verify.db")).expect("open");
+    let store = Store::open(dir.join("verify.db"), &StaticKey([7; 32])).expect("open");
     store.add_kkm(KKM, 1, b"{}").expect("kkm");
     let payload = vec![b'p'; 200];
     let built = Instant::now();

@@ -24,6 +24,11 @@
 //! before it ([`Store::shift_digest`]), stored on the Z record and re-derived by
 //! [`Store::verify`].
 //!
+//! ## Secrets
+//!
+//! The OFD token is sealed with AES-256-GCM under a data key from a [`KeyProvider`]
+//! (a 0600 key file on desktop, a Keystore-unwrapped key on Android); see [`secrets`].
+//!
 //! ## Sharing
 //!
 //! One [`Store`] holds one connection behind a mutex; every method is one transaction.
@@ -32,16 +37,22 @@
 #![warn(missing_docs)]
 
 mod journal;
+mod operators;
 mod schema;
+pub mod secrets;
 mod sync;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
+pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
+pub use secrets::{KeyFile, KeyProvider, StaticKey};
 pub use sync::{QueuedRow, SyncState};
+
+use secrets::Sealer;
 
 /// The seed's error code for a journal that does not verify (`ValuesConflict`).
 pub const VALUES_CONFLICT_CODE: u16 = 68;
@@ -68,6 +79,19 @@ pub enum StoreError {
     /// A stored value is not what this version writes (e.g. a hash of the wrong size).
     #[error("stored data is malformed: {0}")]
     Malformed(String),
+    /// The data key could not be had (key file unreadable, wrong size…).
+    #[error("data key: {0}")]
+    Key(String),
+    /// The data key does not open this store's secrets: it is not the key they were
+    /// sealed with (or they were altered).
+    #[error("the data key does not match this store (wrong key or altered secrets)")]
+    WrongKey,
+    /// The PIN is another operator's (seed error 12, `access_code_already_used`).
+    #[error("this PIN is already used by another operator")]
+    PinInUse,
+    /// No operator with this id.
+    #[error("operator {0} does not exist")]
+    UnknownOperator(i64),
     /// The database was written by a newer version of the program.
     #[error("database schema version {found} is newer than this program's {supported}")]
     TooNew {
@@ -79,43 +103,88 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The seed's error code for this failure (68 for a broken journal, 19 `db_error`
-    /// otherwise).
+    /// The seed's error code for this failure (68 for a broken journal, 12 for a PIN in
+    /// use, 15 for an unknown operator, 19 `db_error` otherwise).
     pub fn code(&self) -> u16 {
         match self {
             StoreError::Tampered { .. } => VALUES_CONFLICT_CODE,
+            StoreError::PinInUse => 12,
+            StoreError::UnknownOperator(_) => 15,
             _ => 19,
         }
     }
 }
 
 /// The journal of one or more KKMs in one SQLite file.
-#[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    sealer: Sealer,
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+const KEY_CHECK: &[u8] = b"kkm-store key check";
+
 impl Store {
-    /// Opens (creating if needed) the store at `path` and migrates its schema.
-    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) the store at `path`, migrates its schema, and checks
+    /// that `keys` gives the data key its secrets were sealed with
+    /// ([`StoreError::WrongKey`] otherwise).
+    pub fn open(path: impl AsRef<Path>, keys: &dyn KeyProvider) -> Result<Store, StoreError> {
         let conn = Connection::open(path)?;
-        Store::with_connection(conn)
+        Store::with_connection(conn, keys)
     }
 
     /// A store in memory (tests and tools; nothing survives the process).
-    pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::with_connection(Connection::open_in_memory()?)
+    pub fn open_in_memory(keys: &dyn KeyProvider) -> Result<Store, StoreError> {
+        Store::with_connection(Connection::open_in_memory()?, keys)
     }
 
-    fn with_connection(mut conn: Connection) -> Result<Store, StoreError> {
+    fn with_connection(mut conn: Connection, keys: &dyn KeyProvider) -> Result<Store, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
+        let sealer = Sealer::new(keys.data_key()?);
+        let check: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match check {
+            Some(sealed) => {
+                if sealer.open(b"key_check", &sealed)? != KEY_CHECK {
+                    return Err(StoreError::WrongKey);
+                }
+            }
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+                    [sealer.seal(b"key_check", KEY_CHECK)?],
+                )?;
+            }
+        }
         Ok(Store {
             conn: Mutex::new(conn),
+            sealer,
         })
+    }
+
+    pub(crate) fn seal_token(&self, kkm_id: u32, token: u32) -> Result<Vec<u8>, StoreError> {
+        self.sealer
+            .seal(format!("token:{kkm_id}").as_bytes(), &token.to_le_bytes())
+    }
+
+    pub(crate) fn open_token(&self, kkm_id: u32, sealed: &[u8]) -> Result<u32, StoreError> {
+        let plain = self
+            .sealer
+            .open(format!("token:{kkm_id}").as_bytes(), sealed)?;
+        let bytes = <[u8; 4]>::try_from(plain.as_slice()).map_err(|_| StoreError::WrongKey)?;
+        Ok(u32::from_le_bytes(bytes))
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -124,13 +193,15 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers a KKM (idempotent): its OFD token and initial counters blob.
+    /// Registers a KKM (idempotent): its OFD token (stored sealed) and initial counters
+    /// blob.
     pub fn add_kkm(&self, kkm_id: u32, token: u32, counters: &[u8]) -> Result<(), StoreError> {
+        let sealed = self.seal_token(kkm_id, token)?;
         let conn = self.conn();
         conn.execute(
             "INSERT INTO kkm (kkm_id, token, reqnum, counters) VALUES (?1, ?2, 0, ?3)
              ON CONFLICT (kkm_id) DO NOTHING",
-            rusqlite::params![kkm_id, token, counters],
+            rusqlite::params![kkm_id, sealed, counters],
         )?;
         Ok(())
     }

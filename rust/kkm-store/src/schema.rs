@@ -8,9 +8,13 @@ use crate::StoreError;
 /// The migrations in order; `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
     // 1: KKMs with their sync state, the journal, the queue.
-    "CREATE TABLE kkm (
+    "CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    CREATE TABLE kkm (
         kkm_id           INTEGER PRIMARY KEY,
-        token            INTEGER NOT NULL,
+        token            BLOB    NOT NULL, -- sealed (AES-GCM)
         reqnum           INTEGER NOT NULL,
         counters         BLOB    NOT NULL,
         last_hash        BLOB,
@@ -50,6 +54,19 @@ const MIGRATIONS: &[&str] = &[
         reqnum INTEGER
     );
     CREATE INDEX queue_kkm ON queue (kkm_id, doc_id);",
+    // 2: operators and their KKM bindings.
+    "CREATE TABLE operator (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        name            TEXT    NOT NULL,
+        role            INTEGER NOT NULL,
+        pin_fingerprint BLOB    NOT NULL UNIQUE,
+        pin_hash        TEXT    NOT NULL
+    );
+    CREATE TABLE operator_kkm (
+        operator_id INTEGER NOT NULL REFERENCES operator (id) ON DELETE CASCADE,
+        kkm_id      INTEGER NOT NULL,
+        PRIMARY KEY (operator_id, kkm_id)
+    );",
 ];
 
 /// Brings the schema to the newest version.

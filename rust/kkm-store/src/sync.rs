@@ -38,27 +38,38 @@ pub struct SyncState {
 impl Store {
     /// The KKM's sync state.
     pub fn sync_state(&self, kkm_id: u32) -> Result<SyncState, StoreError> {
-        let conn = self.conn();
-        conn.query_row(
-            "SELECT token, reqnum, autonomous_since, blocked_doc, blocked_code, blocked_text,
-                    local_state, state_reason
-             FROM kkm WHERE kkm_id = ?1",
-            [kkm_id],
-            |row| {
-                let code: Option<u32> = row.get(4)?;
-                let text: Option<String> = row.get(5)?;
-                Ok(SyncState {
-                    token: row.get(0)?,
-                    reqnum: row.get(1)?,
-                    autonomous_since: row.get(2)?,
-                    blocked: code.map(|c| (row.get(3).ok().flatten(), c, text.unwrap_or_default())),
-                    local_state: row.get(6)?,
-                    state_reason: row.get(7)?,
-                })
-            },
-        )
-        .optional()?
-        .ok_or(StoreError::UnknownKkm(kkm_id))
+        let (sealed, state) = {
+            let conn = self.conn();
+            conn.query_row(
+                "SELECT token, reqnum, autonomous_since, blocked_doc, blocked_code, blocked_text,
+                        local_state, state_reason
+                 FROM kkm WHERE kkm_id = ?1",
+                [kkm_id],
+                |row| {
+                    let code: Option<u32> = row.get(4)?;
+                    let text: Option<String> = row.get(5)?;
+                    let sealed: Vec<u8> = row.get(0)?;
+                    Ok((
+                        sealed,
+                        SyncState {
+                            token: 0,
+                            reqnum: row.get(1)?,
+                            autonomous_since: row.get(2)?,
+                            blocked: code
+                                .map(|c| (row.get(3).ok().flatten(), c, text.unwrap_or_default())),
+                            local_state: row.get(6)?,
+                            state_reason: row.get(7)?,
+                        },
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or(StoreError::UnknownKkm(kkm_id))?
+        };
+        Ok(SyncState {
+            token: self.open_token(kkm_id, &sealed)?,
+            ..state
+        })
     }
 
     /// Increments and persists REQNUM (wrapping at 65535 → 0) and returns it; with
@@ -90,10 +101,11 @@ impl Store {
 
     /// Persists a new OFD token.
     pub fn save_token(&self, kkm_id: u32, token: u32) -> Result<(), StoreError> {
+        let sealed = self.seal_token(kkm_id, token)?;
         self.update_kkm(
             kkm_id,
             "UPDATE kkm SET token = ?2 WHERE kkm_id = ?1",
-            params![kkm_id, token],
+            params![kkm_id, sealed],
         )
     }
 

@@ -5,7 +5,7 @@ use super::*;
 const KKM: u32 = 6923;
 
 fn store() -> Store {
-    let s = Store::open_in_memory().unwrap();
+    let s = Store::open_in_memory(&StaticKey([7; 32])).unwrap();
     s.add_kkm(KKM, 77, b"{}").unwrap();
     s
 }
@@ -210,19 +210,19 @@ fn reopening_keeps_everything_and_refuses_newer_schemas() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("journal.db");
     {
-        let s = Store::open(&path).unwrap();
+        let s = Store::open(&path, &StaticKey([7; 32])).unwrap();
         s.add_kkm(KKM, 1, b"c").unwrap();
         s.append(&doc(DocumentKind::Sell, 1, 1, b"a"), b"c2")
             .unwrap();
     }
     {
-        let s = Store::open(&path).unwrap();
+        let s = Store::open(&path, &StaticKey([7; 32])).unwrap();
         assert_eq!(s.counters(KKM).unwrap(), b"c2");
         assert_eq!(s.verify(KKM).unwrap().records, 1);
         s.conn().pragma_update(None, "user_version", 99).unwrap();
     }
     assert!(matches!(
-        Store::open(&path),
+        Store::open(&path, &StaticKey([7; 32])),
         Err(StoreError::TooNew { found: 99, .. })
     ));
     let _ = std::fs::remove_dir_all(&dir);
@@ -274,4 +274,32 @@ proptest! {
             other => prop_assert!(false, "not detected: {:?}", other),
         }
     }
+}
+
+#[test]
+fn the_token_is_sealed_and_a_wrong_key_is_refused_at_open() {
+    let dir = std::env::temp_dir().join(format!("kkm-store-key-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal.db");
+    {
+        let s = Store::open(&path, &StaticKey([7; 32])).unwrap();
+        s.add_kkm(KKM, 0x1234_5678, b"").unwrap();
+        s.save_token(KKM, 0x0BAD_F00D).unwrap();
+        let raw: Vec<u8> = s
+            .conn()
+            .query_row("SELECT token FROM kkm", [], |r| r.get(0))
+            .unwrap();
+        assert!(
+            !raw.windows(4).any(|w| w == 0x0BAD_F00Du32.to_le_bytes()),
+            "not in clear"
+        );
+    }
+    assert!(matches!(
+        Store::open(&path, &StaticKey([8; 32])),
+        Err(StoreError::WrongKey)
+    ));
+    let s = Store::open(&path, &StaticKey([7; 32])).unwrap();
+    assert_eq!(s.sync_state(KKM).unwrap().token, 0x0BAD_F00D);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use kkm_store::{DocumentKind, NewDocument, Store};
+use kkm_store::{DocumentKind, NewDocument, StaticKey, Store};
 
 const KKM: u32 = 6923;
 
@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()
         .nth(1)
         .ok_or("usage: kkm-store-crash-writer DB")?;
-    let store = Store::open(&path)?;
+    let store = Store::open(&path, &StaticKey([7; 32]))?;
     store.add_kkm(KKM, 1, br#"{"count":0,"sum":0}"#)?;
     let counters: serde_json::Value = serde_json::from_slice(&store.counters(KKM)?)?;
     let mut count = counters["count"].as_i64().ok_or("bad counters")?;

@@ -1,0 +1,205 @@
+//! Secrets at rest: AES-256-GCM under a data key that the platform provides.
+//!
+//! * Desktop: [`KeyFile`] — 32 random bytes in a file created on first start with mode
+//!   0600 (owner only), next to the database.
+//! * Android: [`StaticKey`] — the Kotlin side unwraps the key with Android Keystore and
+//!   passes the bytes in.
+//!
+//! Sealed values are `nonce (12 bytes) ‖ ciphertext ‖ tag`, with a fresh random nonce
+//! each time and the value's purpose as associated data (a token sealed for KKM 1 does
+//! not open as KKM 2's). A wrong key is found when the store opens (a sealed check value)
+//! and reported as [`StoreError::WrongKey`], never as garbage.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+
+use crate::StoreError;
+
+/// Length of the data key in bytes.
+pub const KEY_LEN: usize = 32;
+const NONCE_LEN: usize = 12;
+
+/// Where the data key comes from.
+pub trait KeyProvider {
+    /// The 32-byte data key.
+    fn data_key(&self) -> Result<[u8; KEY_LEN], StoreError>;
+}
+
+/// A key given by the caller (Android: unwrapped with the Keystore).
+#[derive(Clone)]
+pub struct StaticKey(pub [u8; KEY_LEN]);
+
+impl std::fmt::Debug for StaticKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaticKey(..)")
+    }
+}
+
+impl KeyProvider for StaticKey {
+    fn data_key(&self) -> Result<[u8; KEY_LEN], StoreError> {
+        Ok(self.0)
+    }
+}
+
+/// A key file readable only by its owner, created with a random key on first use.
+#[derive(Clone, Debug)]
+pub struct KeyFile {
+    path: PathBuf,
+}
+
+impl KeyFile {
+    /// The key file at `path`.
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        KeyFile {
+            path: path.as_ref().to_path_buf(),
+        }
+    }
+
+    fn create(&self) -> Result<[u8; KEY_LEN], StoreError> {
+        let mut key = [0u8; KEY_LEN];
+        key.copy_from_slice(&Aes256Gcm::generate_key(&mut OsRng));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let io = |e: std::io::Error| StoreError::Key(format!("{}: {e}", self.path.display()));
+        let mut file = options.open(&self.path).map_err(io)?;
+        file.write_all(&key).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(key)
+    }
+}
+
+impl KeyProvider for KeyFile {
+    fn data_key(&self) -> Result<[u8; KEY_LEN], StoreError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => <[u8; KEY_LEN]>::try_from(bytes.as_slice()).map_err(|_| {
+                StoreError::Key(format!(
+                    "{} holds {} bytes, not a {KEY_LEN}-byte key",
+                    self.path.display(),
+                    bytes.len()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.create(),
+            Err(e) => Err(StoreError::Key(format!("{}: {e}", self.path.display()))),
+        }
+    }
+}
+
+/// The cipher of an open store.
+pub(crate) struct Sealer {
+    cipher: Aes256Gcm,
+    key: [u8; KEY_LEN],
+}
+
+impl Sealer {
+    pub(crate) fn new(key: [u8; KEY_LEN]) -> Self {
+        Sealer {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
+            key,
+        }
+    }
+
+    /// The raw key, for keyed fingerprints (HMAC) of low-entropy secrets.
+    pub(crate) fn key(&self) -> &[u8; KEY_LEN] {
+        &self.key
+    }
+
+    /// Seals `plain` for `purpose`.
+    pub(crate) fn seal(&self, purpose: &[u8], plain: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plain,
+                    aad: purpose,
+                },
+            )
+            .map_err(|_| StoreError::Key("encryption failed".into()))?;
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens what [`Sealer::seal`] made for `purpose`; a wrong key or altered bytes
+    /// give [`StoreError::WrongKey`].
+    pub(crate) fn open(&self, purpose: &[u8], sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(StoreError::WrongKey);
+        }
+        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: purpose,
+                },
+            )
+            .map_err(|_| StoreError::WrongKey)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_open_and_wrong_key_or_purpose() {
+        let a = Sealer::new([1; KEY_LEN]);
+        let b = Sealer::new([2; KEY_LEN]);
+        let sealed = a.seal(b"token:1", b"secret").unwrap();
+        assert_ne!(
+            a.seal(b"token:1", b"secret").unwrap(),
+            sealed,
+            "fresh nonces"
+        );
+        assert_eq!(a.open(b"token:1", &sealed).unwrap(), b"secret");
+        assert!(matches!(
+            b.open(b"token:1", &sealed),
+            Err(StoreError::WrongKey)
+        ));
+        assert!(matches!(
+            a.open(b"token:2", &sealed),
+            Err(StoreError::WrongKey)
+        ));
+        assert!(matches!(
+            a.open(b"token:1", &sealed[..5]),
+            Err(StoreError::WrongKey)
+        ));
+    }
+
+    #[test]
+    fn key_files_are_created_once_owner_only() {
+        let dir = std::env::temp_dir().join(format!("kkm-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = KeyFile::new(dir.join("data.key"));
+        let first = file.data_key().unwrap();
+        assert_eq!(file.data_key().unwrap(), first, "the same key next time");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("data.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.join("short.key"), b"abc").unwrap();
+        assert!(matches!(
+            KeyFile::new(dir.join("short.key")).data_key(),
+            Err(StoreError::Key(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
