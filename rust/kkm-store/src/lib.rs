@@ -36,6 +36,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalogue;
+mod export;
 mod journal;
 mod operators;
 mod schema;
@@ -47,6 +49,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use catalogue::{CsvProblem, Product};
+pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};
@@ -89,6 +93,9 @@ pub enum StoreError {
     /// The PIN is another operator's (seed error 12, `access_code_already_used`).
     #[error("this PIN is already used by another operator")]
     PinInUse,
+    /// An imported CSV has bad cells: every one, with line and column.
+    #[error("the CSV has {} problem(s): {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Csv(Vec<CsvProblem>),
     /// No operator with this id.
     #[error("operator {0} does not exist")]
     UnknownOperator(i64),

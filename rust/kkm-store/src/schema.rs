@@ -67,6 +67,21 @@ const MIGRATIONS: &[&str] = &[
         kkm_id      INTEGER NOT NULL,
         PRIMARY KEY (operator_id, kkm_id)
     );",
+    // 3: the product catalogue of each KKM.
+    "CREATE TABLE product (
+        kkm_id         INTEGER NOT NULL,
+        code           INTEGER NOT NULL,
+        group_code     TEXT    NOT NULL,
+        barcode        TEXT    NOT NULL,
+        name           TEXT    NOT NULL,
+        price          INTEGER NOT NULL, -- tiyn
+        discount       INTEGER NOT NULL, -- thousandths of a percent
+        markup         INTEGER NOT NULL DEFAULT 0,
+        vat            INTEGER NOT NULL, -- thousandths of a percent
+        editable_price INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (kkm_id, code)
+    );
+    CREATE INDEX product_barcode ON product (kkm_id, barcode);",
 ];
 
 /// Brings the schema to the newest version.
