@@ -388,3 +388,137 @@ mod tests {
         );
     }
 }
+
+/// A bundle (пакет товаров): several products sold together under one name and barcode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bundle {
+    /// Bundle code.
+    pub code: u64,
+    /// Name.
+    pub name: String,
+    /// Its own barcode.
+    pub barcode: String,
+    /// (product code, quantity in thousandths).
+    pub items: Vec<(u64, u64)>,
+}
+
+fn sql_code(code: u64) -> Result<i64, StoreError> {
+    i64::try_from(code).map_err(|_| StoreError::Malformed(format!("code {code} too large")))
+}
+
+impl Store {
+    /// Removes a product; it leaves every bundle it was in (as in Alsep).
+    pub fn delete_product(&self, kkm_id: u32, code: u64) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "DELETE FROM product WHERE kkm_id = ?1 AND code = ?2",
+            params![kkm_id, sql_code(code)?],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Adds or replaces a bundle; every item must be a product of the KKM.
+    pub fn save_bundle(&self, kkm_id: u32, bundle: &Bundle) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let code = sql_code(bundle.code)?;
+        tx.execute(
+            "DELETE FROM bundle WHERE kkm_id = ?1 AND code = ?2",
+            params![kkm_id, code],
+        )?;
+        tx.execute(
+            "INSERT INTO bundle (kkm_id, code, name, barcode) VALUES (?1, ?2, ?3, ?4)",
+            params![kkm_id, code, bundle.name, bundle.barcode],
+        )?;
+        for (product, quantity) in &bundle.items {
+            let quantity = i64::try_from(*quantity)
+                .map_err(|_| StoreError::Malformed(format!("quantity {quantity} too large")))?;
+            tx.execute(
+                "INSERT INTO bundle_item (kkm_id, bundle_code, product_code, quantity) VALUES (?1, ?2, ?3, ?4)",
+                params![kkm_id, code, sql_code(*product)?, quantity],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    StoreError::Malformed(format!("bundle {}: product {product} is not in the catalogue", bundle.code))
+                }
+                e => e.into(),
+            })?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The bundle with this barcode, with its items.
+    pub fn bundle_by_barcode(
+        &self,
+        kkm_id: u32,
+        barcode: &str,
+    ) -> Result<Option<Bundle>, StoreError> {
+        let conn = self.conn();
+        let head: Option<(i64, String)> = conn
+            .query_row(
+                "SELECT code, name FROM bundle WHERE kkm_id = ?1 AND barcode = ?2",
+                params![kkm_id, barcode],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((code, name)) = head else {
+            return Ok(None);
+        };
+        let mut stmt = conn.prepare(
+            "SELECT product_code, quantity FROM bundle_item
+             WHERE kkm_id = ?1 AND bundle_code = ?2 ORDER BY product_code",
+        )?;
+        let items = stmt
+            .query_map(params![kkm_id, code], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?.max(0) as u64,
+                    r.get::<_, i64>(1)?.max(0) as u64,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(Bundle {
+            code: code.max(0) as u64,
+            name,
+            barcode: barcode.to_string(),
+            items,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod bundle_tests {
+    use super::*;
+    use crate::StaticKey;
+
+    #[test]
+    fn bundles_hold_catalogue_products_and_lose_deleted_ones() {
+        let s = Store::open_in_memory(&StaticKey([1; 32])).unwrap();
+        s.import_catalogue_csv(
+            1,
+            "1,1,111,Крем,1000,0,12\n2,1,222,Духи,5000,0,12\n".as_bytes(),
+        )
+        .unwrap();
+        let gift = Bundle {
+            code: 10,
+            name: "2 крема + 1 духи".into(),
+            barcode: "999".into(),
+            items: vec![(1, 2000), (2, 1000)],
+        };
+        s.save_bundle(1, &gift).unwrap();
+        assert_eq!(s.bundle_by_barcode(1, "999").unwrap(), Some(gift.clone()));
+        let bad = Bundle {
+            items: vec![(3, 1000)],
+            ..gift.clone()
+        };
+        assert!(matches!(
+            s.save_bundle(1, &bad),
+            Err(StoreError::Malformed(_))
+        ));
+        assert!(s.delete_product(1, 1).unwrap());
+        assert_eq!(
+            s.bundle_by_barcode(1, "999").unwrap().unwrap().items,
+            vec![(2, 1000)]
+        );
+    }
+}

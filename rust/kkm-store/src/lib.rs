@@ -4,8 +4,8 @@
 //! the fiscal journal with its SHA-256 hash chain and per-shift digests, the shift
 //! counters written in the same transaction as the document that changes them,
 //! idempotency keys, the persisted FIFO offline queue and the per-KKM sync state (token,
-//! REQNUM, autonomous period, block). It verifies the chain at start and blocks a KKM
-//! whose journal was altered (local state ValuesConflict, the seed's error 68).
+//! REQNUM, autonomous period, block). It verifies every chain when it opens and blocks a
+//! KKM whose journal was altered (local state ValuesConflict, the seed's error 68).
 //!
 //! The store knows no domain types: a document is its kind, operator, time, total,
 //! shift number, a canonical payload (the register passes canonical JSON) and the CPCR
@@ -49,7 +49,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub use catalogue::{CsvProblem, Product};
+pub use catalogue::{Bundle, CsvProblem, Product};
 pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
@@ -175,10 +175,28 @@ impl Store {
                 )?;
             }
         }
-        Ok(Store {
+        let store = Store {
             conn: Mutex::new(conn),
             sealer,
-        })
+        };
+        store.verify_all()?;
+        Ok(store)
+    }
+
+    /// Verifies every KKM's chain (done at every open). A KKM whose journal does not
+    /// verify is put in local state ValuesConflict with the bad record named (see
+    /// [`Store::sync_state`]); the store itself still opens so an admin can see why.
+    /// Returns the KKMs that failed.
+    pub fn verify_all(&self) -> Result<Vec<u32>, StoreError> {
+        let mut failed = Vec::new();
+        for kkm_id in self.kkm_ids()? {
+            match self.verify(kkm_id) {
+                Ok(_) => {}
+                Err(StoreError::Tampered { .. }) => failed.push(kkm_id),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(failed)
     }
 
     pub(crate) fn seal_token(&self, kkm_id: u32, token: u32) -> Result<Vec<u8>, StoreError> {
@@ -211,6 +229,59 @@ impl Store {
             rusqlite::params![kkm_id, sealed, counters],
         )?;
         Ok(())
+    }
+
+    /// Stores the KKM's registration data (the register's JSON: org, POS, РНМ, ЗНМ…).
+    pub fn set_registration(&self, kkm_id: u32, json: &str) -> Result<(), StoreError> {
+        let conn = self.conn();
+        match conn.execute(
+            "UPDATE kkm SET registration = ?2 WHERE kkm_id = ?1",
+            rusqlite::params![kkm_id, json],
+        )? {
+            0 => Err(StoreError::UnknownKkm(kkm_id)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The KKM's registration data, if stored.
+    pub fn registration(&self, kkm_id: u32) -> Result<Option<String>, StoreError> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT registration FROM kkm WHERE kkm_id = ?1",
+            [kkm_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or(StoreError::UnknownKkm(kkm_id))
+    }
+
+    /// The registered KKMs.
+    pub fn kkm_ids(&self) -> Result<Vec<u32>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT kkm_id FROM kkm ORDER BY kkm_id")?;
+        let ids = stmt.query_map([], |row| row.get(0))?;
+        ids.collect::<Result<Vec<u32>, _>>().map_err(Into::into)
+    }
+
+    /// Sets a setting (e.g. `listen`, the factory number given by GetVendorId).
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// A setting's value.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.conn();
+        conn.query_row("SELECT value FROM setting WHERE key = ?1", [key], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(Into::into)
     }
 
     /// The KKM's current counters blob.

@@ -82,6 +82,28 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kkm_id, code)
     );
     CREATE INDEX product_barcode ON product (kkm_id, barcode);",
+    // 4: registration data, settings, bundles of products.
+    "ALTER TABLE kkm ADD COLUMN registration TEXT;
+    CREATE TABLE setting (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE bundle (
+        kkm_id  INTEGER NOT NULL,
+        code    INTEGER NOT NULL,
+        name    TEXT    NOT NULL,
+        barcode TEXT    NOT NULL,
+        PRIMARY KEY (kkm_id, code)
+    );
+    CREATE TABLE bundle_item (
+        kkm_id       INTEGER NOT NULL,
+        bundle_code  INTEGER NOT NULL,
+        product_code INTEGER NOT NULL,
+        quantity     INTEGER NOT NULL, -- thousandths
+        PRIMARY KEY (kkm_id, bundle_code, product_code),
+        FOREIGN KEY (kkm_id, bundle_code) REFERENCES bundle (kkm_id, code) ON DELETE CASCADE,
+        FOREIGN KEY (kkm_id, product_code) REFERENCES product (kkm_id, code) ON DELETE CASCADE
+    );",
 ];
 
 /// Brings the schema to the newest version.

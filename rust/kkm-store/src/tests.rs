@@ -303,3 +303,54 @@ fn the_token_is_sealed_and_a_wrong_key_is_refused_at_open() {
     assert_eq!(s.sync_state(KKM).unwrap().token, 0x0BAD_F00D);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn registration_data_settings_and_kkm_list() {
+    let s = store();
+    s.add_kkm(7000, 1, b"").unwrap();
+    assert_eq!(s.kkm_ids().unwrap(), vec![KKM, 7000]);
+    assert_eq!(s.registration(KKM).unwrap(), None);
+    s.set_registration(KKM, r#"{"fns_kkm_id":"010100134464"}"#)
+        .unwrap();
+    assert_eq!(
+        s.registration(KKM).unwrap().as_deref(),
+        Some(r#"{"fns_kkm_id":"010100134464"}"#)
+    );
+    assert!(matches!(
+        s.set_registration(1, "{}"),
+        Err(StoreError::UnknownKkm(1))
+    ));
+    assert_eq!(s.setting("vendor_id").unwrap(), None);
+    s.set_setting("vendor_id", "KKM0000000001").unwrap();
+    s.set_setting("vendor_id", "KKM0000000002").unwrap();
+    assert_eq!(
+        s.setting("vendor_id").unwrap().as_deref(),
+        Some("KKM0000000002")
+    );
+}
+
+#[test]
+fn opening_verifies_and_blocks_a_tampered_kkm() {
+    let dir = std::env::temp_dir().join(format!("kkm-store-open-verify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal.db");
+    {
+        let s = Store::open(&path, &StaticKey([7; 32])).unwrap();
+        s.add_kkm(KKM, 1, b"").unwrap();
+        s.add_kkm(7000, 1, b"").unwrap();
+        s.append(&doc(DocumentKind::Sell, 1, 5, b"a"), b"").unwrap();
+        s.conn()
+            .execute("UPDATE journal SET total = 6", [])
+            .unwrap();
+    }
+    let s = Store::open(&path, &StaticKey([7; 32])).unwrap();
+    assert_eq!(s.sync_state(KKM).unwrap().local_state, 1, "blocked at open");
+    assert_eq!(
+        s.sync_state(7000).unwrap().local_state,
+        0,
+        "the other KKM works"
+    );
+    assert_eq!(s.verify_all().unwrap(), vec![KKM]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
