@@ -1,0 +1,111 @@
+//! The sync engine's persistence over the SQLite journal: a thin adapter from
+//! `kkm_ofd::OfdJournal` to `kkm_store::Store`, one KKM per adapter.
+
+use std::sync::Arc;
+
+use kkm_ofd::{BlockedBy, Credentials, OfdJournal, QueuedDocument};
+use kkm_proto::cpcr::{Request, Response};
+use kkm_proto::prost::Message;
+use kkm_store::{Store, StoreError};
+
+/// One KKM's view of the store, as the OFD sync engine needs it.
+#[derive(Debug, Clone)]
+pub struct StoreJournal {
+    store: Arc<Store>,
+    kkm_id: u32,
+}
+
+impl StoreJournal {
+    /// The journal of `kkm_id` in `store`.
+    pub fn new(store: Arc<Store>, kkm_id: u32) -> Self {
+        StoreJournal { store, kkm_id }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+}
+
+fn doc_id(id: u64) -> Result<i64, StoreError> {
+    i64::try_from(id).map_err(|_| StoreError::Malformed(format!("document id {id} out of range")))
+}
+
+impl OfdJournal for StoreJournal {
+    type Error = StoreError;
+
+    fn credentials(&self) -> Result<Credentials, StoreError> {
+        let state = self.store.sync_state(self.kkm_id)?;
+        Ok(Credentials {
+            kkm_id: self.kkm_id,
+            token: state.token,
+            reqnum: state.reqnum,
+        })
+    }
+
+    fn reserve_reqnum(&self, document: Option<u64>) -> Result<u16, StoreError> {
+        let document = document.map(doc_id).transpose()?;
+        self.store.reserve_reqnum(self.kkm_id, document)
+    }
+
+    fn save_token(&self, token: u32) -> Result<(), StoreError> {
+        self.store.save_token(self.kkm_id, token)
+    }
+
+    fn queue_front(&self) -> Result<Option<QueuedDocument>, StoreError> {
+        let Some(row) = self.store.queue_front(self.kkm_id)? else {
+            return Ok(None);
+        };
+        let request = Request::decode(row.request.as_slice()).map_err(|e| {
+            StoreError::Malformed(format!(
+                "queued document {}: request does not decode: {e}",
+                row.id
+            ))
+        })?;
+        Ok(Some(QueuedDocument {
+            id: u64::try_from(row.id)
+                .map_err(|_| StoreError::Malformed(format!("document id {}", row.id)))?,
+            request,
+            offline_number: row.offline_number.unwrap_or(0),
+            reqnum: row.reqnum,
+        }))
+    }
+
+    fn queue_len(&self) -> Result<u64, StoreError> {
+        self.store.queue_len(self.kkm_id)
+    }
+
+    fn complete(&self, id: u64, answer: &Response) -> Result<(), StoreError> {
+        let sign = answer.ticket.as_ref().map(|t| t.ticket_number.as_str());
+        self.store
+            .complete(doc_id(id)?, sign, &answer.encode_to_vec())
+    }
+
+    fn block(&self, blocked: &BlockedBy) -> Result<(), StoreError> {
+        let document = blocked.document.map(doc_id).transpose()?;
+        self.store
+            .block(self.kkm_id, document, blocked.code, &blocked.text)
+    }
+
+    fn blocked(&self) -> Result<Option<BlockedBy>, StoreError> {
+        let state = self.store.sync_state(self.kkm_id)?;
+        Ok(state.blocked.map(|(document, code, text)| BlockedBy {
+            document: document.and_then(|d| u64::try_from(d).ok()),
+            code,
+            text,
+        }))
+    }
+
+    fn unblock(&self, drop_document: Option<u64>) -> Result<(), StoreError> {
+        let document = drop_document.map(doc_id).transpose()?;
+        self.store.unblock(self.kkm_id, document)
+    }
+
+    fn autonomous_since(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.store.sync_state(self.kkm_id)?.autonomous_since)
+    }
+
+    fn set_autonomous_since(&self, since: Option<i64>) -> Result<(), StoreError> {
+        self.store.set_autonomous_since(self.kkm_id, since)
+    }
+}
