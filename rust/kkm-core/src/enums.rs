@@ -5,8 +5,10 @@
 //! raw number with [`Operation::from_code`]-style constructors that return `None` for
 //! unknown values (the validation maps that to the right error code).
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
+/// Defines an enum of the seed that travels as its numeric code: `ALL`, `code()`,
+/// `from_code()`, and serde as a JSON number (unknown codes are a deserialization
+/// error). Used here and by `kkm-register`'s API model for the seed's other enums.
+#[macro_export]
 macro_rules! code_enum {
     (
         $(#[$meta:meta])*
@@ -40,17 +42,17 @@ macro_rules! code_enum {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__serde::Serialize for $name {
+            fn serialize<S: $crate::__serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_i64(i64::from(self.code()))
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
-                let code = i64::deserialize(deserializer)?;
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
+                let code = <i64 as $crate::__serde::Deserialize>::deserialize(deserializer)?;
                 $name::from_code(code).ok_or_else(|| {
-                    serde::de::Error::custom(format!(concat!("unknown ", stringify!($name), " {}"), code))
+                    <D::Error as $crate::__serde::de::Error>::custom(format!(concat!("unknown ", stringify!($name), " code {}"), code))
                 })
             }
         }

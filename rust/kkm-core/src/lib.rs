@@ -58,6 +58,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+/// serde, for the exported `code_enum!` macro.
+pub use serde as __serde;
+
 pub mod clock;
 pub mod cpcr;
 pub mod enums;

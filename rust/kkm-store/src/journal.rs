@@ -2,60 +2,30 @@
 //! transaction), the hash chain, shift digests and verification.
 
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{Store, StoreError};
 
-/// What a journal record is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum DocumentKind {
-    /// Receipt, operation BUY.
-    Buy,
-    /// Receipt, operation BUY_RETURN.
-    BuyReturn,
-    /// Receipt, operation SELL.
-    Sell,
-    /// Receipt, operation SELL_RETURN.
-    SellReturn,
-    /// Cash put into the drawer.
-    Deposit,
-    /// Cash taken out of the drawer.
-    Withdrawal,
-    /// X-report (interim; the shift stays open).
-    XReport,
-    /// Z-report (closes the shift; carries the shift digest).
-    ZReport,
-}
-
-impl DocumentKind {
-    /// The stored code (receipt kinds use the CPCR operation codes 0–3).
-    pub fn code(self) -> u8 {
-        match self {
-            DocumentKind::Buy => 0,
-            DocumentKind::BuyReturn => 1,
-            DocumentKind::Sell => 2,
-            DocumentKind::SellReturn => 3,
-            DocumentKind::Deposit => 10,
-            DocumentKind::Withdrawal => 11,
-            DocumentKind::XReport => 20,
-            DocumentKind::ZReport => 21,
-        }
-    }
-
-    /// The kind of a stored code.
-    pub fn from_code(code: u8) -> Option<DocumentKind> {
-        Some(match code {
-            0 => DocumentKind::Buy,
-            1 => DocumentKind::BuyReturn,
-            2 => DocumentKind::Sell,
-            3 => DocumentKind::SellReturn,
-            10 => DocumentKind::Deposit,
-            11 => DocumentKind::Withdrawal,
-            20 => DocumentKind::XReport,
-            21 => DocumentKind::ZReport,
-            _ => return None,
-        })
+kkm_core::code_enum! {
+    /// What a journal record is (stored as its code; receipts use the CPCR operation
+    /// codes 0–3).
+    DocumentKind: u8 {
+        /// Receipt, operation BUY.
+        Buy = 0,
+        /// Receipt, operation BUY_RETURN.
+        BuyReturn = 1,
+        /// Receipt, operation SELL.
+        Sell = 2,
+        /// Receipt, operation SELL_RETURN.
+        SellReturn = 3,
+        /// Cash put into the drawer.
+        Deposit = 10,
+        /// Cash taken out of the drawer.
+        Withdrawal = 11,
+        /// X-report (interim; the shift stays open).
+        XReport = 20,
+        /// Z-report (closes the shift; carries the shift digest).
+        ZReport = 21,
     }
 }
 
@@ -190,7 +160,7 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u
     let record = Record {
         id: row.get(0)?,
         kkm_id: row.get(1)?,
-        kind: DocumentKind::from_code(kind).unwrap_or(DocumentKind::XReport),
+        kind: DocumentKind::from_code(i64::from(kind)).unwrap_or(DocumentKind::XReport),
         operator_id: row.get(3)?,
         at: row.get(4)?,
         total: row.get(5)?,
@@ -210,7 +180,7 @@ fn finish_record(
     kind_code: Option<u8>,
 ) -> Result<Record, StoreError> {
     if let Some(code) = kind_code {
-        if DocumentKind::from_code(code).is_none() {
+        if DocumentKind::from_code(i64::from(code)).is_none() {
             return Err(StoreError::Malformed(format!(
                 "record {} has unknown kind {code}",
                 record.id
@@ -435,7 +405,7 @@ impl Store {
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let kind_code: u8 = row.get(1)?;
-            let kind = DocumentKind::from_code(kind_code)
+            let kind = DocumentKind::from_code(i64::from(kind_code))
                 .ok_or_else(|| tampered(id, format!("unknown document kind {kind_code}")))?;
             let bad_type = |e: rusqlite::types::FromSqlError| {
                 tampered(id, format!("a column has the wrong type: {e}"))

@@ -12,63 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 // ---------------------------------------------------------------------------------
 // Enums
 
-/// Defines a seed enum that travels as its numeric code.
-macro_rules! api_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident {
-            $($(#[$vmeta:meta])* $variant:ident = $code:literal,)*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-        }
-
-        impl $name {
-            /// Every value, in the seed's order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            /// The seed's numeric code.
-            pub const fn code(self) -> u8 {
-                match self {
-                    $($name::$variant => $code,)*
-                }
-            }
-
-            /// The value with this code, or `None` if the seed defines none.
-            pub fn from_code(code: i64) -> Option<$name> {
-                match code {
-                    $($code => Some($name::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_u8(self.code())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
-                let code = i64::deserialize(deserializer)?;
-                $name::from_code(code).ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        concat!("unknown ", stringify!($name), " code {}"),
-                        code
-                    ))
-                })
-            }
-        }
-    };
-}
-
-api_enum! {
+kkm_core::code_enum! {
     /// `CommandTypeEnum` — the kind of a fiscal document (`command_type`, `command`).
-    CommandType {
+    CommandType: u8 {
         /// 1 `COMMAND_TICKET` — фискализация: a receipt.
         Ticket = 1,
         /// 2 `COMMAND_CLOSE_SHIFT` — закрытие смены (the Z-report).
@@ -80,9 +26,9 @@ api_enum! {
     }
 }
 
-api_enum! {
+kkm_core::code_enum! {
     /// `PrinterTypeEnum` — how a printer is attached.
-    PrinterType {
+    PrinterType: u8 {
         /// 1 `ptCOM` — чековый принтер (ESC/POS) on a USB/COM port.
         Com = 1,
         /// 2 `ptVCL` — an ordinary Windows printer (A4 etc.).
@@ -92,9 +38,9 @@ api_enum! {
     }
 }
 
-api_enum! {
+kkm_core::code_enum! {
     /// `TicketAdTypeEnum` — whose advertising text it is.
-    TicketAdType {
+    TicketAdType: u8 {
         /// 0 `TICKET_AD_OFD` — text of the fiscal data operator (ОФД).
         Ofd = 0,
         /// 1 `TICKET_AD_ORG` — text of the organisation.
@@ -108,9 +54,9 @@ api_enum! {
     }
 }
 
-api_enum! {
+kkm_core::code_enum! {
     /// `KKMLocalState` — the local state of a KKM.
-    KkmLocalState {
+    KkmLocalState: u8 {
         /// 0 `OK` — нормальное (рабочее) состояние.
         Ok = 0,
         /// 1 `ValuesConflict` — blocked: the counters disagree (error 68).
@@ -118,10 +64,10 @@ api_enum! {
     }
 }
 
-api_enum! {
+kkm_core::code_enum! {
     /// `shift_state` — 0 closed, 1 open (the seed types it `int` and lists the two values
     /// in the KKMObject table).
-    ShiftState {
+    ShiftState: u8 {
         /// 0 — смена закрыта.
         Closed = 0,
         /// 1 — смена открыта.
