@@ -1,0 +1,65 @@
+//! Serial / USB-CDC transport (COM ports, `/dev/ttyUSB0`, `/dev/ttyACM0`, Bluetooth SPP
+//! ports bound by the OS).
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::{PrinterTransport, RetryPolicy};
+use crate::error::PrintError;
+
+/// Default baud rate of receipt printers with a virtual COM port.
+pub const DEFAULT_BAUD: u32 = 115_200;
+
+/// Opens the port per job, writes the job and closes it.
+#[derive(Debug, Clone)]
+pub struct SerialTransport {
+    path: String,
+    baud: u32,
+    /// Timeout of each write.
+    pub timeout: Duration,
+    /// Open attempts (a USB printer re-enumerates after power-on).
+    pub retry: RetryPolicy,
+}
+
+impl SerialTransport {
+    /// A transport to the port `path` at `baud`.
+    pub fn new(path: &str, baud: u32) -> Self {
+        SerialTransport {
+            path: path.to_string(),
+            baud,
+            timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl PrinterTransport for SerialTransport {
+    fn describe(&self) -> String {
+        format!("serial:{}@{}", self.path, self.baud)
+    }
+
+    fn send(&mut self, job: &[u8]) -> Result<(), PrintError> {
+        let target = self.describe();
+        let mut port = self.retry.run(&target, || {
+            serialport::new(&self.path, self.baud)
+                .timeout(self.timeout)
+                .open()
+                .map_err(|e| e.to_string())
+        })?;
+        let mut sent = 0;
+        for chunk in job.chunks(4096) {
+            port.write_all(chunk).map_err(|e| PrintError::Interrupted {
+                sent,
+                total: job.len(),
+                reason: e.to_string(),
+            })?;
+            sent += chunk.len();
+        }
+        port.flush().map_err(|e| PrintError::Interrupted {
+            sent,
+            total: job.len(),
+            reason: e.to_string(),
+        })?;
+        Ok(())
+    }
+}
