@@ -29,9 +29,9 @@ fn receipt(n: usize) -> Receipt {
             let mut item = json!({"type": 1, "commodity": {
                 "name": format!("item {}", (n + j) % 200), "section_code": format!("{}", (n + j) % 8),
                 "quantity": quantity, "price": price, "sum": price * quantity as i64, "measure_unit_code": "796",
-                "taxes": if n % 4 == 0 { json!([]) } else { json!([{"taxation_type": 101, "percent": 12, "is_in_total_sum": true}]) }
+                "taxes": if n.is_multiple_of(4) { json!([]) } else { json!([{"taxation_type": 101, "percent": 12, "is_in_total_sum": true}]) }
             }});
-            if (n + j) % 6 == 0 {
+            if (n + j).is_multiple_of(6) {
                 item["discount"] = json!({"name": "скидка", "sum": 10});
             }
             item

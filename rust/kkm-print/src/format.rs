@@ -16,7 +16,7 @@ pub fn money(tiyn: i64) -> String {
     let digits = tenge.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 4);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(' ');
         }
         grouped.push(ch);

@@ -66,7 +66,7 @@ impl std::fmt::Display for CsvProblem {
 /// `12000` thousandths → `12.00`, `12500` → `12.50`, `12345` → `12.345`.
 fn percent_text(p: Percent) -> String {
     let t = p.thousandths();
-    if t % 10 == 0 {
+    if t.is_multiple_of(10) {
         format!("{}.{:02}", t / 1000, (t % 1000) / 10)
     } else {
         format!("{}.{:03}", t / 1000, t % 1000)
