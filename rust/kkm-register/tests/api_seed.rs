@@ -339,8 +339,8 @@ fn trade_operation() {
     );
     let d = &r.response_data;
     assert_eq!(d.fiscal_id, "1008");
-    assert_eq!(d.command_type, CommandType::Ticket);
-    assert!(d.is_offline);
+    assert_eq!(d.document.command_type, CommandType::Ticket);
+    assert!(d.document.is_offline);
     let body = &d.body;
     assert_eq!(body.operation, Operation::Sell);
     assert_eq!(body.amounts.total, tiyn(175_000));
@@ -388,7 +388,7 @@ fn money_placement() {
         as_is,
     );
     let d = &r.response_data;
-    assert_eq!(d.command_type, CommandType::MoneyPlacement);
+    assert_eq!(d.document.command_type, CommandType::MoneyPlacement);
     assert_eq!(d.body.operation, MoneyPlacementKind::Deposit);
     assert_eq!(d.body.sum, tiyn(100_000));
     assert_eq!(d.body.operator.name.as_deref(), Some("asasd"));
@@ -406,7 +406,7 @@ fn zx_report() {
     );
     let d = &r.response_data;
     assert_eq!(d.report_type, ReportType::X);
-    assert_eq!(d.command_type, CommandType::Report);
+    assert_eq!(d.document.command_type, CommandType::Report);
     assert_eq!(
         d.total_payments,
         vec![

@@ -153,18 +153,20 @@ fn the_seeds_other_spellings_are_read() {
     }))
     .unwrap();
     let mut response = serde_json::to_value(MoneyPlacementResponse {
-        command_type: CommandType::MoneyPlacement,
-        is_offline: false,
-        is_invalid_token: false,
-        kkm_local_name: "k".into(),
-        operator_name: "o".into(),
-        fr_shift_number: 1,
-        shift_document_number: 1,
-        shift_state: ShiftState::Open,
-        reg_info: RegInfo::default(),
-        vat_certificate: VatCertificate::default(),
+        document: DocumentAnswer {
+            command_type: CommandType::MoneyPlacement,
+            is_offline: false,
+            is_invalid_token: false,
+            kkm_local_name: "k".into(),
+            operator_name: "o".into(),
+            fr_shift_number: 1,
+            shift_document_number: 1,
+            shift_state: ShiftState::Open,
+            reg_info: RegInfo::default(),
+            vat_certificate: VatCertificate::default(),
+            ads_info: vec![],
+        },
         body: m.clone(),
-        ads_info: vec![],
     })
     .unwrap();
     let body = response

@@ -600,3 +600,32 @@ pub struct NoParams {}
 
 /// The text `"ok"` that Ping, ActivateLicense, DeleteKKM and DeleteOperator answer.
 pub const OK_TEXT: &str = "ok";
+
+/// The fields every fiscal-document answer carries around its `body` (the responses of
+/// TradeOperation, MoneyPlacement and ZXReport), flattened into them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentAnswer {
+    /// `command_type` — the document's command (ticket, report, money placement).
+    pub command_type: CommandType,
+    /// `is_offline` — признак автономного документа.
+    pub is_offline: bool,
+    /// `is_invalid_token` — признак некорректного токена.
+    pub is_invalid_token: bool,
+    /// `kkm_local_name` — название кассы.
+    pub kkm_local_name: String,
+    /// `operator_name` — имя оператора (кассира).
+    pub operator_name: String,
+    /// `fr_shift_number` — номер смены.
+    pub fr_shift_number: i64,
+    /// `shift_document_number` — номер документа в смене.
+    pub shift_document_number: i64,
+    /// `shift_state` — состояние смены.
+    pub shift_state: ShiftState,
+    /// `reg_info` — регистрационные данные.
+    pub reg_info: RegInfo,
+    /// `vat_certificate` — свидетельство об НДС.
+    pub vat_certificate: VatCertificate,
+    /// `ads_info` — список рекламных текстов.
+    #[serde(default)]
+    pub ads_info: Vec<AdsObject>,
+}

@@ -79,9 +79,9 @@ mod transaction;
 
 pub use common::{
     tenge, AdsObject, ApiDateTime, CommandType, DateObject, DateTimeObject, DateTimeParseError,
-    KkmLocalState, KkmRegInfo, NoParams, NonNullableSums, OperatorObject, OrgRegInfo, PosRegInfo,
-    PrinterType, RegInfo, ShiftState, Tenge, TicketAdInfo, TicketAdType, TimeObject,
-    VatCertificate, OK_TEXT,
+    DocumentAnswer, KkmLocalState, KkmRegInfo, NoParams, NonNullableSums, OperatorObject,
+    OrgRegInfo, PosRegInfo, PrinterType, RegInfo, ShiftState, Tenge, TicketAdInfo, TicketAdType,
+    TimeObject, VatCertificate, OK_TEXT,
 };
 pub use envelope::{Envelope, ErrorData};
 pub use kkm::{

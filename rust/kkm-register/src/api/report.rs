@@ -4,10 +4,7 @@ use kkm_core::money::bills_coins;
 use kkm_core::{CoreError, Money, MoneyPlacementKind, ReportType, ZxReport};
 use serde::{Deserialize, Serialize};
 
-use super::common::{
-    AdsObject, CommandType, DateTimeObject, OperatorObject, RegInfo, ShiftState, Tenge,
-    VatCertificate,
-};
+use super::common::{DateTimeObject, DocumentAnswer, OperatorObject, Tenge};
 
 /// Request of `MoneyPlacement` (POST only) — `kkm_core`'s, re-exported.
 pub type MoneyPlacementRequest = kkm_core::MoneyPlacementRequest;
@@ -18,32 +15,13 @@ pub type MoneyPlacementRequest = kkm_core::MoneyPlacementRequest;
 /// `body`, both read); `ads_info` is in the example only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoneyPlacementResponse {
-    /// `command_type` — always [`CommandType::MoneyPlacement`].
-    pub command_type: CommandType,
-    /// `is_offline` — признак автономного документа.
-    pub is_offline: bool,
-    /// `is_invalid_token` — признак некорректного токена.
-    pub is_invalid_token: bool,
-    /// `kkm_local_name` — название кассы.
-    pub kkm_local_name: String,
-    /// `operator_name` — имя оператора (кассира).
-    pub operator_name: String,
-    /// `fr_shift_number` — номер смены.
-    pub fr_shift_number: i64,
-    /// `shift_document_number` — номер документа в смене.
-    pub shift_document_number: i64,
-    /// `shift_state` — состояние смены.
-    pub shift_state: ShiftState,
-    /// `reg_info` — регистрационные данные.
-    pub reg_info: RegInfo,
-    /// `vat_certificate` — свидетельство об НДС.
-    pub vat_certificate: VatCertificate,
+    /// The fields every fiscal-document answer carries (`command_type`, shift,
+    /// registration data, …).
+    #[serde(flatten)]
+    pub document: DocumentAnswer,
     /// `body` — тело операции.
     #[serde(alias = "money_placement")]
     pub body: MoneyPlacementObject,
-    /// `ads_info` — список рекламных текстов.
-    #[serde(default)]
-    pub ads_info: Vec<AdsObject>,
 }
 
 /// `MoneyPlacementObject` — the body of a deposit or withdrawal.
@@ -119,29 +97,10 @@ pub struct ZxReportResponse {
     /// `total_payments` — shift totals by payment type code 0..4, tenge.
     #[serde(default)]
     pub total_payments: Vec<Tenge>,
-    /// `command_type` — always [`CommandType::Report`].
-    pub command_type: CommandType,
-    /// `is_offline` — признак автономного документа.
-    pub is_offline: bool,
-    /// `is_invalid_token` — признак некорректного токена.
-    pub is_invalid_token: bool,
-    /// `kkm_local_name` — название кассы.
-    pub kkm_local_name: String,
-    /// `operator_name` — имя оператора (кассира).
-    pub operator_name: String,
-    /// `fr_shift_number` — номер смены.
-    pub fr_shift_number: i64,
-    /// `shift_document_number` — номер документа в смене.
-    pub shift_document_number: i64,
-    /// `shift_state` — состояние смены.
-    pub shift_state: ShiftState,
-    /// `reg_info` — регистрационные данные.
-    pub reg_info: RegInfo,
-    /// `vat_certificate` — свидетельство об НДС.
-    pub vat_certificate: VatCertificate,
+    /// The fields every fiscal-document answer carries (`command_type`, shift,
+    /// registration data, …).
+    #[serde(flatten)]
+    pub document: DocumentAnswer,
     /// `body` — тело отчёта: `kkm_core`'s [`ZxReport`] (the seed's `ReportObject`).
     pub body: ZxReport,
-    /// `ads_info` — список рекламных текстов.
-    #[serde(default)]
-    pub ads_info: Vec<AdsObject>,
 }

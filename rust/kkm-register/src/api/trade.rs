@@ -11,10 +11,7 @@ use kkm_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::common::{
-    AdsObject, CommandType, DateTimeObject, OperatorObject, RegInfo, ShiftState, TicketAdInfo,
-    VatCertificate,
-};
+use super::common::{DateTimeObject, DocumentAnswer, OperatorObject, TicketAdInfo};
 
 /// Request of `TradeOperation` (POST only) — `kkm_core`'s, re-exported.
 pub type TradeOperationRequest = kkm_core::TradeOperationRequest;
@@ -33,31 +30,12 @@ pub struct TradeOperationResponse {
     /// `ofd_url` — the OFD's receipt check site (examples only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ofd_url: Option<String>,
-    /// `command_type` — always [`CommandType::Ticket`].
-    pub command_type: CommandType,
-    /// `is_offline` — признак автономной операции.
-    pub is_offline: bool,
-    /// `is_invalid_token` — признак некорректного токена.
-    pub is_invalid_token: bool,
-    /// `kkm_local_name` — название кассы.
-    pub kkm_local_name: String,
-    /// `operator_name` — имя кассира.
-    pub operator_name: String,
-    /// `fr_shift_number` — номер смены.
-    pub fr_shift_number: i64,
-    /// `shift_document_number` — номер документа в смене.
-    pub shift_document_number: i64,
-    /// `shift_state` — состояние смены.
-    pub shift_state: ShiftState,
-    /// `reg_info` — регистрационные данные.
-    pub reg_info: RegInfo,
-    /// `vat_certificate` — свидетельство об НДС.
-    pub vat_certificate: VatCertificate,
+    /// The fields every fiscal-document answer carries (`command_type`, shift,
+    /// registration data, …).
+    #[serde(flatten)]
+    pub document: DocumentAnswer,
     /// `body` — тело чека.
     pub body: TicketObject,
-    /// `ads_info` — список рекламных текстов.
-    #[serde(default)]
-    pub ads_info: Vec<AdsObject>,
 }
 
 /// `TicketObject` — the body of a receipt as sent to the OFD.
