@@ -6,6 +6,19 @@
 //! idempotent by key, serialised per KKM and parallel across KKMs. It is the only API
 //! that the desktop daemon and the Kotlin FFI call; they stay thin adapters over it.
 //!
+//! ## Map
+//!
+//! * [`Registry`] — open it with a [`RegistryConfig`] (data folder, [`KeySource`],
+//!   [`OfdConfig`]s, clock); one async method per API method, each taking the
+//!   caller's [`Credential`] and the API's request type and answering the API's
+//!   response type or a [`RegisterError`] with the seed's code. Plus the sync status
+//!   of each KKM, block resolution, and print models of journaled documents.
+//! * Per KKM (internal): the fiscal operations run journal first — validate
+//!   (`kkm-core`), journal document + counters + queue entry in one transaction
+//!   (`kkm-store`), then deliver (`kkm-ofd`): online within the budget, or
+//!   autonomous with the offline number, drained later in order.
+//! * [`maintenance`] — verify and export a journal without running the registry.
+//!
 //! [`api`] is the E-Kassa CashCore HTTP JSON API as Rust types (requests, responses,
 //! the `response_code`/`response_data` envelope), exactly as the seed document
 //! specifies it: what the Register's operations take and return.
@@ -17,6 +30,19 @@
 #![warn(missing_docs)]
 
 pub mod api;
+mod auth;
+mod book;
+mod config;
+mod error;
 pub mod journal;
+pub mod maintenance;
+mod register;
+mod registry;
+mod views;
 
+pub use auth::{Credential, Operator};
+pub use config::{KeySource, OfdConfig, RegistryConfig, SystemClock};
+pub use error::RegisterError;
 pub use journal::StoreJournal;
+pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
+pub use registry::Registry;

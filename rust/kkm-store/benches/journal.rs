@@ -51,6 +51,9 @@ fn main() {
                     payload: &payload,
                     request: Some(&request),
                     idempotency_key: None,
+                    shift_document: 0,
+                    offline: false,
+                    parent: None,
                 },
                 &counters,
             )
@@ -90,6 +93,9 @@ fn main() {
                 payload: &payload,
                 request: None,
                 idempotency_key: None,
+                shift_document: 0,
+                offline: false,
+                parent: None,
             })
             .collect();
         made += docs.len();

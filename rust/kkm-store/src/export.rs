@@ -149,6 +149,9 @@ mod tests {
                     payload: payload.as_bytes(),
                     request: None,
                     idempotency_key: None,
+                    shift_document: 0,
+                    offline: false,
+                    parent: None,
                 },
                 b"",
             )

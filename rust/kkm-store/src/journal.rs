@@ -52,6 +52,14 @@ pub struct NewDocument<'a> {
     pub request: Option<&'a [u8]>,
     /// A retry with the same key returns the stored record instead of a new one.
     pub idempotency_key: Option<&'a str>,
+    /// Its number within the shift (`shift_document_number`), for lookups; 0 if none.
+    pub shift_document: u32,
+    /// Made while autonomous (known at append; [`Store::mark_offline`] sets it later
+    /// for a document whose online attempt timed out).
+    pub offline: bool,
+    /// For a return: the fiscal sign of the original receipt (for lookups of what was
+    /// already returned against it).
+    pub parent: Option<&'a str>,
 }
 
 /// A stored journal record.
@@ -83,6 +91,12 @@ pub struct Record {
     pub z_checksum: Option<[u8; 32]>,
     /// The OFD's fiscal sign, once accepted.
     pub fiscal_sign: Option<String>,
+    /// Its number within the shift (0 if none).
+    pub shift_document: u32,
+    /// It was made (or ended up) autonomous: it went to the OFD from the queue.
+    pub offline: bool,
+    /// For a return: the original receipt's fiscal sign.
+    pub parent: Option<String>,
 }
 
 /// The result of an append.
@@ -153,7 +167,8 @@ fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
 }
 
 const RECORD_COLUMNS: &str = "id, kkm_id, kind, operator_id, at, total, shift_number, \
-     offline_number, payload, idempotency_key, hash, z_checksum, fiscal_sign";
+     offline_number, payload, idempotency_key, hash, z_checksum, fiscal_sign, shift_document, \
+     offline, parent";
 
 fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u8>>)> {
     let kind: u8 = row.get(2)?;
@@ -171,6 +186,9 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u
         hash: ZERO_HASH,
         z_checksum: None,
         fiscal_sign: row.get(12)?,
+        shift_document: row.get(13)?,
+        offline: row.get(14)?,
+        parent: row.get(15)?,
     };
     Ok((record, row.get(10)?, row.get(11)?))
 }
@@ -254,8 +272,9 @@ fn append_in(
     let digest = shift_step(&before, &hash);
     let mut insert = tx.prepare_cached(
         "INSERT INTO journal (kkm_id, kind, operator_id, at, total, shift_number,
-             offline_number, payload, request, idempotency_key, hash, shift_digest, z_checksum)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             offline_number, payload, request, idempotency_key, hash, shift_digest, z_checksum,
+             shift_document, offline, parent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
     insert.execute(params![
         doc.kkm_id,
@@ -271,6 +290,9 @@ fn append_in(
         &hash[..],
         &digest[..],
         z_checksum.as_ref().map(|z| &z[..]),
+        doc.shift_document,
+        doc.offline,
+        doc.parent,
     ])?;
     let id = tx.last_insert_rowid();
     tx.prepare_cached("UPDATE kkm SET last_hash = ?2, counters = ?3 WHERE kkm_id = ?1")?
@@ -293,6 +315,9 @@ fn append_in(
         hash,
         z_checksum,
         fiscal_sign: None,
+        shift_document: doc.shift_document,
+        offline: doc.offline,
+        parent: doc.parent.map(str::to_owned),
     }))
 }
 
@@ -355,6 +380,129 @@ impl Store {
         ))?;
         let rows = stmt.query_map(params![kkm_id, after, limit], read_record)?;
         rows.map(|r| finish_record(r?, None)).collect()
+    }
+
+    fn find_record(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<Record>, StoreError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM journal WHERE {condition} ORDER BY id LIMIT 1"
+                ),
+                params,
+                read_record,
+            )
+            .optional()?;
+        found.map(|r| finish_record(r, None)).transpose()
+    }
+
+    fn find_records(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Record>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM journal WHERE {condition} ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params, read_record)?;
+        rows.map(|r| finish_record(r?, None)).collect()
+    }
+
+    /// The KKM's record made with idempotency key `key`, if any.
+    pub fn record_by_key(&self, kkm_id: u32, key: &str) -> Result<Option<Record>, StoreError> {
+        self.find_record("kkm_id = ?1 AND idempotency_key = ?2", params![kkm_id, key])
+    }
+
+    /// The KKM's record with fiscal sign `sign` (the OFD's), if any.
+    pub fn record_by_fiscal_sign(
+        &self,
+        kkm_id: u32,
+        sign: &str,
+    ) -> Result<Option<Record>, StoreError> {
+        self.find_record("kkm_id = ?1 AND fiscal_sign = ?2", params![kkm_id, sign])
+    }
+
+    /// The KKM's latest record printed with offline number `number`, if any (an
+    /// autonomous receipt is known by it until the OFD gives its fiscal sign).
+    pub fn record_by_offline_number(
+        &self,
+        kkm_id: u32,
+        number: u32,
+    ) -> Result<Option<Record>, StoreError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM journal WHERE kkm_id = ?1 AND offline_number = ?2 \
+                     ORDER BY id DESC LIMIT 1"
+                ),
+                params![kkm_id, number],
+                read_record,
+            )
+            .optional()?;
+        found.map(|r| finish_record(r, None)).transpose()
+    }
+
+    /// The document number `shift_document` of shift `shift_number`, if any.
+    pub fn record_in_shift(
+        &self,
+        kkm_id: u32,
+        shift_number: u32,
+        shift_document: u32,
+    ) -> Result<Option<Record>, StoreError> {
+        self.find_record(
+            "kkm_id = ?1 AND shift_number = ?2 AND shift_document = ?3",
+            params![kkm_id, shift_number, shift_document],
+        )
+    }
+
+    /// The returns made against the receipt with fiscal sign `parent`, in order.
+    pub fn returns_of(&self, kkm_id: u32, parent: &str) -> Result<Vec<Record>, StoreError> {
+        self.find_records("kkm_id = ?1 AND parent = ?2", params![kkm_id, parent])
+    }
+
+    /// The KKM's records made at device times `from..=to`, in order (for journal
+    /// listings); at most `limit`.
+    pub fn records_between(
+        &self,
+        kkm_id: u32,
+        from: i64,
+        to: i64,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM journal WHERE kkm_id = ?1 AND at BETWEEN ?2 AND ?3 \
+             ORDER BY id LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(params![kkm_id, from, to, limit], read_record)?;
+        rows.map(|r| finish_record(r?, None)).collect()
+    }
+
+    /// Marks document `id` autonomous after the fact (its online attempt got no answer)
+    /// and replaces the KKM's counters blob, in one transaction.
+    pub fn mark_offline(&self, id: i64, counters: &[u8]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let kkm_id: Option<u32> = tx
+            .query_row("SELECT kkm_id FROM journal WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let kkm_id =
+            kkm_id.ok_or_else(|| StoreError::Malformed(format!("no journal record {id}")))?;
+        tx.execute("UPDATE journal SET offline = 1 WHERE id = ?1", [id])?;
+        tx.execute(
+            "UPDATE kkm SET counters = ?2 WHERE kkm_id = ?1",
+            params![kkm_id, counters],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Walks the KKM's chain: recomputes every record's hash from its fields and its
@@ -422,6 +570,9 @@ impl Store {
                 payload,
                 request: None,
                 idempotency_key: None,
+                shift_document: 0,
+                offline: false,
+                parent: None,
             };
             let stored: [u8; 32] = row
                 .get_ref(8)?

@@ -104,6 +104,16 @@ const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (kkm_id, bundle_code) REFERENCES bundle (kkm_id, code) ON DELETE CASCADE,
         FOREIGN KEY (kkm_id, product_code) REFERENCES product (kkm_id, code) ON DELETE CASCADE
     );",
+    // 5: lookups of the register: number within the shift, autonomous mark, returns by
+    // their original's fiscal sign, and the KKMs taken out of service.
+    "ALTER TABLE journal ADD COLUMN shift_document INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE journal ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE journal ADD COLUMN parent TEXT;
+    CREATE INDEX journal_shift_document ON journal (kkm_id, shift_number, shift_document);
+    CREATE INDEX journal_parent ON journal (kkm_id, parent) WHERE parent IS NOT NULL;
+    CREATE INDEX journal_offline_number ON journal (kkm_id, offline_number)
+        WHERE offline_number IS NOT NULL;
+    CREATE INDEX journal_at ON journal (kkm_id, at);",
 ];
 
 /// Brings the schema to the newest version.

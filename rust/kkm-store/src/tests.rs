@@ -22,6 +22,9 @@ fn doc<'a>(kind: DocumentKind, shift: u32, total: i64, payload: &'a [u8]) -> New
         payload,
         request: Some(b"cpcr"),
         idempotency_key: None,
+        shift_document: 0,
+        offline: false,
+        parent: None,
     }
 }
 

@@ -42,6 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 payload: payload.as_bytes(),
                 request: Some(b"cpcr"),
                 idempotency_key: Some(&key),
+                shift_document: 0,
+                offline: false,
+                parent: None,
             },
             blob.as_bytes(),
         )?;
