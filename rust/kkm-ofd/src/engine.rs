@@ -424,10 +424,11 @@ impl<J: OfdJournal> SyncEngine<J> {
         if is_ok(&response) {
             Self::j(self.journal.complete(doc.id, &response))?;
             if Self::j(self.journal.queue_len())? == 0 {
+                // Only a change is written: a commit is an fsync on every online sale.
                 if Self::j(self.journal.autonomous_since())?.is_some() {
                     info!("queue drained: back online");
+                    Self::j(self.journal.set_autonomous_since(None))?;
                 }
-                Self::j(self.journal.set_autonomous_since(None))?;
             }
             return Ok(HeadOutcome::Accepted(Box::new(response)));
         }

@@ -300,6 +300,7 @@ fn append_in(
     if doc.request.is_some() {
         tx.prepare_cached("INSERT INTO queue (doc_id, kkm_id) VALUES (?1, ?2)")?
             .execute(params![id, doc.kkm_id])?;
+        crate::sync::reserve_for_head(tx, doc.kkm_id)?;
     }
     Ok(Appended::New(Record {
         id,

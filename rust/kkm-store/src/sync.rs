@@ -1,7 +1,7 @@
 //! The offline queue and the per-KKM sync state: what the OFD sync engine persists
 //! (the register adapts it to `kkm_ofd::OfdJournal`).
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::{Store, StoreError};
 
@@ -33,6 +33,30 @@ pub struct SyncState {
     pub local_state: u8,
     /// Why the local state is not OK.
     pub state_reason: Option<String>,
+}
+
+/// Gives the queue head its REQNUM if it has none yet, in the caller's transaction.
+///
+/// The head is always the next message to the OFD (online-only requests wait for an
+/// empty queue), so reserving its REQNUM when it becomes the head — in the commit that
+/// appends it or completes its predecessor — keeps REQNUMs in sending order and saves
+/// the sync engine a commit (an fsync) per document.
+pub(crate) fn reserve_for_head(tx: &Transaction<'_>, kkm_id: u32) -> Result<(), StoreError> {
+    let head: Option<(i64, Option<u16>)> = tx
+        .prepare_cached(
+            "SELECT doc_id, reqnum FROM queue WHERE kkm_id = ?1 ORDER BY doc_id LIMIT 1",
+        )?
+        .query_row([kkm_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((doc, None)) = head {
+        tx.prepare_cached("UPDATE kkm SET reqnum = (reqnum + 1) % 65536 WHERE kkm_id = ?1")?
+            .execute([kkm_id])?;
+        tx.prepare_cached(
+            "UPDATE queue SET reqnum = (SELECT reqnum FROM kkm WHERE kkm_id = ?2) WHERE doc_id = ?1",
+        )?
+        .execute(params![doc, kkm_id])?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -170,7 +194,15 @@ impl Store {
             "UPDATE journal SET fiscal_sign = ?2, answer = ?3 WHERE id = ?1",
             params![id, fiscal_sign, answer],
         )?;
+        let kkm_id: Option<u32> = tx
+            .query_row("SELECT kkm_id FROM queue WHERE doc_id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
         tx.execute("DELETE FROM queue WHERE doc_id = ?1", [id])?;
+        if let Some(kkm_id) = kkm_id {
+            reserve_for_head(&tx, kkm_id)?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -205,6 +237,7 @@ impl Store {
                 "DELETE FROM queue WHERE doc_id = ?1 AND kkm_id = ?2",
                 params![doc, kkm_id],
             )?;
+            reserve_for_head(&tx, kkm_id)?;
         }
         tx.commit()?;
         Ok(())

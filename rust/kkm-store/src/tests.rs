@@ -42,7 +42,7 @@ fn append_writes_document_counters_and_queue_together() {
     let front = s.queue_front(KKM).unwrap().unwrap();
     assert_eq!(
         (front.id, front.request.as_slice(), front.reqnum),
-        (r.id, &b"cpcr"[..], None)
+        (r.id, &b"cpcr"[..], Some(1))
     );
     assert_eq!(s.record(r.id).unwrap().unwrap(), r);
 }
@@ -88,10 +88,12 @@ fn queue_flow_reserves_reqnum_completes_and_blocks() {
         .unwrap()
         .record()
         .clone();
-    assert_eq!(s.reserve_reqnum(KKM, Some(r1.id)).unwrap(), 1);
+    // The head gets its REQNUM in the commit that makes it the head.
     assert_eq!(s.queue_front(KKM).unwrap().unwrap().reqnum, Some(1));
+    assert_eq!(s.sync_state(KKM).unwrap().reqnum, 1);
     s.save_token(KKM, 99).unwrap();
     s.complete(r1.id, Some("1000000001"), b"answer").unwrap();
+    assert_eq!(s.queue_front(KKM).unwrap().unwrap().reqnum, Some(2));
     assert_eq!(
         s.record(r1.id).unwrap().unwrap().fiscal_sign.as_deref(),
         Some("1000000001")
@@ -100,7 +102,7 @@ fn queue_flow_reserves_reqnum_completes_and_blocks() {
     s.block(KKM, Some(r2.id), 13, "bad data").unwrap();
     s.set_autonomous_since(KKM, Some(5)).unwrap();
     let st = s.sync_state(KKM).unwrap();
-    assert_eq!((st.token, st.reqnum, st.autonomous_since), (99, 1, Some(5)));
+    assert_eq!((st.token, st.reqnum, st.autonomous_since), (99, 2, Some(5)));
     assert_eq!(st.blocked, Some((Some(r2.id), 13, "bad data".to_string())));
     s.unblock(KKM, Some(r2.id)).unwrap();
     assert_eq!(s.sync_state(KKM).unwrap().blocked, None);
