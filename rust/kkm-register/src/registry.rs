@@ -480,7 +480,13 @@ impl Registry {
             offline_end_date: Some(zero),
             cash_sum: Some(book.shift.cash_in_drawer()),
             shift_open_date: Some(at(shift.map(|s| s.opened_at))),
-            blocked_info: status.blocked.or(status.values_conflict.clone()),
+            // The seed writes "" when nothing blocks the KKM.
+            blocked_info: Some(
+                status
+                    .blocked
+                    .or(status.values_conflict.clone())
+                    .unwrap_or_default(),
+            ),
             revenue: Some(book.shift.revenue()),
             offline_ticket_number: Some(i64::from(book.last_offline_number)),
             reg_info: Some(settings.reg_info.clone()),

@@ -133,6 +133,15 @@ fn ticket_modifier(m: &Modifier) -> TicketModifier {
     }
 }
 
+fn zero_modifier() -> TicketModifier {
+    TicketModifier {
+        name: Some(String::new()),
+        sum: Money::ZERO,
+        taxes: Vec::new(),
+        auxiliary: Vec::new(),
+    }
+}
+
 /// The ticket body (`TicketObject`) of a receipt.
 pub(crate) fn ticket_object(
     receipt: &kkm_core::Receipt,
@@ -193,12 +202,23 @@ pub(crate) fn ticket_object(
             total: receipt.total,
             taken: has_cash.then_some(receipt.taken),
             change: has_cash.then_some(receipt.change),
-            markup: receipt.markup.as_ref().map(ticket_modifier),
-            discount: receipt.discount.as_ref().map(ticket_modifier),
+            // The seed's core writes both modifiers, a zero one included.
+            markup: Some(
+                receipt
+                    .markup
+                    .as_ref()
+                    .map_or_else(zero_modifier, ticket_modifier),
+            ),
+            discount: Some(
+                receipt
+                    .discount
+                    .as_ref()
+                    .map_or_else(zero_modifier, ticket_modifier),
+            ),
         },
         extension_options: TicketExtensionOptions {
-            customer_email: None,
-            customer_phone: None,
+            customer_email: Some(String::new()),
+            customer_phone: Some(String::new()),
             customer_iin_or_bin: receipt.customer_iin_or_bin.clone(),
             auxiliary: receipt.auxiliary.clone(),
         },
