@@ -1,0 +1,160 @@
+//! A minimal HTTP/1.1 keep-alive client over one TCP connection: what the end-to-end
+//! tests and the benchmark use to talk to the daemon over a real socket, without a
+//! general-purpose HTTP client in the dependency tree. It speaks just enough HTTP for
+//! this daemon's answers (a status line, headers, a `Content-Length` body).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+/// An answer.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header named `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> anyhow::Result<serde_json::Value> {
+        serde_json::from_slice(&self.body).with_context(|| {
+            format!(
+                "the answer is not JSON: {}",
+                String::from_utf8_lossy(&self.body[..self.body.len().min(200)])
+            )
+        })
+    }
+}
+
+/// One keep-alive connection to `addr`.
+pub struct HttpClient {
+    addr: SocketAddr,
+    stream: BufReader<TcpStream>,
+    /// Longest wait for one answer.
+    pub timeout: Duration,
+}
+
+impl HttpClient {
+    /// Connects.
+    pub async fn connect(addr: SocketAddr) -> anyhow::Result<HttpClient> {
+        let stream = TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("connecting to {addr}"))?;
+        stream.set_nodelay(true)?;
+        Ok(HttpClient {
+            addr,
+            stream: BufReader::new(stream),
+            timeout: Duration::from_secs(30),
+        })
+    }
+
+    /// Sends `verb path` with `headers` and `body`, and reads the answer.
+    pub async fn request(
+        &mut self,
+        verb: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> anyhow::Result<HttpResponse> {
+        let mut head = format!(
+            "{verb} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut message = head.into_bytes();
+        message.extend_from_slice(body);
+        let timeout = self.timeout;
+        tokio::time::timeout(timeout, async {
+            self.stream.get_mut().write_all(&message).await?;
+            self.read_response().await
+        })
+        .await
+        .context("no answer in time")?
+    }
+
+    /// POSTs a JSON body with an optional `Authorization`.
+    pub async fn post(
+        &mut self,
+        path: &str,
+        auth: Option<&str>,
+        body: &str,
+    ) -> anyhow::Result<HttpResponse> {
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(a) = auth {
+            headers.push(("Authorization", a));
+        }
+        self.request("POST", path, &headers, body.as_bytes()).await
+    }
+
+    /// GETs `path_and_query` with an optional `Authorization`.
+    pub async fn get(
+        &mut self,
+        path_and_query: &str,
+        auth: Option<&str>,
+    ) -> anyhow::Result<HttpResponse> {
+        let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+        self.request("GET", path_and_query, &headers, b"").await
+    }
+
+    async fn read_response(&mut self) -> anyhow::Result<HttpResponse> {
+        let mut line = String::new();
+        if self.stream.read_line(&mut line).await? == 0 {
+            bail!("the connection closed before an answer");
+        }
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("bad status line {line:?}"))?;
+        let mut headers = Vec::new();
+        let mut length: Option<usize> = None;
+        loop {
+            line.clear();
+            if self.stream.read_line(&mut line).await? == 0 {
+                bail!("the connection closed inside the headers");
+            }
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            let (name, value) = trimmed
+                .split_once(':')
+                .with_context(|| format!("bad header {trimmed:?}"))?;
+            let name = name.trim().to_ascii_lowercase();
+            let value = value.trim().to_owned();
+            if name == "content-length" {
+                length = Some(value.parse().context("bad content-length")?);
+            }
+            if name == "transfer-encoding" {
+                bail!("chunked answers are not supported by this client");
+            }
+            headers.push((name, value));
+        }
+        let mut body = vec![0; length.unwrap_or(0)];
+        self.stream.read_exact(&mut body).await?;
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}

@@ -1,0 +1,303 @@
+//! The HTTP face: one route per API method (`/<Method>`), the envelope answers, and
+//! `/openapi.json`.
+//!
+//! Rules (the seed's, and our decisions where it says nothing; `docs/api.md`):
+//! * Every JSON answer is HTTP 200 with the envelope, errors included (as CashCore).
+//! * POST reads a JSON body (any `Content-Type`; an empty body is `{}`); parameters in
+//!   the URL are ignored. GET is allowed where the seed says GET/POST and reads the
+//!   query string (or, without one, a JSON body).
+//! * An unknown method → 3; GET (or any verb but GET/POST) on a POST-only method → 3
+//!   as well: that method does not exist for that verb.
+//! * A body over [`BODY_LIMIT`] → 2.
+//! * `GetDocumentImage` answers the PNG itself (`image/png`) on success.
+//! * The registry's work runs in its own task: a client that hangs up does not cut an
+//!   operation in half, and a panic answers 4 instead of dropping the connection.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method as Verb, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use kkm_core::ErrorCode;
+use kkm_register::api::{self, Envelope, Method};
+use kkm_register::{Credential, Registry};
+use serde::Serialize;
+use tracing::{info, warn};
+
+use crate::input::{self, ApiError, Params};
+
+/// Largest request body accepted: 2 MiB (a 1,000-item receipt is ~150 KiB of JSON).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// What the handlers share.
+#[derive(Clone)]
+struct AppState {
+    registry: Arc<Registry>,
+    openapi: Arc<Vec<u8>>,
+}
+
+/// The router of the whole API over `registry`.
+pub fn router(registry: Arc<Registry>) -> Router {
+    let openapi = serde_json::to_vec_pretty(&crate::openapi::document()).unwrap_or_default();
+    Router::new().fallback(handle).with_state(AppState {
+        registry,
+        openapi: Arc::new(openapi),
+    })
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then lets the requests in
+/// flight finish and shuts the registry down (the operation in flight finishes; the
+/// offline queue stays in the journal).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    registry: Arc<Registry>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        // Answers are small; do not let Nagle hold them back.
+        let _ = tcp.set_nodelay(true);
+    });
+    let served = axum::serve(listener, router(registry.clone()))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    registry.shutdown().await;
+    served
+}
+
+/// An answer before it becomes HTTP.
+enum Reply {
+    /// A JSON envelope, serialized.
+    Json(Vec<u8>),
+    /// GetDocumentImage's PNG.
+    Png(Vec<u8>),
+}
+
+fn ok<T: Serialize>(data: T) -> Result<Reply, ApiError> {
+    serde_json::to_vec(&Envelope::ok(data))
+        .map(Reply::Json)
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::MethodExecutionException,
+                format!("the answer could not be written: {e}"),
+            )
+        })
+}
+
+fn error_body(error: &ApiError) -> Vec<u8> {
+    serde_json::to_vec(&Envelope::error(error.code, error.message.clone())).unwrap_or_else(|_| {
+        // Serializing two strings and a number cannot fail; keep a fallback anyway.
+        br#"{"response_code":4,"response_data":{"text":"method_execution_exception","message":""}}"#
+            .to_vec()
+    })
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    response
+}
+
+fn reply_response(reply: Result<Reply, ApiError>) -> Response {
+    match reply {
+        Ok(Reply::Json(body)) => json_response(body),
+        Ok(Reply::Png(png)) => {
+            let mut response = Response::new(Body::from(png));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(api::DocumentImage::CONTENT_TYPE),
+            );
+            response
+        }
+        Err(error) => json_response(error_body(&error)),
+    }
+}
+
+/// Calls the registry's method for `method` with the decoded parameters.
+async fn call(
+    registry: &Registry,
+    method: Method,
+    cred: &Credential,
+    key: Option<String>,
+    params: &Params,
+) -> Result<Reply, ApiError> {
+    match method {
+        Method::Ping => {
+            let _: api::PingRequest = params.decode()?;
+            ok(registry.ping())
+        }
+        Method::ActivateLicense => ok(registry.activate_license(cred, params.decode()?).await?),
+        Method::GetOfdList => {
+            let _: api::GetOfdListRequest = params.decode()?;
+            ok(registry.ofd_list(cred).await?)
+        }
+        Method::GetKkmList => ok(registry.kkm_list(cred, params.decode()?).await?),
+        Method::GetVendorId => ok(registry.vendor_id(cred, params.decode()?).await?),
+        Method::SaveKkm => ok(registry.save_kkm(cred, params.decode()?).await?),
+        Method::DeleteKkm => ok(registry.delete_kkm(cred, params.decode()?).await?),
+        Method::GetOperatorList => {
+            let _: api::GetOperatorListRequest = params.decode()?;
+            ok(registry.operator_list(cred).await?)
+        }
+        Method::SaveOperator => ok(registry.save_operator(cred, params.decode()?).await?),
+        Method::DeleteOperator => ok(registry.delete_operator(cred, params.decode()?).await?),
+        Method::TradeOperation => ok(registry
+            .trade_operation(cred, params.decode()?, key)
+            .await?),
+        Method::MoneyPlacement => ok(registry
+            .money_placement(cred, params.decode()?, key)
+            .await?),
+        Method::ZxReport => ok(registry.zx_report(cred, params.decode()?).await?),
+        Method::GetTransactionList => ok(registry.transaction_list(cred, params.decode()?).await?),
+        Method::GetTransaction => ok(registry.transaction(cred, params.decode()?).await?),
+        Method::GetPrinterList => {
+            let _: api::GetPrinterListRequest = params.decode()?;
+            ok(registry.printer_list(cred).await?)
+        }
+        Method::GetDocumentImage => {
+            let image = registry.document_image(cred, params.decode()?).await?;
+            Ok(Reply::Png(image.png))
+        }
+    }
+}
+
+/// Reads the body, refusing more than [`BODY_LIMIT`] (2).
+async fn read_body(body: Body, declared: Option<u64>) -> Result<Vec<u8>, ApiError> {
+    let too_big = || {
+        ApiError::new(
+            ErrorCode::InvalidFields,
+            format!(
+                "the request body is larger than {} MiB",
+                BODY_LIMIT / (1024 * 1024)
+            ),
+        )
+    };
+    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return Err(too_big());
+    }
+    // A chunked body has no declared length: the limit stops it while it is read.
+    axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map(|bytes| bytes.to_vec())
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::InvalidFields,
+                format!(
+                    "the request body could not be read (larger than {} MiB, or interrupted): {e}",
+                    BODY_LIMIT / (1024 * 1024)
+                ),
+            )
+        })
+}
+
+/// Every request: the API method of the path, or `/openapi.json`.
+async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let verb = parts.method.clone();
+    let name = path.strip_prefix('/').unwrap_or(&path);
+
+    if name == "openapi.json" && (verb == Verb::GET || verb == Verb::HEAD) {
+        let mut response = Response::new(Body::from(state.openapi.as_ref().clone()));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return response;
+    }
+
+    let outcome = route(&state, name, &verb, &parts, body).await;
+    let code = match &outcome {
+        Ok(Reply::Json(_)) | Ok(Reply::Png(_)) => 0,
+        Err(e) => e.code.code(),
+    };
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if code == 0 {
+        info!(method = %name, verb = %verb, code, ms, "request");
+    } else {
+        let message = outcome
+            .as_ref()
+            .err()
+            .map(|e| e.message.as_str())
+            .unwrap_or("");
+        info!(method = %name, verb = %verb, code, ms, message, "request refused");
+    }
+    let mut response = reply_response(outcome);
+    *response.status_mut() = StatusCode::OK;
+    response
+}
+
+async fn route(
+    state: &AppState,
+    name: &str,
+    verb: &Verb,
+    parts: &axum::http::request::Parts,
+    body: Body,
+) -> Result<Reply, ApiError> {
+    let Some(method) = Method::from_name(name) else {
+        return Err(ApiError::new(
+            ErrorCode::MethodNotFound,
+            format!("there is no method `{name}` (names are case-sensitive: /Ping, /TradeOperation, …; /openapi.json lists them)"),
+        ));
+    };
+    let is_get = *verb == Verb::GET || *verb == Verb::HEAD;
+    if is_get && !method.allows_get() {
+        return Err(ApiError::new(
+            ErrorCode::MethodNotFound,
+            format!("{name} is called with POST only"),
+        ));
+    }
+    if !is_get && *verb != Verb::POST {
+        return Err(ApiError::new(
+            ErrorCode::MethodNotFound,
+            format!(
+                "{name} is called with {} only, not {verb}",
+                if method.allows_get() {
+                    "GET or POST"
+                } else {
+                    "POST"
+                }
+            ),
+        ));
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = read_body(body, declared).await?;
+    let params = match parts.uri.query() {
+        Some(query) if is_get && !query.is_empty() => Params::Query(query.to_owned()),
+        _ => Params::Json(body),
+    };
+    let cred = input::credential(&parts.headers);
+    let key = if method.is_idempotent_by_key() {
+        input::idempotency_key(&parts.headers)?
+    } else {
+        None
+    };
+    let registry = state.registry.clone();
+    // Its own task: the operation completes even if the client hangs up, and a panic
+    // becomes an answer.
+    let task = tokio::spawn(async move { call(&registry, method, &cred, key, &params).await });
+    match task.await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            warn!(method = %name, error = %e, "the operation panicked or was cancelled");
+            Err(ApiError::new(
+                ErrorCode::MethodExecutionException,
+                format!("{name} failed unexpectedly; see the daemon's log"),
+            ))
+        }
+    }
+}

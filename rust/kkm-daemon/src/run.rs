@@ -1,0 +1,165 @@
+//! What the commands do, as functions: `serve`, `demo`, `verify`, `export`. The binary
+//! (`main.rs`) parses flags and calls these; the Windows service calls [`serve`] too.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use kkm_register::maintenance::{self, KkmVerification};
+use kkm_register::{Registry, RegistryConfig};
+use kkm_store::ExportFormat;
+use tracing::info;
+
+use crate::config::ServeConfig;
+use crate::demo::Demo;
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// `serve`: opens the registry of `config`, serves the API until `shutdown`, then
+/// shuts down gracefully.
+pub async fn serve(
+    config: &ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let registry_config = config.registry_config()?;
+    // Bind first: a busy port is reported before the journal is opened.
+    let listener = bind(config.listen).await?;
+    let registry = Registry::open(registry_config).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the data folder {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    let ofds: Vec<String> = config
+        .ofds
+        .iter()
+        .map(|o| format!("{}={}", o.name, o.endpoint))
+        .collect();
+    info!(listen = %config.listen, data_dir = %config.data_dir.display(), ofds = ?ofds, "kkm-daemon serving the E-Kassa API");
+    crate::http::serve(listener, registry, shutdown).await?;
+    info!("kkm-daemon stopped");
+    Ok(())
+}
+
+/// `demo`: the emulator and KKM 6923 (see [`crate::demo`]), the API on `listen`;
+/// prints the first curl to try on standard output.
+pub async fn demo(
+    listen: SocketAddr,
+    data_dir: &Path,
+    ofd_control: Option<SocketAddr>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let listener = bind(listen).await?;
+    let listen = listener.local_addr()?;
+    let demo = Demo::start(data_dir, ofd_control).await?;
+    println!("{}", crate::demo::banner(listen, demo.sim.addr(), data_dir));
+    crate::http::serve(listener, demo.registry.clone(), shutdown).await?;
+    demo.stop().await;
+    info!("kkm-daemon demo stopped");
+    Ok(())
+}
+
+/// `verify`: every KKM's chain and shift digests. Prints one line per KKM; `Ok(false)`
+/// when a journal does not verify.
+pub fn verify(data_dir: &Path, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let config = RegistryConfig::new(data_dir);
+    if !config.database_path().exists() {
+        anyhow::bail!(
+            "no journal in {} (expected {})",
+            data_dir.display(),
+            config.database_path().display()
+        );
+    }
+    let report: Vec<KkmVerification> =
+        maintenance::verify(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut ok = true;
+    for k in &report {
+        match &k.problem {
+            None => writeln!(
+                out,
+                "KKM {}: ok, {} records, {} closed shifts",
+                k.kkm_id, k.records, k.closed_shifts
+            )?,
+            Some(problem) => {
+                ok = false;
+                writeln!(out, "KKM {}: BROKEN: {problem}", k.kkm_id)?;
+            }
+        }
+    }
+    if report.is_empty() {
+        writeln!(out, "no KKM in {}", data_dir.display())?;
+    }
+    Ok(ok)
+}
+
+/// Reads a `--from` / `--to` bound: `yyyy-MM-dd[THH:mm:ss[.zzz]]` device time, or unix
+/// seconds. A bare date as `--to` means the end of that day.
+pub fn parse_bound(text: &str, end_of_day: bool) -> Result<i64, String> {
+    if let Ok(secs) = text.parse::<i64>() {
+        return Ok(secs);
+    }
+    let at: kkm_register::api::ApiDateTime = text.parse().map_err(|e| format!("{e}"))?;
+    let secs = at.to_timestamp().secs();
+    Ok(if end_of_day && text.len() == 10 {
+        secs + 86_399
+    } else {
+        secs
+    })
+}
+
+/// `export`: KKM `kkm`'s journal as JSON lines or CSV to `out` (a file, or standard
+/// output). Returns the number of records.
+pub fn export(
+    data_dir: &Path,
+    kkm: u32,
+    from: Option<i64>,
+    to: Option<i64>,
+    format: ExportFormat,
+    out: Option<&PathBuf>,
+) -> anyhow::Result<u64> {
+    let config = RegistryConfig::new(data_dir);
+    if !config.database_path().exists() {
+        anyhow::bail!("no journal in {}", data_dir.display());
+    }
+    let run = |w: &mut dyn Write| {
+        maintenance::export(&config, kkm, from, to, format, w).map_err(|e| anyhow::anyhow!("{e}"))
+    };
+    match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let n = run(&mut w)?;
+            w.flush()?;
+            w.get_ref().sync_all()?;
+            Ok(n)
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = stdout.lock();
+            let n = run(&mut w)?;
+            w.flush()?;
+            Ok(n)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds() {
+        assert_eq!(parse_bound("1700000000", false), Ok(1_700_000_000));
+        let day = parse_bound("2024-12-23", false).unwrap();
+        assert_eq!(parse_bound("2024-12-23", true), Ok(day + 86_399));
+        assert_eq!(parse_bound("2024-12-23T00:00:10", true), Ok(day + 10));
+        assert!(parse_bound("23.12.2024", false).is_err());
+    }
+}
