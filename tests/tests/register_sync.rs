@@ -811,3 +811,142 @@ async fn kkms_work_in_parallel_and_each_one_serially() {
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_catalogue_answers_scans_and_only_the_admin_changes_it() {
+    let rig = Rig::start("catalogue").await;
+    let csv = "Код,Код группы,Баркод,Наименование,Цена,Скидка,НДС\n\
+               1,1,4870000000014,Нан,150.00,0.00,12\n\
+               2,1,4600000000016,Сүт,420.50,5.00,12\n";
+    assert_eq!(
+        rig.registry
+            .catalogue_import_csv(&admin(), i64::from(KKM), csv.as_bytes())
+            .expect("import"),
+        2
+    );
+    // All or nothing: one bad price and the catalogue stays as it was.
+    let bad = rig
+        .registry
+        .catalogue_import_csv(&admin(), i64::from(KKM), b"3,1,123,X,abc,0,12\n")
+        .expect_err("a bad price");
+    assert_eq!(bad.code().code(), 2);
+    assert!(bad.to_string().contains("line 1"), "{bad}");
+    assert_eq!(
+        rig.registry
+            .catalogue_products(&admin(), i64::from(KKM))
+            .expect("products")
+            .len(),
+        2
+    );
+
+    let cashier = rig
+        .registry
+        .save_operator(
+            &admin(),
+            kkm_register::api::SaveOperatorRequest {
+                name: Some("Кассир".into()),
+                access_pin: "1111".into(),
+                role: 3,
+                bindings: Some(vec![i64::from(KKM)]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("cashier");
+    assert_eq!(cashier.role, kkm_core::Role::Cashier);
+    let as_cashier = Credential::from_header("1111");
+    // An EAN-13 as scanned, and a marking code's GTIN-14 of the same product.
+    for scanned in ["4600000000016", "04600000000016"] {
+        match rig
+            .registry
+            .catalogue_lookup(&as_cashier, i64::from(KKM), scanned)
+            .expect("lookup")
+        {
+            Some(kkm_register::CatalogueMatch::Product(p)) => {
+                assert_eq!(p.name, "Сүт");
+                assert_eq!(p.price, kkm_core::Money::from_tiyn(42_050));
+            }
+            other => panic!("{scanned}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        rig.registry
+            .catalogue_lookup(&as_cashier, i64::from(KKM), "2000000000008")
+            .expect("lookup"),
+        None
+    );
+    assert_eq!(
+        rig.registry
+            .catalogue_lookup(&as_cashier, i64::from(KKM), "12ab")
+            .expect_err("not digits")
+            .code()
+            .code(),
+        2
+    );
+    // A bundle answers with its products.
+    rig.registry
+        .catalogue_save_bundle(
+            &admin(),
+            i64::from(KKM),
+            &kkm_register::Bundle {
+                code: 10,
+                name: "Завтрак".into(),
+                barcode: "2900000000019".into(),
+                items: vec![(1, 2000), (2, 1000)],
+            },
+        )
+        .expect("bundle");
+    match rig
+        .registry
+        .catalogue_lookup(&as_cashier, i64::from(KKM), "2900000000019")
+        .expect("lookup")
+    {
+        Some(kkm_register::CatalogueMatch::Bundle { bundle, items }) => {
+            assert_eq!(bundle.name, "Завтрак");
+            let names: Vec<_> = items.iter().map(|(p, q)| (p.name.as_str(), *q)).collect();
+            assert_eq!(names, vec![("Нан", 2000), ("Сүт", 1000)]);
+        }
+        other => panic!("bundle: {other:?}"),
+    }
+
+    // The cashier reads but does not change it; a taken barcode is refused.
+    let mut product = rig
+        .registry
+        .catalogue_products(&as_cashier, i64::from(KKM))
+        .expect("products")[0]
+        .clone();
+    assert!(rig
+        .registry
+        .catalogue_save_product(&as_cashier, i64::from(KKM), &product)
+        .is_err());
+    assert!(rig
+        .registry
+        .catalogue_import_csv(&as_cashier, i64::from(KKM), csv.as_bytes())
+        .is_err());
+    product.barcode = "4600000000016".into();
+    assert_eq!(
+        rig.registry
+            .catalogue_save_product(&admin(), i64::from(KKM), &product)
+            .expect_err("barcode of product 2")
+            .code()
+            .code(),
+        2
+    );
+    product.barcode = "4870000000021".into();
+    product.price = kkm_core::Money::from_tiyn(16_000);
+    rig.registry
+        .catalogue_save_product(&admin(), i64::from(KKM), &product)
+        .expect("edit");
+    let exported = rig
+        .registry
+        .catalogue_export_csv(&admin(), i64::from(KKM))
+        .expect("export");
+    let exported = String::from_utf8(exported).expect("UTF-8");
+    assert!(exported.contains("4870000000021"), "{exported}");
+    assert!(exported.contains("160.00"), "{exported}");
+    assert!(rig
+        .registry
+        .catalogue_delete_product(&admin(), i64::from(KKM), 2)
+        .expect("delete"));
+    rig.finish().await;
+}

@@ -45,4 +45,5 @@ pub use config::{KeySource, OfdConfig, RegistryConfig, SystemClock};
 pub use error::RegisterError;
 pub use journal::StoreJournal;
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
-pub use registry::Registry;
+pub use kkm_store::{Bundle, Product};
+pub use registry::{CatalogueMatch, Registry};

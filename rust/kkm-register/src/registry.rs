@@ -21,6 +21,9 @@ use crate::register::Register;
 use crate::views;
 use crate::{Credential, KeySource, OfdConfig, RegisterError, RegistryConfig, StoreJournal};
 
+mod catalogue;
+pub use catalogue::CatalogueMatch;
+
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;
 
