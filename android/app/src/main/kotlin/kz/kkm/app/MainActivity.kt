@@ -1,0 +1,18 @@
+package kz.kkm.app
+
+import android.os.Bundle
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.activity.viewModels
+import kz.kkm.app.ui.CashierApp
+import kz.kkm.app.ui.CashierViewModel
+
+/** The single activity: the Compose screens of the cashier app. */
+class MainActivity : ComponentActivity() {
+    private val model: CashierViewModel by viewModels()
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        setContent { CashierApp(model) }
+    }
+}

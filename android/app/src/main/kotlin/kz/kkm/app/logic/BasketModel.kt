@@ -1,0 +1,209 @@
+package kz.kkm.app.logic
+
+import java.util.UUID
+import kz.kkm.core.Basket
+import kz.kkm.core.BasketItem
+import kz.kkm.core.BasketPayment
+import kz.kkm.core.BasketTotals
+import kz.kkm.core.CatalogueMatch
+import kz.kkm.core.MarkGuard
+import kz.kkm.core.Product
+import kz.kkm.core.ScanContent
+import kz.kkm.core.catalogueItem
+import kz.kkm.sdk.kkmCall
+
+/**
+ * The basket of the sale screen (Alsep's «Корзина» and quick sale): lines, quantities,
+ * discounts, marked goods. Plain Kotlin, no Android: the screen observes [version] and
+ * reads [lines]; totals come from the native core ([BasketTotals]) so the screen never
+ * disagrees with the receipt. Not thread-safe: use it from the UI thread.
+ *
+ * @param totalsOf the core's `basketTotals` (replaceable in tests).
+ */
+class BasketModel(
+    private val totalsOf: (Basket) -> BasketTotals = { kz.kkm.core.basketTotals(it) },
+) : AutoCloseable {
+
+    /** A line of the basket; [id] is stable while the line lives. */
+    data class Line(val id: Long, val item: BasketItem)
+
+    private val guard = MarkGuard()
+    private val items = mutableListOf<Line>()
+    private var nextId = 1L
+
+    /** Lines in the order they were added. */
+    val lines: List<Line> get() = items.toList()
+
+    /** Bumped on every change (a cheap "something changed" for the UI). */
+    var version: Int = 0
+        private set
+
+    /** Discount on the whole receipt, tiyn. */
+    var receiptDiscountTiyn: Long = 0
+        set(value) {
+            require(value >= 0) { "a discount is not negative" }
+            field = value
+            version++
+        }
+
+    /**
+     * The idempotency key of this basket's receipt: the same for every retry of the same
+     * payment, new after [clear]. A retry after a timeout never makes a second receipt.
+     */
+    var idempotencyKey: String = UUID.randomUUID().toString()
+        private set
+
+    /** `true` when there is nothing to sell. */
+    val isEmpty: Boolean get() = items.isEmpty()
+
+    /**
+     * Adds a product (quick sale: a price and a name; or from the catalogue). The same
+     * unmarked product added again increases the quantity of its line.
+     */
+    fun addProduct(
+        name: String,
+        priceTiyn: Long,
+        quantityMilli: Long = 1000,
+        section: String = "1",
+        barcode: String? = null,
+        unitCode: String = "796",
+        vatMilliPercent: Int? = null,
+    ): Line {
+        require(quantityMilli > 0) { "quantity must be positive" }
+        val same = items.indexOfFirst {
+            it.item.exciseMark == null && it.item.name == name && it.item.priceTiyn == priceTiyn &&
+                it.item.barcode == barcode && it.item.section == section && it.item.unitCode == unitCode
+        }
+        if (same >= 0) {
+            val line = items[same]
+            val updated = line.copy(item = line.item.copy(quantityMilli = line.item.quantityMilli + quantityMilli))
+            items[same] = updated
+            version++
+            return updated
+        }
+        val item = BasketItem(
+            name = name, section = section, priceTiyn = priceTiyn, quantityMilli = quantityMilli,
+            unitCode = unitCode, barcode = barcode, exciseMark = null, discountTiyn = 0,
+            vatMilliPercent = vatMilliPercent,
+        )
+        return append(item)
+    }
+
+    /**
+     * Adds one marked pack (a scanned DataMatrix): its mark goes to `excise_mark`, its GTIN
+     * to `barcode`. A pack already in the basket is refused ([kz.kkm.sdk.KkmException.Rejected],
+     * code 2) — the mark may appear once per receipt.
+     */
+    fun addMarked(
+        mark: ScanContent.Mark,
+        name: String,
+        priceTiyn: Long,
+        section: String = "1",
+        vatMilliPercent: Int? = null,
+    ): Line {
+        kkmCall { guard.add(mark.exciseStamp) }
+        val item = BasketItem(
+            name = name, section = section, priceTiyn = priceTiyn, quantityMilli = 1000,
+            unitCode = "796", barcode = mark.gtin, exciseMark = mark.exciseStamp, discountTiyn = 0,
+            vatMilliPercent = vatMilliPercent,
+        )
+        return append(item)
+    }
+
+    /**
+     * Adds what the catalogue found for a scan: a product (with the catalogue's name,
+     * price, VAT and discount) or every line of a bundle. With [mark] — a scanned pack
+     * the catalogue knows by its GTIN — the line is that marked pack (once per receipt).
+     */
+    fun addFromCatalogue(match: CatalogueMatch, mark: ScanContent.Mark? = null): List<Line> = when (match) {
+        is CatalogueMatch.Product -> {
+            val p = match.product
+            if (mark != null) {
+                val line = addMarked(mark, p.name, p.priceTiyn, vatMilliPercent = p.vatMilliPercent.takeIf { it > 0 })
+                listOf(line.withDiscount(lineOf(p, 1000).discountTiyn))
+            } else {
+                val item = lineOf(p, 1000)
+                val line = addProduct(item.name, item.priceTiyn, 1000, item.section, item.barcode, item.unitCode, item.vatMilliPercent)
+                // The discount follows the line's quantity (a repeated scan adds a piece).
+                listOf(line.withDiscount(lineOf(p, line.item.quantityMilli).discountTiyn))
+            }
+        }
+        is CatalogueMatch.Bundle -> match.lines.map { l ->
+            val item = lineOf(l.product, l.quantityMilli)
+            val line = addProduct(item.name, item.priceTiyn, l.quantityMilli, item.section, item.barcode, item.unitCode, item.vatMilliPercent)
+            line.withDiscount(lineOf(l.product, line.item.quantityMilli).discountTiyn)
+        }
+    }
+
+    private fun lineOf(p: Product, quantityMilli: Long): BasketItem = kkmCall { catalogueItem(p, quantityMilli) }
+
+    private fun Line.withDiscount(discountTiyn: Long): Line {
+        if (discountTiyn == item.discountTiyn) return this
+        setDiscount(id, discountTiyn)
+        return lines.first { it.id == id }
+    }
+
+    /** `true` when this pack is already in the basket. */
+    fun hasMark(exciseStamp: String): Boolean = guard.contains(exciseStamp)
+
+    /** Changes a line's quantity (thousandths); 0 removes it. A marked pack stays at 1. */
+    fun setQuantity(id: Long, quantityMilli: Long) {
+        require(quantityMilli >= 0) { "quantity must not be negative" }
+        if (quantityMilli == 0L) return remove(id)
+        update(id) {
+            require(it.exciseMark == null || quantityMilli == 1000L) { "a marked pack is sold one by one" }
+            it.copy(quantityMilli = quantityMilli)
+        }
+    }
+
+    /** Sets the discount of a line, tiyn. */
+    fun setDiscount(id: Long, discountTiyn: Long) {
+        require(discountTiyn >= 0) { "a discount is not negative" }
+        update(id) { it.copy(discountTiyn = discountTiyn) }
+    }
+
+    /** Removes a line (and frees its mark). */
+    fun remove(id: Long) {
+        val index = items.indexOfFirst { it.id == id }
+        if (index < 0) return
+        items.removeAt(index).item.exciseMark?.let { guard.remove(it) }
+        version++
+    }
+
+    /** Empties the basket for the next customer (a new idempotency key). */
+    fun clear() {
+        items.clear()
+        guard.clear()
+        receiptDiscountTiyn = 0
+        idempotencyKey = UUID.randomUUID().toString()
+        version++
+    }
+
+    /** The basket as the core takes it, with these [payments]. */
+    fun basket(payments: List<BasketPayment> = emptyList()): Basket = Basket(
+        items = items.map { it.item },
+        payments = payments,
+        discountTiyn = receiptDiscountTiyn,
+        customerIinBin = null,
+    )
+
+    /** Subtotal, discounts, total, VAT, due and change. Throws the core's code for a bad basket. */
+    fun totals(payments: List<BasketPayment> = emptyList()): BasketTotals =
+        kkmCall { totalsOf(basket(payments)) }
+
+    override fun close() = guard.close()
+
+    private fun append(item: BasketItem): Line {
+        val line = Line(nextId++, item)
+        items.add(line)
+        version++
+        return line
+    }
+
+    private fun update(id: Long, change: (BasketItem) -> BasketItem) {
+        val index = items.indexOfFirst { it.id == id }
+        require(index >= 0) { "no line $id" }
+        items[index] = items[index].copy(item = change(items[index].item))
+        version++
+    }
+}

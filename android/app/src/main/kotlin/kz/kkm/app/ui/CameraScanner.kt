@@ -1,0 +1,79 @@
+package kz.kkm.app.ui
+
+import androidx.camera.core.CameraSelector
+import androidx.camera.core.ImageAnalysis
+import androidx.camera.core.ImageProxy
+import androidx.camera.core.Preview
+import androidx.camera.lifecycle.ProcessCameraProvider
+import androidx.camera.view.PreviewView
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
+import androidx.compose.runtime.remember
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.platform.LocalLifecycleOwner
+import androidx.compose.ui.viewinterop.AndroidView
+import androidx.core.content.ContextCompat
+import java.util.concurrent.Executors
+import kz.kkm.core.ScanMode
+import kz.kkm.core.ScanResult
+import kz.kkm.sdk.KkmException
+import kz.kkm.sdk.KkmScanner
+
+/**
+ * CameraX `ImageAnalysis` feeding the native decoder: the Y plane of each
+ * `YUV_420_888` frame goes to `decodeFrame` as is (with its row stride) on the analysis
+ * executor; results are posted to [onResult] on the main thread.
+ */
+class FrameAnalyzer(
+    private val mode: ScanMode,
+    private val onResult: (ScanResult) -> Unit,
+) : ImageAnalysis.Analyzer {
+    private val main = android.os.Handler(android.os.Looper.getMainLooper())
+    private var buffer = ByteArray(0)
+
+    override fun analyze(image: ImageProxy) {
+        try {
+            val plane = image.planes[0]
+            val bytes = plane.buffer
+            if (buffer.size != bytes.remaining()) buffer = ByteArray(bytes.remaining())
+            bytes.get(buffer)
+            // The last row may be shorter than rowStride: pad the size the decoder checks.
+            val needed = plane.rowStride * image.height
+            val y = if (buffer.size >= needed) buffer else buffer.copyOf(needed)
+            val result = KkmScanner.decode(y, image.width, image.height, plane.rowStride, mode)
+            if (result != null) main.post { onResult(result) }
+        } catch (e: KkmException) {
+            // An unreadable frame: skip it, the next one comes in ~30 ms.
+        } finally {
+            image.close()
+        }
+    }
+}
+
+/** A camera preview with the analyzer bound to the screen's lifecycle. */
+@Composable
+fun CameraScanner(mode: ScanMode, modifier: Modifier = Modifier, onResult: (ScanResult) -> Unit) {
+    val context = LocalContext.current
+    val owner = LocalLifecycleOwner.current
+    val executor = remember { Executors.newSingleThreadExecutor() }
+    val previewView = remember { PreviewView(context) }
+    DisposableEffect(mode) {
+        val providerFuture = ProcessCameraProvider.getInstance(context)
+        providerFuture.addListener({
+            val provider = providerFuture.get()
+            val preview = Preview.Builder().build().also { it.surfaceProvider = previewView.surfaceProvider }
+            val analysis = ImageAnalysis.Builder()
+                .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
+                .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888)
+                .build()
+                .also { it.setAnalyzer(executor, FrameAnalyzer(mode, onResult)) }
+            provider.unbindAll()
+            provider.bindToLifecycle(owner, CameraSelector.DEFAULT_BACK_CAMERA, preview, analysis)
+        }, ContextCompat.getMainExecutor(context))
+        onDispose {
+            if (providerFuture.isDone) providerFuture.get().unbindAll()
+        }
+    }
+    AndroidView(factory = { previewView }, modifier = modifier)
+}

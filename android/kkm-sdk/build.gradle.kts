@@ -1,0 +1,162 @@
+// kkm-sdk — the AAR for Kotlin integrators: the UniFFI-generated bindings of kkm-ffi
+// (generated into build/, never committed), the idiomatic Kotlin API in src/main/kotlin,
+// libkkm_ffi.so for arm64-v8a, armeabi-v7a and x86_64 built by cargo-ndk, and consumer
+// ProGuard rules for JNA. Unit tests (src/test/kotlin) run on the host JVM against the
+// host build of the same library — the tests scripts/kotlin-test runs without Gradle.
+//
+// Needs on the workstation: rustup targets aarch64-linux-android, armv7-linux-androideabi,
+// x86_64-linux-android; `cargo install cargo-ndk`; ANDROID_NDK_HOME (or the SDK's ndk/).
+import groovy.json.JsonSlurper
+import org.gradle.internal.os.OperatingSystem
+
+plugins {
+    alias(libs.plugins.android.library)
+    alias(libs.plugins.kotlin.android)
+    `maven-publish`
+}
+
+val repoRoot: File = rootProject.projectDir.parentFile
+val cargoTargetDir: String = providers.environmentVariable("CARGO_TARGET_DIR")
+    .getOrElse(repoRoot.resolve("target").path)
+val abis: List<String> = providers.gradleProperty("kkm.abis").getOrElse("arm64-v8a,armeabi-v7a,x86_64")
+    .split(',').map { it.trim() }.filter { it.isNotEmpty() }
+val jniLibsDir = layout.buildDirectory.dir("rust/jniLibs")
+val bindingsDir = layout.buildDirectory.dir("generated/source/uniffi/kotlin")
+val hostLibDir = File(cargoTargetDir, "debug")
+val hostLibName = when {
+    OperatingSystem.current().isMacOsX -> "libkkm_ffi.dylib"
+    OperatingSystem.current().isWindows -> "kkm_ffi.dll"
+    else -> "libkkm_ffi.so"
+}
+val bindgenExe = File(hostLibDir, if (OperatingSystem.current().isWindows) "uniffi-bindgen.exe" else "uniffi-bindgen")
+
+/** btleplug's Java half (droidplug + jni-utils), found where cargo unpacked the crate. */
+val btleplugJava: Provider<String> = providers.exec {
+    workingDir = repoRoot
+    commandLine("cargo", "metadata", "--format-version", "1", "--filter-platform", "aarch64-linux-android")
+}.standardOutput.asText.map { json ->
+    @Suppress("UNCHECKED_CAST")
+    val packages = (JsonSlurper().parseText(json) as Map<String, Any>)["packages"] as List<Map<String, Any>>
+    val manifest = packages.first { it["name"] == "btleplug" }["manifest_path"] as String
+    File(File(manifest).parentFile, "src/droidplug/java/src/main/java").path
+}
+
+android {
+    namespace = "kz.kkm.sdk"
+    compileSdk = libs.versions.compileSdk.get().toInt()
+
+    defaultConfig {
+        minSdk = libs.versions.minSdk.get().toInt()
+        consumerProguardFiles("consumer-rules.pro")
+        ndk { abiFilters += abis }
+    }
+
+    buildTypes {
+        release { isMinifyEnabled = false }
+    }
+
+    compileOptions {
+        sourceCompatibility = JavaVersion.VERSION_17
+        targetCompatibility = JavaVersion.VERSION_17
+    }
+    kotlinOptions { jvmTarget = "17" }
+
+    sourceSets["main"].apply {
+        kotlin.srcDir(bindingsDir)
+        java.srcDir(btleplugJava)
+        jniLibs.srcDir(jniLibsDir)
+    }
+
+    testOptions {
+        unitTests.all { test ->
+            // Host JVM tests load the host build of the same library through JNA.
+            test.systemProperty("jna.library.path", hostLibDir.path)
+            test.dependsOn(cargoBuildHost)
+        }
+    }
+
+    publishing {
+        singleVariant("release") { withSourcesJar() }
+    }
+}
+
+/** The host library and the binding generator (bindings are generated from it). */
+val cargoBuildHost by tasks.registering(Exec::class) {
+    group = "rust"
+    description = "cargo build -p kkm-ffi -p uniffi-bindgen (host)"
+    workingDir = repoRoot
+    commandLine("cargo", "build", "-p", "kkm-ffi", "-p", "uniffi-bindgen")
+}
+
+/** Kotlin bindings in library mode (DESIGN §7), into build/generated. */
+val generateUniffiBindings by tasks.registering(Exec::class) {
+    group = "rust"
+    description = "uniffi-bindgen generate --library (Kotlin)"
+    dependsOn(cargoBuildHost)
+    inputs.file(repoRoot.resolve("uniffi.toml"))
+    inputs.file(File(hostLibDir, hostLibName))
+    outputs.dir(bindingsDir)
+    workingDir = repoRoot
+    doFirst { bindingsDir.get().asFile.deleteRecursively() }
+    commandLine(
+        bindgenExe.path, "generate",
+        "--library", File(hostLibDir, hostLibName).path,
+        "--language", "kotlin", "--no-format",
+        "--config", "uniffi.toml",
+        "--out-dir", bindingsDir.get().asFile.path,
+    )
+}
+
+/** libkkm_ffi.so for every ABI, stripped release builds, into build/rust/jniLibs/<abi>/. */
+val cargoNdkBuild by tasks.registering(Exec::class) {
+    group = "rust"
+    description = "cargo ndk build --release -p kkm-ffi for $abis"
+    workingDir = repoRoot
+    outputs.dir(jniLibsDir)
+    val args = mutableListOf("cargo", "ndk")
+    abis.forEach { args += listOf("-t", it) }
+    args += listOf("--platform", libs.versions.minSdk.get())
+    args += listOf("-o", jniLibsDir.get().asFile.path, "build", "--release", "-p", "kkm-ffi")
+    commandLine(args)
+}
+
+tasks.named("preBuild") { dependsOn(generateUniffiBindings, cargoNdkBuild) }
+
+dependencies {
+    // The AAR flavour of JNA carries libjnidispatch.so for every ABI.
+    api(libs.jna) { artifact { type = "aar" } }
+    implementation(libs.kotlinx.coroutines.android)
+
+    testImplementation(libs.junit)
+    // Host JVM tests need the JAR flavour (with the desktop libjnidispatch).
+    testImplementation(libs.jna)
+    testImplementation(libs.kotlinx.coroutines.core)
+}
+
+publishing {
+    publications {
+        register<MavenPublication>("release") {
+            groupId = providers.gradleProperty("kkm.group").getOrElse("kz.kkm")
+            artifactId = "kkm-sdk"
+            version = providers.gradleProperty("kkm.version").getOrElse("0.1.0")
+            afterEvaluate { from(components["release"]) }
+            pom {
+                name.set("KKM SDK")
+                description.set("Fiscal cash register (ККМ) core for Kazakhstan: UniFFI bindings and a Kotlin API.")
+                licenses {
+                    license {
+                        name.set("Apache-2.0")
+                        url.set("https://www.apache.org/licenses/LICENSE-2.0")
+                    }
+                }
+            }
+        }
+    }
+    repositories {
+        // `./gradlew -p android :kkm-sdk:publishReleasePublicationToLocalRepository`
+        maven {
+            name = "local"
+            url = uri(layout.buildDirectory.dir("repo"))
+        }
+    }
+}
