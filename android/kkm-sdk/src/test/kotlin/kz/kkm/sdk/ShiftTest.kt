@@ -109,13 +109,18 @@ class ShiftTest {
     fun timeOfOneFfiSale() {
         val cashier = rig.admin()
         val b = basket(item("Нан", 150_00), cashTiyn = 150_00)
-        repeat(5) { cashier.core.sell(b, null) } // warm-up (JIT, PIN cache, connection)
-        val n = 40
+        repeat(50) { cashier.core.sell(b, null) } // warm-up (JIT, PIN cache, connection)
+        val n = 400
+        val fiscalIds = HashSet<String>()
         val times = LongArray(n) {
             val t0 = System.nanoTime()
-            cashier.core.sell(b, null)
-            System.nanoTime() - t0
+            val receipt = cashier.core.sell(b, null)
+            val dt = System.nanoTime() - t0
+            assertFalse("each timed sale is fiscalized online", receipt.offline)
+            fiscalIds.add(receipt.fiscalId)
+            dt
         }
+        assertEquals("every sale its own receipt", n, fiscalIds.size)
         times.sort()
         val p50 = times[n / 2] / 1e6
         val mean = times.average() / 1e6
