@@ -163,6 +163,20 @@ async fn call(
     Ok(envelope(name, &r))
 }
 
+/// `POST /<name>` as the admin with an `Idempotency-Key`, its answer's envelope.
+async fn call_keyed(
+    c: &mut HttpClient,
+    name: &str,
+    key: &str,
+    body: &[u8],
+) -> anyhow::Result<Value> {
+    let headers = [("Authorization", ADMIN), ("Idempotency-Key", key)];
+    let r = c
+        .request("POST", &format!("/{name}"), &headers, body)
+        .await?;
+    Ok(envelope(name, &r))
+}
+
 fn code(v: &Value) -> i64 {
     v["response_code"].as_i64().unwrap_or(-1)
 }
@@ -878,35 +892,9 @@ async fn idempotent_retry_makes_one_document() -> anyhow::Result<()> {
 
     // MoneyPlacement too; another key makes another document.
     let deposit = seed!("MoneyPlacement.request.json").as_bytes();
-    let a = c
-        .request(
-            "POST",
-            "/MoneyPlacement",
-            &[("Authorization", ADMIN), ("Idempotency-Key", "dep-1")],
-            deposit,
-        )
-        .await?;
-    let b = c
-        .request(
-            "POST",
-            "/MoneyPlacement",
-            &[("Authorization", ADMIN), ("Idempotency-Key", "dep-1")],
-            deposit,
-        )
-        .await?;
-    let d = c
-        .request(
-            "POST",
-            "/MoneyPlacement",
-            &[("Authorization", ADMIN), ("Idempotency-Key", "dep-2")],
-            deposit,
-        )
-        .await?;
-    let (a, b, d) = (
-        envelope("MoneyPlacement", &a),
-        envelope("MoneyPlacement", &b),
-        envelope("MoneyPlacement", &d),
-    );
+    let a = call_keyed(&mut c, "MoneyPlacement", "dep-1", deposit).await?;
+    let b = call_keyed(&mut c, "MoneyPlacement", "dep-1", deposit).await?;
+    let d = call_keyed(&mut c, "MoneyPlacement", "dep-2", deposit).await?;
     assert_eq!(
         a["response_data"]["shift_document_number"],
         b["response_data"]["shift_document_number"]
@@ -918,15 +906,8 @@ async fn idempotent_retry_makes_one_document() -> anyhow::Result<()> {
     assert_eq!(stack.accepted(), accepted + 2);
 
     // A key that is not printable ASCII is refused (2) and makes nothing.
-    let r = c
-        .request(
-            "POST",
-            "/MoneyPlacement",
-            &[("Authorization", ADMIN), ("Idempotency-Key", "a b")],
-            deposit,
-        )
-        .await?;
-    assert_code("bad key", &envelope("MoneyPlacement", &r), 2);
+    let r = call_keyed(&mut c, "MoneyPlacement", "a b", deposit).await?;
+    assert_code("bad key", &r, 2);
     assert_eq!(stack.accepted(), accepted + 2);
     stack.stop().await
 }

@@ -22,6 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method as Verb, StatusCode};
 use axum::response::Response;
 use axum::Router;
+use futures::StreamExt;
 use kkm_core::ErrorCode;
 use kkm_register::api::{self, Envelope, Method};
 use kkm_register::{Credential, Registry};
@@ -32,6 +33,10 @@ use crate::input::{self, ApiError, Params};
 
 /// Largest request body accepted: 2 MiB (a 1,000-item receipt is ~150 KiB of JSON).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// An oversize body declared up to this size is read and dropped so that the client
+/// reads the answer (2); a larger one is refused by closing the connection.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
@@ -181,7 +186,14 @@ async fn read_body(body: Body, declared: Option<u64>) -> Result<Vec<u8>, ApiErro
             ),
         )
     };
-    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+    if let Some(n) = declared.filter(|n| *n > BODY_LIMIT as u64) {
+        // Read and drop what the client is still sending before answering: a server that
+        // closes with unread data resets the connection, and the client loses the answer
+        // (it sees a broken pipe instead of code 2). Beyond DRAIN_LIMIT, close at once.
+        if n <= DRAIN_LIMIT as u64 {
+            let mut stream = body.into_data_stream();
+            while let Some(Ok(_)) = stream.next().await {}
+        }
         return Err(too_big());
     }
     // A chunked body has no declared length: the limit stops it while it is read.
