@@ -35,6 +35,17 @@ fn input_error(e: StoreError) -> RegisterError {
     }
 }
 
+/// A barcode as the catalogue keeps them: 1–14 digits, else `2` naming the field.
+fn check_barcode(barcode: &str) -> Result<(), RegisterError> {
+    if barcode.is_empty() || barcode.len() > 14 || !barcode.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(RegisterError::new(
+            ErrorCode::InvalidFields,
+            format!("barcode: {barcode:?} is not 1–14 digits"),
+        ));
+    }
+    Ok(())
+}
+
 /// The barcodes a scan may be filed under: the code itself and, for a GTIN-14 with a
 /// leading zero (a marking code's GTIN), its EAN-13 form.
 fn barcode_forms(scanned: &str) -> Vec<&str> {
@@ -57,13 +68,7 @@ impl Registry {
     ) -> Result<Option<CatalogueMatch>, RegisterError> {
         let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
         let barcode = barcode.trim();
-        if barcode.is_empty() || barcode.len() > 14 || !barcode.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(RegisterError::new(
-                ErrorCode::InvalidFields,
-                format!("barcode: {barcode:?} is not 1–14 digits"),
-            ));
-        }
+        check_barcode(barcode)?;
         for form in barcode_forms(barcode) {
             if let Some(product) = self.store.product_by_barcode(register.kkm_id, form)? {
                 return Ok(Some(CatalogueMatch::Product(product)));
@@ -110,12 +115,7 @@ impl Registry {
             ));
         }
         let b = &product.barcode;
-        if b.is_empty() || b.len() > 14 || !b.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(RegisterError::new(
-                ErrorCode::InvalidFields,
-                format!("barcode: {b:?} is not 1–14 digits"),
-            ));
-        }
+        check_barcode(b)?;
         if let Some(other) = self.store.product_by_barcode(register.kkm_id, b)? {
             if other.code != product.code {
                 return Err(RegisterError::new(
