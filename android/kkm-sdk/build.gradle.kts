@@ -22,12 +22,16 @@ val abis: List<String> = providers.gradleProperty("kkm.abis").getOrElse("arm64-v
     .split(',').map { it.trim() }.filter { it.isNotEmpty() }
 val jniLibsDir = layout.buildDirectory.dir("rust/jniLibs")
 val bindingsDir = layout.buildDirectory.dir("generated/source/uniffi/kotlin")
+// Bindings of the test kit (OFD emulator, synthetic frames): unit tests only, never the AAR.
+val testkitBindingsDir = layout.buildDirectory.dir("generated/source/uniffi-testkit/kotlin")
 val hostLibDir = File(cargoTargetDir, "debug")
-val hostLibName = when {
-    OperatingSystem.current().isMacOsX -> "libkkm_ffi.dylib"
-    OperatingSystem.current().isWindows -> "kkm_ffi.dll"
-    else -> "libkkm_ffi.so"
+fun hostLibName(lib: String) = when {
+    OperatingSystem.current().isMacOsX -> "lib$lib.dylib"
+    OperatingSystem.current().isWindows -> "$lib.dll"
+    else -> "lib$lib.so"
 }
+val hostLibName = hostLibName("kkm_ffi")
+val testkitLibName = hostLibName("kkm_ffi_testkit")
 val bindgenExe = File(hostLibDir, if (OperatingSystem.current().isWindows) "uniffi-bindgen.exe" else "uniffi-bindgen")
 
 /** btleplug's Java half (droidplug + jni-utils), found where cargo unpacked the crate. */
@@ -66,6 +70,7 @@ android {
         java.srcDir(btleplugJava)
         jniLibs.srcDir(jniLibsDir)
     }
+    sourceSets["test"].kotlin.srcDir(testkitBindingsDir)
 
     testOptions {
         unitTests.all { test ->
@@ -80,13 +85,35 @@ android {
     }
 }
 
-/** The host library and the binding generator (bindings are generated from it). */
+/** The host libraries (the register and the test kit) and the binding generator. */
 val cargoBuildHost by tasks.registering(Exec::class) {
     group = "rust"
-    description = "cargo build -p kkm-ffi -p uniffi-bindgen (host)"
+    description = "cargo build -p kkm-ffi -p kkm-ffi-testkit -p uniffi-bindgen (host)"
     workingDir = repoRoot
-    commandLine("cargo", "build", "-p", "kkm-ffi", "-p", "uniffi-bindgen")
+    commandLine("cargo", "build", "-p", "kkm-ffi", "-p", "kkm-ffi-testkit", "-p", "uniffi-bindgen")
 }
+
+/** Kotlin bindings of the test kit (package kz.kkm.testkit), for the unit tests. */
+val generateTestkitBindings by tasks.registering(Exec::class) {
+    group = "rust"
+    description = "uniffi-bindgen generate --library (Kotlin, test kit)"
+    dependsOn(cargoBuildHost)
+    inputs.file(repoRoot.resolve("uniffi.toml"))
+    inputs.file(File(hostLibDir, testkitLibName))
+    outputs.dir(testkitBindingsDir)
+    workingDir = repoRoot
+    doFirst { testkitBindingsDir.get().asFile.deleteRecursively() }
+    commandLine(
+        bindgenExe.path, "generate",
+        "--library", File(hostLibDir, testkitLibName).path,
+        "--language", "kotlin", "--no-format",
+        "--config", "uniffi.toml",
+        "--out-dir", testkitBindingsDir.get().asFile.path,
+    )
+}
+
+tasks.matching { it.name.startsWith("compile") && it.name.contains("UnitTest") }
+    .configureEach { dependsOn(generateTestkitBindings) }
 
 /** Kotlin bindings in library mode (DESIGN §7), into build/generated. */
 val generateUniffiBindings by tasks.registering(Exec::class) {
@@ -107,16 +134,19 @@ val generateUniffiBindings by tasks.registering(Exec::class) {
     )
 }
 
-/** libkkm_ffi.so for every ABI, stripped release builds, into build/rust/jniLibs/<abi>/. */
+/**
+ * libkkm_ffi.so for every ABI into build/rust/jniLibs/<abi>/, built with the workspace's
+ * `release-ffi` profile (size-optimised, fat LTO, stripped; cargo-ndk ≥ 3.5 for --profile).
+ */
 val cargoNdkBuild by tasks.registering(Exec::class) {
     group = "rust"
-    description = "cargo ndk build --release -p kkm-ffi for $abis"
+    description = "cargo ndk build --profile release-ffi -p kkm-ffi for $abis"
     workingDir = repoRoot
     outputs.dir(jniLibsDir)
     val args = mutableListOf("cargo", "ndk")
     abis.forEach { args += listOf("-t", it) }
     args += listOf("--platform", libs.versions.minSdk.get())
-    args += listOf("-o", jniLibsDir.get().asFile.path, "build", "--release", "-p", "kkm-ffi")
+    args += listOf("-o", jniLibsDir.get().asFile.path, "build", "--profile", "release-ffi", "-p", "kkm-ffi")
     commandLine(args)
 }
 

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kkm_ffi::{
-    Basket, BasketItem, BasketPayment, EmulatedKkm, KkmRegister, KkmSetup, OfdEmulator, OfdServer,
-    PaymentKind, RegisterConfig,
+    Basket, BasketItem, BasketPayment, KkmRegister, KkmSetup, OfdServer, PaymentKind,
+    RegisterConfig,
 };
+use kkm_ffi_testkit::{EmulatedKkm, OfdEmulator};
 use kkm_ofd_sim::{OfdSim, SimConfig};
 use kkm_register::api::{SaveKkmRequest, TradeOperationRequest};
 use kkm_register::{Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};

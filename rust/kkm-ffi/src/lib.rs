@@ -13,7 +13,6 @@
 //! | `Printer`, `scanBlePrinters` | [`Printer`], [`scan_ble_printers`] | printer discovery, connection, printing |
 //! | `SyncListener` | [`SyncListener`] | callback: online / autonomous, queue length, blocked reason |
 //! | `KkmException` | [`KkmError`] | every error, with the seed's `code` and a `reason` |
-//! | `OfdEmulator` | [`OfdEmulator`] | in-process OFD emulator (tests, training mode) |
 //!
 //! Every exported function is **blocking** (no `async fn` crosses the boundary; DESIGN
 //! §7): the facade owns a tokio runtime and waits on it. Call from a background thread
@@ -27,7 +26,6 @@
 
 mod basket;
 mod catalogue;
-mod emulator;
 mod error;
 mod print;
 mod register;
@@ -42,7 +40,6 @@ pub use basket::{
     PIECE_UNIT_CODE,
 };
 pub use catalogue::{catalogue_item, BundleLine, CatalogueMatch, Product};
-pub use emulator::{synth_datamatrix_frame, EmulatedKkm, OfdEmulator, SynthFrame};
 pub use error::KkmError;
 pub use print::{
     render_test_page, scan_ble_printers, BlePrinter, DocumentFormat, PrintSettings, Printer,

@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_synthetic_mark_decodes_through_a_padded_stride() {
-        let f = crate::emulator::synth_datamatrix_frame(7, 48);
+        let f = kkm_ffi_testkit::synth_datamatrix_frame(7, 48);
         let r = decode_frame(f.y_plane, f.width, f.height, f.row_stride)
             .unwrap()
             .unwrap();

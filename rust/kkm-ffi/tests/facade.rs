@@ -9,10 +9,11 @@
 use std::sync::{Arc, Mutex};
 
 use kkm_ffi::{
-    Basket, BasketItem, BasketPayment, DocumentFormat, EmulatedKkm, KkmError, KkmRegister,
-    KkmSetup, OfdEmulator, OfdServer, PaymentKind, PrintSettings, ReceiptKind, RegisterConfig,
-    ReportKind, SyncListener, SyncMode, SyncState,
+    Basket, BasketItem, BasketPayment, DocumentFormat, KkmError, KkmRegister, KkmSetup, OfdServer,
+    PaymentKind, PrintSettings, ReceiptKind, RegisterConfig, ReportKind, SyncListener, SyncMode,
+    SyncState,
 };
+use kkm_ffi_testkit::{EmulatedKkm, OfdEmulator};
 
 const KKM: i64 = 7500;
 

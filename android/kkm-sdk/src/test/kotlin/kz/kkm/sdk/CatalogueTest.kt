@@ -9,7 +9,7 @@ import kz.kkm.core.OperatorSetup
 import kz.kkm.core.PaymentKind
 import kz.kkm.core.ScanContent
 import kz.kkm.core.catalogueItem
-import kz.kkm.core.synthDatamatrixFrame
+import kz.kkm.testkit.synthDatamatrixFrame
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNull

@@ -8,9 +8,9 @@ import kotlinx.coroutines.runBlocking
 import kz.kkm.core.Basket
 import kz.kkm.core.BasketItem
 import kz.kkm.core.BasketPayment
-import kz.kkm.core.EmulatedKkm
+import kz.kkm.testkit.EmulatedKkm
 import kz.kkm.core.KkmSetup
-import kz.kkm.core.OfdEmulator
+import kz.kkm.testkit.OfdEmulator
 import kz.kkm.core.OfdServer
 import kz.kkm.core.PaymentKind
 import kz.kkm.core.SyncMode

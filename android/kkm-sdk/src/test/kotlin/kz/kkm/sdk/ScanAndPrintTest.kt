@@ -8,7 +8,7 @@ import kz.kkm.core.ScanMode
 import kz.kkm.core.Symbology
 import kz.kkm.core.classifyScannedText
 import kz.kkm.core.renderTestPage
-import kz.kkm.core.synthDatamatrixFrame
+import kz.kkm.testkit.synthDatamatrixFrame
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue

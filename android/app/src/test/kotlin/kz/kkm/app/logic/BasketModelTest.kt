@@ -13,7 +13,7 @@ import kz.kkm.core.ScanResult
 import kz.kkm.core.SyncMode
 import kz.kkm.core.SyncState
 import kz.kkm.core.Symbology
-import kz.kkm.core.synthDatamatrixFrame
+import kz.kkm.testkit.synthDatamatrixFrame
 import kz.kkm.sdk.KkmException
 import kz.kkm.sdk.KkmScanner
 import org.junit.Assert.assertEquals
