@@ -414,6 +414,16 @@ impl Percent {
         self.0
     }
 
+    /// This percentage of `amount`, rounded half up to the tiyn (a catalogue discount on a
+    /// line's sum). Never more than `amount` in magnitude, so it cannot overflow.
+    pub fn of(self, amount: Money) -> Money {
+        let part = div_round_half_up(
+            i128::from(amount.tiyn()) * i128::from(self.0),
+            i128::from(Percent::HUNDRED),
+        );
+        Money::from_tiyn(i64::try_from(part).unwrap_or(amount.tiyn()))
+    }
+
     /// Parses a JSON number of percent with at most 3 decimals, 0–100.
     pub fn parse(text: &str) -> Result<Percent, AmountError> {
         let value = parse_scaled(text, 3)?;

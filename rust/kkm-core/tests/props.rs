@@ -16,6 +16,22 @@ fn text_of(tiyn: i64) -> String {
 
 proptest! {
     #[test]
+    fn a_percent_of_an_amount_is_within_it_and_rounded_half_up(
+        tiyn in any::<i64>(),
+        rate in 0u32..=100_000,
+    ) {
+        let amount = Money::from_tiyn(tiyn);
+        let part = Percent::from_thousandths(rate).expect("0–100 %").of(amount);
+        prop_assert!(part.tiyn().unsigned_abs() <= tiyn.unsigned_abs());
+        prop_assert!(part.tiyn() == 0 || part.tiyn().signum() == tiyn.signum());
+        // |exact − part| ≤ ½ tiyn: 2·|amount·rate − part·100 000| ≤ 100 000.
+        let exact = i128::from(tiyn) * i128::from(rate);
+        let off = (exact - i128::from(part.tiyn()) * 100_000).abs();
+        prop_assert!(2 * off <= 100_000, "{} of {} → {}", rate, tiyn, part.tiyn());
+        prop_assert_eq!(Percent::from_thousandths(100_000).expect("100 %").of(amount), amount);
+    }
+
+    #[test]
     fn money_text_roundtrips(tiyn in any::<i64>()) {
         prop_assert_eq!(Money::parse_tenge(&text_of(tiyn)), Ok(Money::from_tiyn(tiyn)));
     }

@@ -4,8 +4,7 @@
 //! [`catalogue_item`] turns a product into a basket line with the catalogue's price,
 //! discount and VAT.
 
-use kkm_core::money::div_round_half_up;
-use kkm_core::{Money, Percent};
+use kkm_core::{Money, Percent, Quantity};
 use kkm_register::Credential;
 
 use crate::basket::{BasketItem, PIECE_UNIT_CODE};
@@ -119,12 +118,12 @@ pub fn catalogue_item(product: Product, quantity_milli: i64) -> Result<BasketIte
     if quantity_milli <= 0 {
         return Err(KkmError::invalid("quantity_milli: must be above zero"));
     }
-    percent("discount_milli_percent", product.discount_milli_percent)?;
-    let sum = i128::from(product.price_tiyn) * i128::from(quantity_milli);
-    let sum = div_round_half_up(sum, 1000);
-    let discount = div_round_half_up(sum * i128::from(product.discount_milli_percent), 100_000);
-    let discount_tiyn = i64::try_from(discount)
-        .map_err(|_| KkmError::invalid("price_tiyn × quantity_milli overflows"))?;
+    let discount = percent("discount_milli_percent", product.discount_milli_percent)?;
+    let quantity = Quantity::from_thousandths(quantity_milli.unsigned_abs());
+    let sum = Money::from_tiyn(product.price_tiyn)
+        .times(quantity)
+        .ok_or_else(|| KkmError::invalid("price_tiyn × quantity_milli overflows"))?;
+    let discount_tiyn = discount.of(sum).tiyn();
     Ok(BasketItem {
         name: product.name,
         section: "1".into(),
