@@ -6,8 +6,10 @@
 //!   `android_logger`.
 //! * btleplug's Android backend (droidplug) gets the JavaVM: it must be initialised on a
 //!   thread whose class loader sees the app's classes, which `JNI_OnLoad` is (it runs on
-//!   the thread that called `System.loadLibrary`, i.e. JNA's `Native.load`). Its Java
-//!   classes ship in the AAR (android/kkm-sdk adds btleplug's `droidplug` sources).
+//!   the thread that called `System.loadLibrary`). JNA loads the library with `dlopen`,
+//!   which never calls `JNI_OnLoad`, so the SDK's `NativeLibrary` calls
+//!   `System.loadLibrary("kkm_ffi")` before the first native call. Its Java classes ship
+//!   in the AAR (android/kkm-sdk adds btleplug's `droidplug` sources).
 #![allow(unsafe_code)]
 
 use std::ffi::c_void;

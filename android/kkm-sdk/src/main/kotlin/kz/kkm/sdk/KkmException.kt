@@ -85,6 +85,7 @@ fun Throwable.toKkmException(): KkmException = when (this) {
 /** Runs [block], turning any failure of the bindings into a [KkmException]. */
 inline fun <T> kkmCall(block: () -> T): T =
     try {
+        NativeLibrary.ensureLoaded()
         block()
     } catch (e: KkmException) {
         throw e
