@@ -140,6 +140,28 @@ impl Register {
         }
     }
 
+    /// Numbers a fiscal document in `next` (its printed number and its offline number,
+    /// kept whether or not it ends up autonomous) and makes its meta.
+    fn numbered_meta(
+        &self,
+        operator: &Operator,
+        at: Timestamp,
+        shift_number: u32,
+        shift_document_number: u32,
+        next: &mut KkmBook,
+    ) -> DocMeta {
+        next.printed_documents += 1;
+        let offline_number = next.next_offline_number(at);
+        self.meta(
+            operator,
+            at,
+            shift_number,
+            shift_document_number,
+            next,
+            offline_number,
+        )
+    }
+
     fn cpcr_meta(meta: &DocMeta) -> DocumentMeta {
         DocumentMeta {
             date_time: meta.at,
@@ -367,15 +389,12 @@ impl Register {
         let stamp = next
             .shift
             .register_receipt(&receipt, offline, self.clock.as_ref())?;
-        let offline_number = next.next_offline_number(stamp.at);
-        next.printed_documents += 1;
-        let meta = self.meta(
+        let meta = self.numbered_meta(
             operator,
             stamp.at,
             stamp.shift_number,
             stamp.shift_document_number,
-            &next,
-            offline_number,
+            &mut next,
         );
         let ticket = receipt.to_ticket_request(&Self::cpcr_meta(&meta));
         let draft = Draft {
@@ -469,15 +488,12 @@ impl Register {
         let stamp = next
             .shift
             .register_placement(&placement, offline, self.clock.as_ref())?;
-        let offline_number = next.next_offline_number(stamp.at);
-        next.printed_documents += 1;
-        let meta = self.meta(
+        let meta = self.numbered_meta(
             operator,
             stamp.at,
             stamp.shift_number,
             stamp.shift_document_number,
-            &next,
-            offline_number,
+            &mut next,
         );
         let draft = Draft {
             total: placement.sum.tiyn(),
@@ -569,15 +585,12 @@ impl Register {
                     .store
                     .shift_digest(self.kkm_id, closure.report.shift_number)?);
                 next.shift_closed_at = Some(now);
-                next.printed_documents += 1;
-                let offline_number = next.next_offline_number(now);
-                let meta = self.meta(
+                let meta = self.numbered_meta(
                     operator,
                     now,
                     closure.report.shift_number,
                     documents.saturating_add(1),
-                    &next,
-                    offline_number,
+                    &mut next,
                 );
                 let close = closure.to_cpcr(&Self::cpcr_meta(&meta));
                 Draft {
