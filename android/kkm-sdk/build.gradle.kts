@@ -93,46 +93,35 @@ val cargoBuildHost by tasks.registering(Exec::class) {
     commandLine("cargo", "build", "-p", "kkm-ffi", "-p", "kkm-ffi-testkit", "-p", "uniffi-bindgen")
 }
 
-/** Kotlin bindings of the test kit (package kz.kkm.testkit), for the unit tests. */
-val generateTestkitBindings by tasks.registering(Exec::class) {
-    group = "rust"
-    description = "uniffi-bindgen generate --library (Kotlin, test kit)"
-    dependsOn(cargoBuildHost)
-    inputs.file(repoRoot.resolve("uniffi.toml"))
-    inputs.file(File(hostLibDir, testkitLibName))
-    outputs.dir(testkitBindingsDir)
-    workingDir = repoRoot
-    doFirst { testkitBindingsDir.get().asFile.deleteRecursively() }
-    commandLine(
-        bindgenExe.path, "generate",
-        "--library", File(hostLibDir, testkitLibName).path,
-        "--language", "kotlin", "--no-format",
-        "--config", "uniffi.toml",
-        "--out-dir", testkitBindingsDir.get().asFile.path,
-    )
-}
+/** Kotlin bindings of the host library [libName] in library mode (DESIGN §7), into [outDir]. */
+fun bindingsTask(name: String, what: String, libName: String, outDir: Provider<Directory>) =
+    tasks.register<Exec>(name) {
+        group = "rust"
+        description = "uniffi-bindgen generate --library (Kotlin, $what)"
+        dependsOn(cargoBuildHost)
+        inputs.file(repoRoot.resolve("uniffi.toml"))
+        inputs.file(File(hostLibDir, libName))
+        outputs.dir(outDir)
+        workingDir = repoRoot
+        doFirst { outDir.get().asFile.deleteRecursively() }
+        commandLine(
+            bindgenExe.path, "generate",
+            "--library", File(hostLibDir, libName).path,
+            "--language", "kotlin", "--no-format",
+            "--config", "uniffi.toml",
+            "--out-dir", outDir.get().asFile.path,
+        )
+    }
+
+/** The register's bindings (package kz.kkm.core): part of the AAR. */
+val generateUniffiBindings = bindingsTask("generateUniffiBindings", "kz.kkm.core", hostLibName, bindingsDir)
+
+/** The test kit's bindings (package kz.kkm.testkit): the unit tests only. */
+val generateTestkitBindings =
+    bindingsTask("generateTestkitBindings", "kz.kkm.testkit", testkitLibName, testkitBindingsDir)
 
 tasks.matching { it.name.startsWith("compile") && it.name.contains("UnitTest") }
     .configureEach { dependsOn(generateTestkitBindings) }
-
-/** Kotlin bindings in library mode (DESIGN §7), into build/generated. */
-val generateUniffiBindings by tasks.registering(Exec::class) {
-    group = "rust"
-    description = "uniffi-bindgen generate --library (Kotlin)"
-    dependsOn(cargoBuildHost)
-    inputs.file(repoRoot.resolve("uniffi.toml"))
-    inputs.file(File(hostLibDir, hostLibName))
-    outputs.dir(bindingsDir)
-    workingDir = repoRoot
-    doFirst { bindingsDir.get().asFile.deleteRecursively() }
-    commandLine(
-        bindgenExe.path, "generate",
-        "--library", File(hostLibDir, hostLibName).path,
-        "--language", "kotlin", "--no-format",
-        "--config", "uniffi.toml",
-        "--out-dir", bindingsDir.get().asFile.path,
-    )
-}
 
 /**
  * libkkm_ffi.so for every ABI into build/rust/jniLibs/<abi>/, built with the workspace's
