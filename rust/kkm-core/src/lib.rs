@@ -22,6 +22,7 @@
 //! * [`receipt`] — [`validate_trade_operation`]: request → [`Receipt`] or
 //!   [`CoreError`]; returns against a [`ReturnBasis`].
 //! * [`tax`] — tax computation and tiyn-exact allocation.
+//! * [`units`] — unit codes (`796`) and the short names a receipt prints (`шт`).
 //! * [`shift`] — [`ShiftBook`]: shift state machine and counters; X and Z.
 //! * [`report`] — [`ZxReport`], the seed's report JSON and its CPCR form.
 //! * [`operator`] — roles, permissions, bindings, KKM status checks.
@@ -74,6 +75,7 @@ pub mod report;
 pub mod request;
 pub mod shift;
 pub mod tax;
+pub mod units;
 
 pub use clock::{Clock, ManualClock, Timestamp};
 pub use cpcr::{DocumentMeta, OperatorRef};

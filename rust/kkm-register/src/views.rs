@@ -427,7 +427,7 @@ pub(crate) fn print_document(
                         name: l.commodity.name.clone(),
                         quantity_milli: i64::try_from(l.commodity.quantity.thousandths())
                             .unwrap_or(i64::MAX),
-                        unit: l.commodity.measure_unit_code.clone(),
+                        unit: kkm_core::units::unit_label(&l.commodity.measure_unit_code),
                         unit_price: l.commodity.price.tiyn(),
                         sum: l.commodity.sum.tiyn(),
                         marking_code: l.commodity.excise_stamp.clone(),

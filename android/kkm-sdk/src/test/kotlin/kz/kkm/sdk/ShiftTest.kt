@@ -86,6 +86,8 @@ class ShiftTest {
         val text = String(cashier.reprint(sale.shiftNumber, sale.documentNumber, DocumentFormat.Text(42)), Charsets.UTF_8)
         assertTrue(text, text.contains("ДУБЛИКАТ"))
         assertTrue(text, text.contains(sale.fiscalId))
+        // Quantities print with the unit's name, not its ИС ЭСФ code 796.
+        assertTrue(text, text.contains(" шт x ") && !text.contains(" 796 x "))
         val escpos = cashier.document(sale.shiftNumber, sale.documentNumber, DocumentFormat.EscPos, PrintSettings())
         assertEquals(0x1B.toByte(), escpos[0])
 
