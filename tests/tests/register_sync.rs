@@ -91,6 +91,16 @@ fn config(sim: &OfdSim, dir: &PathBuf, clock: Arc<ManualClock>) -> RegistryConfi
 }
 
 impl Rig {
+    /// A cash sale of `total` tenge by the administrator.
+    async fn sell(
+        &self,
+        total: &str,
+    ) -> Result<kkm_register::api::TradeOperationResponse, kkm_register::RegisterError> {
+        self.registry
+            .trade_operation(&admin(), sale(total), None)
+            .await
+    }
+
     async fn start(name: &str) -> Rig {
         let sim = OfdSim::start(
             SimConfig::with_kkms([(KKM, TOKEN)]),
@@ -194,11 +204,7 @@ async fn saved_kkm_carries_the_ofds_registration_data() {
     assert_eq!(kkm.is_invalid_token, Some(true));
     assert_eq!(kkm.local_name.as_deref(), Some("test_6923"));
     // The old token still works: a sale goes online.
-    let answer = rig
-        .registry
-        .trade_operation(&admin(), sale("100"), None)
-        .await
-        .expect("sale");
+    let answer = rig.sell("100").await.expect("sale");
     assert!(!answer.document.is_offline);
     rig.finish().await;
 }
@@ -208,11 +214,7 @@ async fn online_sales_get_the_ofds_fiscal_signs() {
     let rig = Rig::start("online").await;
     let mut signs = Vec::new();
     for i in 1..=5 {
-        let answer = rig
-            .registry
-            .trade_operation(&admin(), sale(&format!("{}", i * 100)), None)
-            .await
-            .expect("sale");
+        let answer = rig.sell(&format!("{}", i * 100)).await.expect("sale");
         assert!(!answer.document.is_offline);
         assert_eq!(answer.body.offline_ticket_number, None);
         assert_eq!(answer.document.shift_document_number, i);
@@ -232,18 +234,11 @@ async fn online_sales_get_the_ofds_fiscal_signs() {
 #[tokio::test]
 async fn a_slow_ofd_makes_receipts_autonomous_and_the_queue_drains_in_order() {
     let rig = Rig::start("autonomous").await;
-    rig.registry
-        .trade_operation(&admin(), sale("100"), None)
-        .await
-        .expect("online sale");
+    rig.sell("100").await.expect("online sale");
     // The OFD answers after the budget: the receipt goes autonomous.
     rig.sim
         .set_fault(FaultPlan::always(Fault::Delay(Duration::from_millis(1200))));
-    let slow = rig
-        .registry
-        .trade_operation(&admin(), sale("200"), None)
-        .await
-        .expect("autonomous sale");
+    let slow = rig.sell("200").await.expect("autonomous sale");
     assert!(slow.document.is_offline);
     let number = slow.body.offline_ticket_number.expect("offline number");
     assert_eq!(slow.fiscal_id, number.to_string());
@@ -251,11 +246,7 @@ async fn a_slow_ofd_makes_receipts_autonomous_and_the_queue_drains_in_order() {
     let mut queued = vec![slow.fiscal_id.clone()];
     for total in ["300", "400"] {
         let started = Instant::now();
-        let answer = rig
-            .registry
-            .trade_operation(&admin(), sale(total), None)
-            .await
-            .expect("queued sale");
+        let answer = rig.sell(total).await.expect("queued sale");
         assert!(answer.document.is_offline);
         assert!(
             started.elapsed() < Duration::from_millis(600),
@@ -345,11 +336,7 @@ async fn token_rotation_mid_shift_is_followed() {
         if i == 2 || i == 4 {
             assert!(rig.sim.rotate_token(KKM));
         }
-        let answer = rig
-            .registry
-            .trade_operation(&admin(), sale("150"), None)
-            .await
-            .expect("sale");
+        let answer = rig.sell("150").await.expect("sale");
         assert!(!answer.document.is_offline, "sale {i} online");
     }
     let books = rig.sim.books(KKM).expect("books");
@@ -363,11 +350,7 @@ async fn an_ofd_refusal_blocks_the_kkm_until_an_admin_resolves_it() {
     let rig = Rig::start("blocked").await;
     rig.sim
         .set_fault(FaultPlan::times(Fault::ResultCode(13), 1).for_kkm(KKM));
-    let refused = rig
-        .registry
-        .trade_operation(&admin(), sale("100"), None)
-        .await
-        .expect_err("refused");
+    let refused = rig.sell("100").await.expect_err("refused");
     assert_eq!(refused.code().code(), 62, "{refused}");
     let status = rig.registry.sync_status(i64::from(KKM)).expect("status");
     let SyncMode::Blocked(by) = &status.mode else {
@@ -375,11 +358,7 @@ async fn an_ofd_refusal_blocks_the_kkm_until_an_admin_resolves_it() {
     };
     assert_eq!(by.code, 13);
     assert!(by.document.is_some(), "the offending document is named");
-    let again = rig
-        .registry
-        .trade_operation(&admin(), sale("100"), None)
-        .await
-        .expect_err("still blocked");
+    let again = rig.sell("100").await.expect_err("still blocked");
     assert_eq!(again.code().code(), 62);
     let listed = &rig
         .registry
@@ -395,11 +374,7 @@ async fn an_ofd_refusal_blocks_the_kkm_until_an_admin_resolves_it() {
         .await
         .expect("resolved");
     assert_eq!(drained, 0);
-    let answer = rig
-        .registry
-        .trade_operation(&admin(), sale("100"), None)
-        .await
-        .expect("sale after the block");
+    let answer = rig.sell("100").await.expect("sale after the block");
     assert!(!answer.document.is_offline);
     rig.finish().await;
 }
@@ -408,26 +383,14 @@ async fn an_ofd_refusal_blocks_the_kkm_until_an_admin_resolves_it() {
 async fn seventy_two_hours_autonomous_refuses_sales_with_18_but_closes_the_shift() {
     let rig = Rig::start("72h").await;
     rig.sim.set_fault(FaultPlan::always(Fault::Refuse));
-    let answer = rig
-        .registry
-        .trade_operation(&admin(), sale("100"), None)
-        .await
-        .expect("autonomous sale");
+    let answer = rig.sell("100").await.expect("autonomous sale");
     assert!(answer.document.is_offline);
     rig.clock.advance(71 * 3600);
     // Within 72 hours (but the shift is over 24 h old: 31 first).
-    let too_long_shift = rig
-        .registry
-        .trade_operation(&admin(), sale("100"), None)
-        .await
-        .expect_err("shift too long");
+    let too_long_shift = rig.sell("100").await.expect_err("shift too long");
     assert_eq!(too_long_shift.code().code(), 31);
     rig.clock.advance(2 * 3600);
-    let refused = rig
-        .registry
-        .trade_operation(&admin(), sale("100"), None)
-        .await
-        .expect_err("autonomous too long");
+    let refused = rig.sell("100").await.expect_err("autonomous too long");
     assert_eq!(refused.code().code(), 18, "{refused}");
     let placement: MoneyPlacementRequest =
         serde_json::from_str(r#"{"kkm_ofd_id": 6923, "operation": 0, "sum": 10}"#).expect("json");
@@ -513,11 +476,7 @@ async fn a_late_answer_is_ignored_and_never_makes_a_second_document() {
     // The OFD processes the request, but its answer is lost.
     rig.sim
         .set_fault(FaultPlan::times(Fault::DropAfterProcess, 1).for_kkm(KKM));
-    let first = rig
-        .registry
-        .trade_operation(&admin(), sale("500"), None)
-        .await
-        .expect("sale");
+    let first = rig.sell("500").await.expect("sale");
     // Either the resend within the budget got the stored answer (online), or it went
     // autonomous and the drain resends it with the same REQNUM.
     rig.drained().await;
