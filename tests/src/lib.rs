@@ -104,6 +104,12 @@ impl CpcrClient {
 /// next to the test executable (`target/<profile>/`) and runs `cargo build` if the
 /// binary is not there yet.
 pub fn workspace_bin(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+    workspace_bin_with(package, bin, &[])
+}
+
+/// [`workspace_bin`] with cargo features of the package on (a binary behind
+/// `required-features`, such as the OFD emulator's `cli`).
+pub fn workspace_bin_with(package: &str, bin: &str, features: &[&str]) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let profile_dir = exe
         .parent()
@@ -113,6 +119,9 @@ pub fn workspace_bin(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
     build.args(["build", "--quiet", "-p", package, "--bin", bin]);
+    if !features.is_empty() {
+        build.arg("--features").arg(features.join(","));
+    }
     // Cargo gives a test the variables of its own package (CARGO_MANIFEST_DIR,
     // CARGO_PKG_*, …). Build scripts that watch them (ring's `rerun-if-env-changed`)
     // would see them change and rebuild half the tree (~20 s) on every call: drop them.

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kkm_e2e::{workspace_bin, CpcrClient};
+use kkm_e2e::{workspace_bin_with, CpcrClient};
 use kkm_ofd_sim::{Fault, FaultPlan, OfdSim, SimConfig, TokenPolicy};
 use kkm_proto::cpcr::{
     CloseShiftRequest, CommandTypeEnum, DateTime, Money, MoneyPlacementEnum, MoneyPlacementRequest,
@@ -398,7 +398,7 @@ async fn control(addr: SocketAddr, command: &str) -> String {
 
 #[tokio::test]
 async fn the_binary_serves_clients_and_takes_faults_on_its_control_port() {
-    let bin = workspace_bin("kkm-ofd-sim", "kkm-ofd-sim").expect("binary builds");
+    let bin = workspace_bin_with("kkm-ofd-sim", "kkm-ofd-sim", &["cli"]).expect("binary builds");
     let help = std::process::Command::new(&bin)
         .arg("--help")
         .output()

@@ -4,11 +4,12 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::{PrinterTransport, RetryPolicy};
-use crate::error::PrintError;
+use super::RetryPolicy;
+use kkm_print::PrintError;
+use kkm_print::PrinterTransport;
 
 /// Default baud rate of receipt printers with a virtual COM port.
-pub const DEFAULT_BAUD: u32 = 115_200;
+pub use kkm_print::device::DEFAULT_BAUD;
 
 /// Opens the port per job, writes the job and closes it.
 #[derive(Debug, Clone)]
@@ -35,7 +36,7 @@ impl SerialTransport {
 
 impl PrinterTransport for SerialTransport {
     fn describe(&self) -> String {
-        format!("serial:{}@{}", self.path, self.baud)
+        format!("serial://{}?baud={}", self.path, self.baud)
     }
 
     fn send(&mut self, job: &[u8]) -> Result<(), PrintError> {
