@@ -109,6 +109,12 @@ pub struct Labels {
     pub checksum: &'static str,
     /// Test page title.
     pub test_page: &'static str,
+    /// X-report subtitle (a report without closing the shift).
+    pub x_subtitle: &'static str,
+    /// Z-report subtitle (a report that closes the shift).
+    pub z_subtitle: &'static str,
+    /// Heading of the shift's cash totals.
+    pub cash_totals: &'static str,
 }
 
 /// Russian labels.
@@ -165,6 +171,9 @@ pub const RU: Labels = Labels {
     offline_documents: "Автономных документов",
     checksum: "Контрольная сумма смены",
     test_page: "ТЕСТОВАЯ СТРАНИЦА",
+    x_subtitle: "Отчёт без гашения",
+    z_subtitle: "Отчёт с гашением",
+    cash_totals: "НАЛИЧНЫЕ В КАССЕ",
 };
 
 /// Kazakh labels.
@@ -221,6 +230,9 @@ pub const KK: Labels = Labels {
     offline_documents: "Автономды құжаттар",
     checksum: "Ауысымның бақылау сомасы",
     test_page: "СЫНАҚ БЕТІ",
+    x_subtitle: "Ауысымды жаппайтын есеп",
+    z_subtitle: "Ауысымды жабатын есеп",
+    cash_totals: "КАССАДАҒЫ ҚОЛМА-ҚОЛ АҚША",
 };
 
 impl Labels {
@@ -256,6 +268,14 @@ impl Labels {
         match kind {
             MoneyPlacementKind::Deposit => self.deposit,
             MoneyPlacementKind::Withdrawal => self.withdrawal,
+        }
+    }
+
+    /// Subtitle of a report (with or without closing the shift).
+    pub fn report_subtitle(&self, kind: ReportKind) -> &'static str {
+        match kind {
+            ReportKind::X => self.x_subtitle,
+            ReportKind::Z => self.z_subtitle,
         }
     }
 

@@ -3,7 +3,7 @@
 //! both format these blocks, so the picture and the text say the same thing.
 
 use crate::format::{money, money_plain, thousandths};
-use crate::labels::Labels;
+use crate::labels::{Labels, KK, RU};
 use crate::model::{
     Adjustment, FiscalMark, ItemLine, KkmRequisites, Language, MoneyPlacementView, NonNullableSum,
     PrintDateTime, PrintDocument, ReceiptView, ReportKind, ReportView, TaxLine,
@@ -348,6 +348,19 @@ pub fn layout_receipt(r: &ReceiptView) -> Layout {
     out
 }
 
+/// A heading in both languages, Kazakh first, as CashCore prints reports and slips
+/// («Сатылым / Продажа»): the shift's paper is read by whoever counts the cash.
+fn bilingual(kk: &str, ru: &str) -> String {
+    if kk == ru {
+        kk.to_string()
+    } else if kk.chars().count() + ru.chars().count() + 3 <= 32 {
+        format!("{kk} / {ru}")
+    } else {
+        // Too long for 58 mm paper on one line: one language per line.
+        format!("{kk} /\n{ru}")
+    }
+}
+
 /// Lays out a money placement (cash in / cash out).
 pub fn layout_money_placement(m: &MoneyPlacementView) -> Layout {
     let l = Labels::of(m.kkm.language);
@@ -355,7 +368,11 @@ pub fn layout_money_placement(m: &MoneyPlacementView) -> Layout {
     duplicate_mark(&mut out, m.duplicate, l);
     header(&mut out, &m.kkm, l);
     out.sep();
-    out.text(l.placement(m.kind), Align::Center, true);
+    out.text(
+        bilingual(KK.placement(m.kind), RU.placement(m.kind)),
+        Align::Center,
+        true,
+    );
     doc_meta(
         &mut out,
         l,
@@ -394,7 +411,12 @@ pub fn layout_report(r: &ReportView) -> Layout {
     duplicate_mark(&mut out, r.duplicate, l);
     header(&mut out, &r.kkm, l);
     out.sep();
-    out.text(l.report(r.kind), Align::Center, true);
+    out.text(
+        bilingual(KK.report(r.kind), RU.report(r.kind)),
+        Align::Center,
+        true,
+    );
+    out.text(l.report_subtitle(r.kind), Align::Center, false);
     out.pair(l.shift.trim_end_matches(" №"), r.shift_number.to_string());
     out.pair(l.shift_opened, r.shift_opened.display());
     let closed_label = match r.kind {
@@ -405,7 +427,11 @@ pub fn layout_report(r: &ReportView) -> Layout {
     out.pair(l.operator, r.operator.clone());
     for op in &r.operations {
         out.sep();
-        out.text(l.operation(op.operation), Align::Center, true);
+        out.text(
+            bilingual(KK.operation(op.operation), RU.operation(op.operation)),
+            Align::Center,
+            true,
+        );
         out.pair(l.count, op.receipts.count.to_string());
         out.pair_bold(l.sum, money(op.receipts.sum));
         if op.discounts != 0 {
@@ -423,6 +449,11 @@ pub fn layout_report(r: &ReportView) -> Layout {
         tax_lines(&mut out, &op.taxes, l);
     }
     out.sep();
+    out.text(
+        bilingual(KK.cash_totals, RU.cash_totals),
+        Align::Center,
+        true,
+    );
     out.pair(
         format!("{} ({})", l.deposits, r.deposits.count),
         money(r.deposits.sum),
