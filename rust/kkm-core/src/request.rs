@@ -247,4 +247,17 @@ pub struct MoneyPlacementRequest {
     /// `sum` — in tenge, more than zero.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum: Option<JsonNumber>,
+    /// `is_printable` — print the slip (as TradeOperation and ZXReport; our addition
+    /// where the seed's table has no such field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_printable: Option<bool>,
+    /// `image_width` — slip image width in pixels (default: the printer's paper).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_width: Option<u32>,
+    /// `image_scale` — image scale (default 1.0), kept as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_scale: Option<JsonNumber>,
+    /// `image_pixel_draw_threshold` — 0..255 (default 128).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_pixel_draw_threshold: Option<u32>,
 }

@@ -203,6 +203,7 @@ fn seed_shift_gives_seed_x_report_json() {
         kkm_ofd_id: Some(6923),
         operation: Some(i64::from(MoneyPlacementKind::Deposit.code())),
         sum: Some(JsonNumber::from(1000)),
+        ..MoneyPlacementRequest::default()
     })
     .expect("seed deposit is valid");
     let stamp = book

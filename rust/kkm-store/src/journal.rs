@@ -235,7 +235,7 @@ fn current_shift_digest(
 }
 
 /// One append inside `tx` (see [`Store::append`]).
-fn append_in(
+pub(crate) fn append_in(
     tx: &Transaction<'_>,
     doc: &NewDocument<'_>,
     counters: &[u8],
