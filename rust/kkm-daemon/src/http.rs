@@ -172,6 +172,24 @@ async fn call(
             let image = registry.document_image(cred, params.decode()?).await?;
             Ok(Reply::Png(image.png))
         }
+        Method::GetPrintJobList => {
+            let r: api::GetPrintJobListRequest = params.decode()?;
+            ok(registry
+                .print_jobs(cred, r.kkm_ofd_id, r.printer, r.limit)
+                .await?)
+        }
+        Method::ReprintDocument => {
+            let r: api::ReprintDocumentRequest = params.decode()?;
+            ok(registry
+                .reprint_document(
+                    cred,
+                    r.kkm_ofd_id,
+                    r.fr_shift_number,
+                    r.shift_document_number,
+                    r.printer,
+                )
+                .await?)
+        }
     }
 }
 

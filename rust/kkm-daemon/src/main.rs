@@ -117,6 +117,30 @@ enum Command {
         out: Option<PathBuf>,
     },
 
+    /// The print queue: every job (newest first) with its state, attempts and error.
+    PrintJobs {
+        /// Data folder of the installation.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Only this KKM's jobs (its ofd_id).
+        #[arg(long, value_name = "ID")]
+        kkm: Option<u32>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+
+    /// The printers this machine offers (CUPS queues, serial ports, USB lp devices), as
+    /// addresses for SaveKKM's printer.name.
+    Printers {
+        /// The cupsd to ask (host:port; default $CUPS_SERVER or localhost:631).
+        #[arg(long, value_name = "HOST:PORT")]
+        cups_server: Option<String>,
+        /// Network printers to list as well (addresses).
+        #[arg(long = "printer", value_name = "ADDRESS")]
+        printers: Vec<String>,
+    },
+
     /// Windows service: install, uninstall, or run under the service control manager.
     #[cfg(windows)]
     #[command(subcommand)]
@@ -201,6 +225,21 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let n = run::export(&data_dir, kkm, from, to, format, out.as_ref())?;
             eprintln!("kkm-daemon: {n} records exported");
+        }
+        Command::PrintJobs {
+            data_dir,
+            kkm,
+            limit,
+        } => {
+            let n = run::print_jobs(&data_dir, kkm, limit, &mut std::io::stdout())?;
+            eprintln!("kkm-daemon: {n} print job(s)");
+        }
+        Command::Printers {
+            cups_server,
+            printers,
+        } => {
+            let n = run::printers(cups_server, &printers, &mut std::io::stdout())?;
+            eprintln!("kkm-daemon: {n} printer(s)");
         }
         #[cfg(windows)]
         Command::Service(command) => match command {

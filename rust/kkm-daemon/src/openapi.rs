@@ -81,6 +81,8 @@ fn response_data_schema(method: Method) -> Option<Value> {
         Method::GetTransaction => schema("Transaction"),
         Method::GetPrinterList => list(schema("PrinterListEntry")),
         Method::GetDocumentImage => return None,
+        Method::GetPrintJobList => list(schema("PrintJob")),
+        Method::ReprintDocument => schema("PrintJob"),
     })
 }
 
@@ -105,7 +107,9 @@ fn summary(method: Method) -> &'static str {
         Method::ZxReport => "X-отчёт (report_type 1) или Z-отчёт (0, closes the shift)",
         Method::GetTransactionList => "Получение списка операций",
         Method::GetTransaction => "Получение содержимого операции",
-        Method::GetPrinterList => "Получение списка принтеров (the printers configured by SaveKKM)",
+        Method::GetPrinterList => "Получение списка принтеров: the machine's printers (CUPS queues, serial ports, USB lp devices, configured network printers; the spooler's on Windows) as addresses for SaveKKM's printer.name, then SaveKKM's printers",
+        Method::GetPrintJobList => "Our addition: print jobs, newest first, with their states (waiting, printing, printed, failed with the reason, interrupted)",
+        Method::ReprintDocument => "Our addition: queue a copy marked «ДУБЛИКАТ» of a document on the KKM's printer (or `printer`); answers the job at once",
         Method::GetDocumentImage => "Получение изображения документа: image/png on success, the JSON envelope on error",
     }
 }
@@ -386,6 +390,10 @@ fn components() -> Map<String, Value> {
                     ("kkm_ofd_id", int()),
                     ("operation", codes(&[0, 1], "0 deposit, 1 withdrawal")),
                     ("sum", money.clone()),
+                    ("is_printable", boolean()),
+                    ("image_width", int()),
+                    ("image_scale", number()),
+                    ("image_pixel_draw_threshold", int()),
                 ],
                 &["kkm_ofd_id"],
             ),
@@ -417,6 +425,63 @@ fn components() -> Map<String, Value> {
             ),
         ),
         ("GetPrinterListRequest", object(&[], &[])),
+        (
+            "GetPrintJobListRequest",
+            object(
+                &[("kkm_ofd_id", int()), ("printer", text()), ("limit", int())],
+                &[],
+            ),
+        ),
+        (
+            "ReprintDocumentRequest",
+            object(
+                &[
+                    ("kkm_ofd_id", int()),
+                    ("fr_shift_number", int()),
+                    ("shift_document_number", int()),
+                    ("printer", text()),
+                ],
+                &["kkm_ofd_id", "fr_shift_number", "shift_document_number"],
+            ),
+        ),
+        (
+            "PrintJob",
+            object(
+                &[
+                    ("id", int()),
+                    ("kkm_ofd_id", int()),
+                    ("transaction_id", int()),
+                    ("fr_shift_number", int()),
+                    ("shift_document_number", int()),
+                    ("printer", text()),
+                    (
+                        "copy",
+                        json!({"type": "string", "enum": ["original", "duplicate"]}),
+                    ),
+                    (
+                        "state",
+                        json!({"type": "string", "enum": ["waiting", "printing", "printed", "failed", "interrupted"]}),
+                    ),
+                    ("attempts", int()),
+                    ("error", text()),
+                    ("created_ms", int()),
+                    ("updated_ms", int()),
+                ],
+                &[
+                    "id",
+                    "kkm_ofd_id",
+                    "transaction_id",
+                    "fr_shift_number",
+                    "shift_document_number",
+                    "printer",
+                    "copy",
+                    "state",
+                    "attempts",
+                    "created_ms",
+                    "updated_ms",
+                ],
+            ),
+        ),
         (
             "GetDocumentImageRequest",
             object(
@@ -629,7 +694,7 @@ fn components() -> Map<String, Value> {
 pub fn document() -> Value {
     let mut components = components();
     let mut paths = Map::new();
-    for method in Method::ALL {
+    for method in Method::ALL.into_iter().chain(Method::EXTENSIONS) {
         let name = method.name();
         let request_name = request_schema_name(method);
         let success = match response_data_schema(method) {

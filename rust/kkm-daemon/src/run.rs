@@ -163,3 +163,51 @@ mod tests {
         assert!(parse_bound("23.12.2024", false).is_err());
     }
 }
+
+/// `print-jobs`: the print queue, newest first, one line per job (id, KKM, document,
+/// copy, state, attempts, printer, last error).
+pub fn print_jobs(
+    data_dir: &Path,
+    kkm: Option<u32>,
+    limit: u32,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let config = RegistryConfig::new(data_dir);
+    if !config.database_path().exists() {
+        anyhow::bail!("no journal in {}", data_dir.display());
+    }
+    let jobs = maintenance::print_jobs(&config, kkm, limit).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for j in &jobs {
+        writeln!(
+            out,
+            "{}\tKKM {}\tdoc {}\t{}\t{}\t{} attempt(s)\t{}\t{}",
+            j.id,
+            j.kkm_id,
+            j.doc_id,
+            match j.copy {
+                kkm_store::PrintCopy::Original => "original",
+                kkm_store::PrintCopy::Duplicate => "duplicate",
+            },
+            j.state.name(),
+            j.attempts,
+            j.printer,
+            j.error.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(jobs.len())
+}
+
+/// `printers`: what GetPrinterList finds on this machine (address, PrinterTypeEnum,
+/// description), plus `configured`.
+pub fn printers(
+    cups_server: Option<String>,
+    configured: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let driver = crate::config::printer_driver(configured, cups_server);
+    let found = driver.discover();
+    for p in &found {
+        writeln!(out, "{}\t{}\t{}", p.address, p.printer_type, p.description)?;
+    }
+    Ok(found.len())
+}

@@ -11,7 +11,7 @@ use kkm_core::{
 use kkm_ofd::{Delivery, QueuedDocument, SyncEngine, SyncMode, SyncStatus};
 use kkm_proto::cpcr::{CommandTypeEnum, Request};
 use kkm_proto::prost::Message;
-use kkm_store::{Appended, DocumentKind, NewDocument, Record, Store};
+use kkm_store::{Appended, DocumentKind, NewDocument, PrintCopy, Record, Store};
 use tokio::sync::{watch, Mutex};
 
 use crate::api::{
@@ -19,6 +19,7 @@ use crate::api::{
 };
 use crate::auth::Operator;
 use crate::book::{DocMeta, KkmBook, KkmSettings, Payload};
+use crate::printing::{PrintAsk, QueuedPrint};
 use crate::views::{self, Fiscal};
 use crate::{OfdConfig, RegisterError, StoreJournal};
 
@@ -195,13 +196,16 @@ impl Register {
         draft: Draft,
         key: Option<&str>,
         offline: bool,
+        print: &PrintAsk,
     ) -> Result<(Record, Payload, Fiscal), RegisterError> {
+        let print = QueuedPrint::of(self.settings().printer.as_ref(), print);
+        let jobs: Vec<_> = print.iter().map(|p| p.job(PrintCopy::Original)).collect();
         let meta = draft.payload.meta().clone();
         let bytes = draft.payload.to_bytes()?;
         let request = draft.request.as_ref().map(Message::encode_to_vec);
         let counters = next.to_blob()?;
         let offline_number = (draft.request.is_some()).then_some(meta.offline_number);
-        let appended = self.store.append(
+        let appended = self.store.append_printing(
             &NewDocument {
                 kkm_id: self.kkm_id,
                 kind: document_kind(&draft.payload),
@@ -218,6 +222,8 @@ impl Register {
                 parent: draft.parent.as_deref(),
             },
             &counters,
+            &jobs,
+            crate::printing::now_ms(),
         )?;
         let record = match appended {
             Appended::New(record) => record,
@@ -231,7 +237,17 @@ impl Register {
             }
         };
         *current = next;
+        // The document is journaled; its print job (held in the queue) prints once the
+        // OFD's answer is in, so the paper carries the fiscal sign.
+        let release = |store: &Store| {
+            if !jobs.is_empty() {
+                if let Err(e) = store.release_print_jobs(record.id) {
+                    tracing::warn!(error = %e, record = record.id, "print job not released");
+                }
+            }
+        };
         let Some(request) = draft.request else {
+            release(&self.store);
             // Not a fiscal message (X-report): nothing goes to the OFD.
             return Ok((
                 record,
@@ -253,6 +269,7 @@ impl Register {
                 reqnum: None,
             })
             .await?;
+        release(&self.store);
         let fiscal = match delivery {
             Delivery::Fiscalized(answer) => Fiscal {
                 sign: answer.ticket.map(|t| t.ticket_number),
@@ -410,8 +427,14 @@ impl Register {
                 receipt: Box::new(receipt),
             },
         };
+        let print = PrintAsk {
+            is_printable: request.is_printable == Some(true),
+            image_width: request.image_width,
+            image_scale: request.image_scale.as_ref().map(|n| n.as_str().to_owned()),
+            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
+        };
         let (record, payload, fiscal) = self
-            .journal_and_deliver(&mut book, next, draft, key, offline)
+            .journal_and_deliver(&mut book, next, draft, key, offline, &print)
             .await?;
         self.trade_response(&record, &payload, &fiscal)
     }
@@ -509,8 +532,14 @@ impl Register {
                 sum: placement.sum,
             },
         };
+        let print = PrintAsk {
+            is_printable: request.is_printable == Some(true),
+            image_width: request.image_width,
+            image_scale: request.image_scale.as_ref().map(|n| n.as_str().to_owned()),
+            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
+        };
         let (_, payload, fiscal) = self
-            .journal_and_deliver(&mut book, next, draft, key, offline)
+            .journal_and_deliver(&mut book, next, draft, key, offline, &print)
             .await?;
         self.placement_response(&payload, &fiscal)
     }
@@ -537,6 +566,7 @@ impl Register {
         &self,
         operator: &Operator,
         report_type: ReportType,
+        print: &PrintAsk,
     ) -> Result<ZxReportResponse, RegisterError> {
         let mut book = self.book.lock().await;
         let action = match report_type {
@@ -611,7 +641,7 @@ impl Register {
             }
         };
         let (_, payload, fiscal) = self
-            .journal_and_deliver(&mut book, next, draft, None, offline)
+            .journal_and_deliver(&mut book, next, draft, None, offline, print)
             .await?;
         let Payload::Report { report, .. } = &payload else {
             return Err(RegisterError::new(

@@ -22,7 +22,9 @@ use crate::views;
 use crate::{Credential, KeySource, OfdConfig, RegisterError, RegistryConfig, StoreJournal};
 
 mod catalogue;
+mod printing;
 pub use catalogue::CatalogueMatch;
+pub use printing::PrintJob;
 
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;
@@ -42,6 +44,8 @@ pub struct Registry {
     /// Serialises configuration changes (KKMs, operators).
     admin: Mutex<()>,
     tasks: StdMutex<Vec<JoinHandle<()>>>,
+    /// The print queue's workers.
+    printing: Arc<crate::printing::Printing>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -156,9 +160,15 @@ impl Registry {
         if store.ensure_default_admin()?.is_some() {
             info!("first start: administrator created with the default PIN 0000 (change it)");
         }
+        let printing = Arc::new(crate::printing::Printing::new(
+            store.clone(),
+            config.printer_driver.clone(),
+            config.print_policy,
+        ));
         let registry = Arc::new(Registry {
             config,
             store,
+            printing,
             auth: AuthCache::new(),
             kkms: RwLock::new(BTreeMap::new()),
             admin: Mutex::new(()),
@@ -171,6 +181,9 @@ impl Registry {
             }
             registry.start(kkm_id, settings)?;
         }
+        let weak = Arc::downgrade(&registry);
+        let source: std::sync::Weak<dyn crate::printing::DocumentSource> = weak;
+        registry.printing.start(source);
         Ok(registry)
     }
 
@@ -183,6 +196,7 @@ impl Registry {
             let _book = register.book.lock().await;
             register.stop.send_replace(true);
         }
+        self.printing.shutdown().await;
         let tasks: Vec<JoinHandle<()>> =
             std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
         for task in tasks {
@@ -409,32 +423,6 @@ impl Registry {
             ErrorCode::InvalidKkmVendorId,
             "no unused factory number could be generated",
         ))
-    }
-
-    /// `GetPrinterList`: the printers configured on this installation's KKMs (the
-    /// seed's method lists Windows printers; we list what SaveKKM configured).
-    pub async fn printer_list(
-        &self,
-        credential: &Credential,
-    ) -> Result<Vec<api::PrinterListEntry>, RegisterError> {
-        self.authenticate(credential)?;
-        let mut printers: Vec<api::PrinterListEntry> = Vec::new();
-        for register in self.kkms_snapshot() {
-            if let Some(p) = register.settings().printer {
-                if printers
-                    .iter()
-                    .any(|e| e.name == p.name && e.kind == p.kind)
-                {
-                    continue;
-                }
-                printers.push(api::PrinterListEntry {
-                    id: p.id.unwrap_or(printers.len() as i64 + 1),
-                    name: p.name,
-                    kind: p.kind,
-                });
-            }
-        }
-        Ok(printers)
     }
 
     // ---------------------------------------------------------------------------------
@@ -923,9 +911,11 @@ impl Registry {
             .kkm_ofd_id
             .ok_or_else(|| RegisterError::new(ErrorCode::InvalidFields, "kkm_ofd_id: required"))?;
         let (operator, register) = self.operator_for(credential, ofd_id, Action::TradeOperation)?;
-        register
+        let answer = register
             .trade(&operator, &request, idempotency_key.as_deref())
-            .await
+            .await;
+        self.wake_printer(&register);
+        answer
     }
 
     /// `MoneyPlacement`: a deposit or a withdrawal, idempotent by key as well.
@@ -939,9 +929,11 @@ impl Registry {
             .kkm_ofd_id
             .ok_or_else(|| RegisterError::new(ErrorCode::InvalidFields, "kkm_ofd_id: required"))?;
         let (operator, register) = self.operator_for(credential, ofd_id, Action::MoneyPlacement)?;
-        register
+        let answer = register
             .money_placement(&operator, &request, idempotency_key.as_deref())
-            .await
+            .await;
+        self.wake_printer(&register);
+        answer
     }
 
     /// `ZXReport`: X (interim) or Z (closes the shift).
@@ -956,7 +948,15 @@ impl Registry {
             ReportType::Z => Action::ZReport,
         };
         let (operator, register) = self.operator_for(credential, request.kkm_ofd_id, action)?;
-        register.report(&operator, report_type).await
+        let print = crate::printing::PrintAsk {
+            is_printable: request.is_printable == Some(true),
+            image_width: request.image_width,
+            image_scale: request.image_scale.map(|s| s.to_string()),
+            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
+        };
+        let answer = register.report(&operator, report_type, &print).await;
+        self.wake_printer(&register);
+        answer
     }
 
     // ---------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ pub use catalogue::{Bundle, CsvProblem, Product};
 pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
-pub use print_queue::{NewPrintJob, PrintCopy, PrintJobRow, PrintJobState, PrintNext};
+pub use print_queue::{NewPrintJob, PrintCopy, PrintJobRow, PrintJobState, PrintNext, HELD};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};
 pub use sync::{QueuedRow, SyncState};
 

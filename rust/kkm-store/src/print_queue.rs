@@ -147,10 +147,15 @@ fn insert_job(
     Ok(tx.last_insert_rowid())
 }
 
+/// `next_try_at` of a job held until its document is settled ([`Store::release_print_jobs`]).
+pub const HELD: i64 = i64::MAX;
+
 impl Store {
     /// [`Store::append`], plus the document's print jobs in the same transaction: a
     /// crash keeps the document and its jobs, or neither. A replayed idempotency key
-    /// writes nothing (its jobs were queued the first time).
+    /// writes nothing (its jobs were queued the first time). The jobs are *held*
+    /// (they keep their place in the queue but do not print) until
+    /// [`Store::release_print_jobs`]: a receipt prints with the OFD's answer on it.
     pub fn append_printing(
         &self,
         doc: &NewDocument<'_>,
@@ -163,11 +168,25 @@ impl Store {
         let appended = append_in(&tx, doc, counters)?;
         if let Appended::New(record) = &appended {
             for job in jobs {
-                insert_job(&tx, doc.kkm_id, record.id, job, now_ms)?;
+                let id = insert_job(&tx, doc.kkm_id, record.id, job, now_ms)?;
+                tx.prepare_cached("UPDATE print_job SET next_try_at = ?2 WHERE id = ?1")?
+                    .execute(params![id, HELD])?;
             }
         }
         tx.commit()?;
         Ok(appended)
+    }
+
+    /// The document is settled (fiscal sign or autonomous): its held jobs may print.
+    /// Returns how many were released.
+    pub fn release_print_jobs(&self, doc_id: i64) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        let released = conn
+            .prepare_cached(
+                "UPDATE print_job SET next_try_at = 0 WHERE doc_id = ?1 AND next_try_at = ?2",
+            )?
+            .execute(params![doc_id, HELD])?;
+        Ok(released)
     }
 
     /// Queues a job for a journaled document (a reprint). Returns the job.
@@ -197,8 +216,9 @@ impl Store {
     }
 
     /// At start: every job left `printing` by a dead process becomes `interrupted`, and
-    /// a duplicate of its document is queued on the same printer (one transaction).
-    /// Returns the duplicates queued.
+    /// a duplicate of its document is queued on the same printer (one transaction);
+    /// jobs still held (the process died before their document settled) are released:
+    /// the journal has the document as it stands. Returns the duplicates queued.
     pub fn recover_print_jobs(&self, now_ms: i64) -> Result<Vec<PrintJobRow>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -209,6 +229,10 @@ impl Store {
             let rows = stmt.query_map([PrintJobState::Printing.code()], read_job)?;
             rows.collect::<Result<_, _>>()?
         };
+        tx.execute(
+            "UPDATE print_job SET next_try_at = 0 WHERE state = ?1 AND next_try_at = ?2",
+            params![PrintJobState::Waiting.code(), HELD],
+        )?;
         let mut queued = Vec::with_capacity(stuck.len());
         for job in &stuck {
             tx.execute(
@@ -416,6 +440,12 @@ mod tests {
         s.append_printing(&second, b"c", &[job(PrintCopy::Original)], 1_002)
             .unwrap();
         assert_eq!(s.print_jobs(Some(KKM), None, 10).unwrap().len(), 2);
+        // Held until the document is settled; then in order.
+        assert_eq!(
+            s.next_print_job(PRINTER, 2_000).unwrap(),
+            PrintNext::WaitUntil(HELD)
+        );
+        assert_eq!(s.release_print_jobs(first.record().id).unwrap(), 1);
         let PrintNext::Ready(head) = s.next_print_job(PRINTER, 2_000).unwrap() else {
             panic!("a job is ready")
         };
@@ -435,6 +465,8 @@ mod tests {
         assert_eq!(again.error.as_deref(), Some("connection refused"));
         s.print_started(again.id, 5_000).unwrap();
         s.print_done(again.id, 5_001).unwrap();
+        let second_doc = s.print_jobs(Some(KKM), None, 1).unwrap()[0].doc_id;
+        s.release_print_jobs(second_doc).unwrap();
         let PrintNext::Ready(next) = s.next_print_job(PRINTER, 5_002).unwrap() else {
             panic!("the second job follows")
         };
@@ -458,8 +490,10 @@ mod tests {
         let path = temp_db("crash");
         {
             let s = store_at(&path);
-            s.append_printing(&doc(b"1"), b"c", &[job(PrintCopy::Original)], 1_000)
+            let a = s
+                .append_printing(&doc(b"1"), b"c", &[job(PrintCopy::Original)], 1_000)
                 .unwrap();
+            s.release_print_jobs(a.record().id).unwrap();
             let PrintNext::Ready(j) = s.next_print_job(PRINTER, 1_000).unwrap() else {
                 panic!("ready")
             };

@@ -95,8 +95,8 @@ pub use operator::{
     KkmOperatorObject, SaveOperatorRequest, SaveOperatorResponse, SavedOperator, MASKED_PIN,
 };
 pub use printer::{
-    DocumentImage, GetDocumentImageRequest, GetPrinterListRequest, GetPrinterListResponse,
-    PrinterListEntry,
+    DocumentImage, GetDocumentImageRequest, GetPrintJobListRequest, GetPrinterListRequest,
+    GetPrinterListResponse, PrinterListEntry, ReprintDocumentRequest,
 };
 pub use report::{
     MoneyPlacementObject, MoneyPlacementRequest, MoneyPlacementResponse, ZxReportRequest,
@@ -170,6 +170,10 @@ pub enum Method {
     GetPrinterList,
     /// `GetDocumentImage` — получение изображения документа.
     GetDocumentImage,
+    /// `GetPrintJobList` — our addition: print jobs and their states.
+    GetPrintJobList,
+    /// `ReprintDocument` — our addition: reprint a document as a duplicate («ДУБЛИКАТ»).
+    ReprintDocument,
 }
 
 impl Method {
@@ -194,6 +198,10 @@ impl Method {
         Method::GetDocumentImage,
     ];
 
+    /// Our additions to the seed's methods (documented in docs/api.md and
+    /// `/openapi.json`; not in [`Method::ALL`], which is the seed's list).
+    pub const EXTENSIONS: [Method; 2] = [Method::GetPrintJobList, Method::ReprintDocument];
+
     /// The method's name as in the URL path.
     pub const fn name(self) -> &'static str {
         match self {
@@ -214,13 +222,18 @@ impl Method {
             Method::GetTransaction => "GetTransaction",
             Method::GetPrinterList => "GetPrinterList",
             Method::GetDocumentImage => "GetDocumentImage",
+            Method::GetPrintJobList => "GetPrintJobList",
+            Method::ReprintDocument => "ReprintDocument",
         }
     }
 
     /// The method of a URL path name (exact spelling, as the seed writes it), or
     /// `None` (the daemon answers 3, `method_not_found`).
     pub fn from_name(name: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.name() == name)
+        Method::ALL
+            .into_iter()
+            .chain(Method::EXTENSIONS)
+            .find(|m| m.name() == name)
     }
 
     /// `true` if the seed allows GET as well as POST ("GET/POST"); `false` for POST
@@ -236,6 +249,7 @@ impl Method {
                 | Method::GetTransactionList
                 | Method::GetTransaction
                 | Method::GetDocumentImage
+                | Method::ReprintDocument
         )
     }
 
