@@ -4,7 +4,10 @@
 //! holds what they share: [`CpcrClient`], a deliberately tiny CPCR client built
 //! directly on `kkm-proto` (it is the yardstick, not the product's client), and
 //! [`workspace_bin`], which finds (building it if needed) a binary of the workspace so
-//! a test can run it as a separate process.
+//! a test can run it as a separate process, and [`printer_emu`], a network receipt
+//! printer that decodes what it is sent.
+
+pub mod printer_emu;
 
 use std::path::PathBuf;
 use std::process::Command;
