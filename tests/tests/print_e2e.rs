@@ -199,6 +199,18 @@ async fn settled_jobs(c: &mut HttpClient, n: usize) -> anyhow::Result<Vec<Value>
     }
 }
 
+/// (copy, state) of each job.
+fn copies_and_states(jobs: &[Value]) -> Vec<(&str, &str)> {
+    jobs.iter()
+        .map(|j| {
+            (
+                j["copy"].as_str().unwrap_or(""),
+                j["state"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_printable_sale_reaches_the_printer_as_its_png() -> anyhow::Result<()> {
     let printer = PrinterEmu::start().await?;

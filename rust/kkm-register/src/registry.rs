@@ -1069,20 +1069,7 @@ impl Registry {
         shift_document_number: i64,
     ) -> Result<kkm_print::model::PrintDocument, RegisterError> {
         let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::ViewJournal)?;
-        let not_found = || {
-            RegisterError::new(
-                ErrorCode::OperationNotFound,
-                format!(
-                    "KKM {kkm_ofd_id} has no document {shift_document_number} in shift {fr_shift_number}"
-                ),
-            )
-        };
-        let shift = u32::try_from(fr_shift_number).map_err(|_| not_found())?;
-        let number = u32::try_from(shift_document_number).map_err(|_| not_found())?;
-        let record = self
-            .store
-            .record_in_shift(register.kkm_id, shift, number)?
-            .ok_or_else(not_found)?;
+        let record = self.record_in_shift(&register, fr_shift_number, shift_document_number)?;
         register.print_document(&record)
     }
 

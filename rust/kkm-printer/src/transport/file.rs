@@ -71,19 +71,6 @@ impl PrinterTransport for DeviceTransport {
                 .open(&self.path)
                 .map_err(|e| e.to_string())
         })?;
-        let mut sent = 0;
-        for chunk in job.chunks(4096) {
-            dev.write_all(chunk).map_err(|e| PrintError::Interrupted {
-                sent,
-                total: job.len(),
-                reason: e.to_string(),
-            })?;
-            sent += chunk.len();
-        }
-        dev.flush().map_err(|e| PrintError::Interrupted {
-            sent,
-            total: job.len(),
-            reason: e.to_string(),
-        })
+        super::write_job(&mut dev, job, 4096)
     }
 }

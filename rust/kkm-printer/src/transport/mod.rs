@@ -87,6 +87,26 @@ impl RetryPolicy {
     }
 }
 
+/// Writes a whole job in chunks and flushes; a failure is [`PrintError::Interrupted`]
+/// with the bytes already accepted (part of the document may have printed).
+pub(crate) fn write_job(
+    out: &mut dyn std::io::Write,
+    job: &[u8],
+    chunk: usize,
+) -> Result<(), PrintError> {
+    let interrupted = |sent: usize, e: std::io::Error| PrintError::Interrupted {
+        sent,
+        total: job.len(),
+        reason: e.to_string(),
+    };
+    let mut sent = 0;
+    for part in job.chunks(chunk.max(1)) {
+        out.write_all(part).map_err(|e| interrupted(sent, e))?;
+        sent += part.len();
+    }
+    out.flush().map_err(|e| interrupted(sent, e))
+}
+
 #[cfg(not(all(feature = "serial", feature = "cups", feature = "ble")))]
 fn not_built(what: &str, feature: &str) -> PrintError {
     PrintError::Address(format!(

@@ -1,7 +1,6 @@
 //! Serial / USB-CDC transport (COM ports, `/dev/ttyUSB0`, `/dev/ttyACM0`, Bluetooth SPP
 //! ports bound by the OS).
 
-use std::io::Write;
 use std::time::Duration;
 
 use super::RetryPolicy;
@@ -47,20 +46,6 @@ impl PrinterTransport for SerialTransport {
                 .open()
                 .map_err(|e| e.to_string())
         })?;
-        let mut sent = 0;
-        for chunk in job.chunks(4096) {
-            port.write_all(chunk).map_err(|e| PrintError::Interrupted {
-                sent,
-                total: job.len(),
-                reason: e.to_string(),
-            })?;
-            sent += chunk.len();
-        }
-        port.flush().map_err(|e| PrintError::Interrupted {
-            sent,
-            total: job.len(),
-            reason: e.to_string(),
-        })?;
-        Ok(())
+        super::write_job(&mut port, job, 4096)
     }
 }

@@ -1,6 +1,5 @@
 //! TCP transport ("RAW" / JetDirect port 9100 of network receipt printers).
 
-use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -98,12 +97,7 @@ impl PrinterTransport for TcpTransport {
             .set_write_timeout(Some(self.write_timeout))
             .map_err(|e| interrupted(0, e))?;
         let _ = stream.set_nodelay(true);
-        let mut sent = 0;
-        for chunk in job.chunks(16 * 1024) {
-            stream.write_all(chunk).map_err(|e| interrupted(sent, e))?;
-            sent += chunk.len();
-        }
-        stream.flush().map_err(|e| interrupted(sent, e))?;
+        super::write_job(&mut stream, job, 16 * 1024)?;
         // Half-close so the printer sees the end of the job; ignore a peer that already left.
         let _ = stream.shutdown(Shutdown::Write);
         Ok(())

@@ -62,6 +62,30 @@ impl DocumentSource for Registry {
 }
 
 impl Registry {
+    /// Document `shift_document_number` of shift `fr_shift_number` of `register`, or 44
+    /// (`operation_not_found`) naming them.
+    pub(super) fn record_in_shift(
+        &self,
+        register: &Register,
+        fr_shift_number: i64,
+        shift_document_number: i64,
+    ) -> Result<kkm_store::Record, RegisterError> {
+        let not_found = || {
+            RegisterError::new(
+                ErrorCode::OperationNotFound,
+                format!(
+                    "KKM {} has no document {shift_document_number} in shift {fr_shift_number}",
+                    register.kkm_id
+                ),
+            )
+        };
+        let shift = u32::try_from(fr_shift_number).map_err(|_| not_found())?;
+        let number = u32::try_from(shift_document_number).map_err(|_| not_found())?;
+        self.store
+            .record_in_shift(register.kkm_id, shift, number)?
+            .ok_or_else(not_found)
+    }
+
     /// Wakes the print worker of `register`'s printer (after a document was answered).
     pub(super) fn wake_printer(&self, register: &Register) {
         if let Some(printer) = register.settings().printer {
@@ -167,20 +191,7 @@ impl Registry {
         printer: Option<String>,
     ) -> Result<PrintJob, RegisterError> {
         let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::ViewJournal)?;
-        let not_found = || {
-            RegisterError::new(
-                ErrorCode::OperationNotFound,
-                format!(
-                    "KKM {kkm_ofd_id} has no document {shift_document_number} in shift {fr_shift_number}"
-                ),
-            )
-        };
-        let shift = u32::try_from(fr_shift_number).map_err(|_| not_found())?;
-        let number = u32::try_from(shift_document_number).map_err(|_| not_found())?;
-        let record = self
-            .store
-            .record_in_shift(register.kkm_id, shift, number)?
-            .ok_or_else(not_found)?;
+        let record = self.record_in_shift(&register, fr_shift_number, shift_document_number)?;
         let entity = match printer.filter(|p| !p.trim().is_empty()) {
             Some(name) => {
                 let parsed = kkm_print::device::PrinterAddress::parse(&name, None)
