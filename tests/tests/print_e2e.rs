@@ -268,15 +268,7 @@ async fn a_printable_sale_reaches_the_printer_as_its_png() -> anyhow::Result<()>
     assert_ne!(got[3], got[0]);
 
     let all = settled_jobs(&mut c, 4).await?;
-    let states: Vec<(&str, &str)> = all
-        .iter()
-        .map(|j| {
-            (
-                j["copy"].as_str().unwrap_or(""),
-                j["state"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let states = copies_and_states(&all);
     assert_eq!(
         states,
         [
@@ -430,15 +422,7 @@ async fn kill_9_while_printing_prints_a_duplicate_once() -> anyhow::Result<()> {
     let mut c = connect().await?;
     let got = printer.wait_jobs(1, Duration::from_secs(30)).await?;
     let all = settled_jobs(&mut c, 2).await?;
-    let states: Vec<(&str, &str)> = all
-        .iter()
-        .map(|j| {
-            (
-                j["copy"].as_str().unwrap_or(""),
-                j["state"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let states = copies_and_states(&all);
     assert_eq!(
         states,
         [("original", "interrupted"), ("duplicate", "printed")],

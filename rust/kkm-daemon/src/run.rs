@@ -150,20 +150,6 @@ pub fn export(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounds() {
-        assert_eq!(parse_bound("1700000000", false), Ok(1_700_000_000));
-        let day = parse_bound("2024-12-23", false).unwrap();
-        assert_eq!(parse_bound("2024-12-23", true), Ok(day + 86_399));
-        assert_eq!(parse_bound("2024-12-23T00:00:10", true), Ok(day + 10));
-        assert!(parse_bound("23.12.2024", false).is_err());
-    }
-}
-
 /// `print-jobs`: the print queue, newest first, one line per job (id, KKM, document,
 /// copy, state, attempts, printer, last error).
 pub fn print_jobs(
@@ -210,4 +196,18 @@ pub fn printers(
         writeln!(out, "{}\t{}\t{}", p.address, p.printer_type, p.description)?;
     }
     Ok(found.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds() {
+        assert_eq!(parse_bound("1700000000", false), Ok(1_700_000_000));
+        let day = parse_bound("2024-12-23", false).unwrap();
+        assert_eq!(parse_bound("2024-12-23", true), Ok(day + 86_399));
+        assert_eq!(parse_bound("2024-12-23T00:00:10", true), Ok(day + 10));
+        assert!(parse_bound("23.12.2024", false).is_err());
+    }
 }
