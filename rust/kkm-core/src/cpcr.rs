@@ -85,6 +85,30 @@ fn modifier(m: &Modifier) -> tr::Modifier {
     }
 }
 
+/// The CPCR `Domain`: its type and the attributes the request gave.
+fn domain(kind: crate::enums::DomainType, details: &crate::domain::DomainDetails) -> tr::Domain {
+    tr::Domain {
+        r#type: i32::from(kind.code()),
+        services: details.services.as_ref().map(|s| tr::domain::Services {
+            account_number: s.account_number.clone(),
+        }),
+        gasoil: details.gasoil.as_ref().map(|g| tr::domain::GasOil {
+            correction_number: g.correction_number.clone(),
+            correction_sum: g.correction_sum.map(|m| m.to_cpcr_abs()),
+            card_number: g.card_number.clone(),
+        }),
+        taxi: details.taxi.as_ref().map(|t| tr::domain::Taxi {
+            car_number: t.car_number.clone(),
+            is_order: t.is_order,
+            current_fee: t.current_fee.to_cpcr_abs(),
+        }),
+        parking: details.parking.as_ref().map(|p| tr::domain::Parking {
+            begin_time: p.begin_time.to_cpcr(),
+            end_time: p.end_time.to_cpcr(),
+        }),
+    }
+}
+
 impl Receipt {
     /// The CPCR `TicketRequest` of this receipt (COMMAND_TICKET).
     pub fn to_ticket_request(&self, meta: &DocumentMeta) -> cpcr::TicketRequest {
@@ -107,7 +131,7 @@ impl Receipt {
                     barcode: c.barcode.clone(),
                     measure_unit_code: c.measure_unit_code.clone(),
                     list_excise_stamp: c.excise_stamp.iter().cloned().collect(),
-                    ntin: None,
+                    ntin: c.ntin.clone(),
                 }),
                 ..Default::default()
             });
@@ -131,10 +155,7 @@ impl Receipt {
             operation: i32::from(self.operation.code()),
             date_time: meta.date_time.to_cpcr(),
             operator: meta.operator.to_cpcr(),
-            domain: tr::Domain {
-                r#type: i32::from(self.domain.code()),
-                ..Default::default()
-            },
+            domain: domain(self.domain, &self.domain_details),
             items,
             payments: self
                 .payments
@@ -153,13 +174,15 @@ impl Receipt {
                 markup: self.markup.as_ref().map(modifier),
                 discount: self.discount.as_ref().map(modifier),
             },
-            extension_options: self
-                .customer_iin_or_bin
-                .as_ref()
-                .map(|iin| tr::ExtensionOptions {
-                    customer_iin_or_bin: Some(iin.clone()),
-                    ..Default::default()
-                }),
+            extension_options: (self.customer_iin_or_bin.is_some()
+                || self.customer_email.is_some()
+                || self.customer_phone.is_some())
+            .then(|| tr::ExtensionOptions {
+                customer_iin_or_bin: self.customer_iin_or_bin.clone(),
+                customer_email: self.customer_email.clone(),
+                customer_phone: self.customer_phone.clone(),
+                ..Default::default()
+            }),
             offline_ticket_number: meta.offline_ticket_number,
             printed_ticket: meta.printed_ticket.clone(),
             fr_shift_number: Some(meta.shift_number),

@@ -195,6 +195,7 @@ fn seed_shift_gives_seed_x_report_json() {
             cash: Money::ZERO,
             last_shift_number: 120,
             last_document_at: None,
+            numbered_before_open: 0,
         },
         shift: None,
     };
