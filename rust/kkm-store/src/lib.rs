@@ -39,6 +39,7 @@
 pub mod catalogue;
 mod export;
 mod journal;
+mod listing;
 mod operators;
 mod schema;
 pub mod secrets;
@@ -52,6 +53,7 @@ use rusqlite::{Connection, OptionalExtension};
 pub use catalogue::{Bundle, CsvProblem, Product};
 pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
+pub use listing::RecordFilter;
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};
 pub use sync::{QueuedRow, SyncState};
