@@ -30,7 +30,7 @@ use std::hash::{Hash, Hasher};
 
 use kkm_proto::cpcr::{
     auth_response, nomenclature_response, service_response, ticket_request, zx_report,
-    AuthResponse, CommandTypeEnum, DateTime, KkmRegInfo, Money, MoneyPlacementEnum,
+    AuthResponse, BindedTaxation, CommandTypeEnum, DateTime, KkmRegInfo, Money, MoneyPlacementEnum,
     NomenclatureResponse, OperationTypeEnum, OrgRegInfo, PaymentTypeEnum, PosRegInfo,
     ReportResponse, ReportTypeEnum, Request, Response, ResultTypeEnum, ServiceResponse,
     TaxTypeEnum, TicketAd, TicketAdInfo, TicketAdTypeEnum, TicketRequest, TicketResponse, ZxReport,
@@ -147,6 +147,19 @@ pub struct AcceptedDocument {
     pub shift_number: u32,
     /// Receipt or placement sum in tiyn.
     pub sum: u64,
+    /// The receipt as it arrived (encoded `TicketRequest`), for tests that check what
+    /// reached the OFD.
+    #[serde(default)]
+    pub ticket: Option<Vec<u8>>,
+}
+
+impl AcceptedDocument {
+    /// The receipt as it arrived, decoded.
+    pub fn ticket_request(&self) -> Option<TicketRequest> {
+        self.ticket
+            .as_deref()
+            .and_then(|b| TicketRequest::decode(b).ok())
+    }
 }
 
 /// The OFD's books for one KKM.
@@ -188,11 +201,63 @@ pub struct KkmLedger {
     pub duplicates: u32,
     /// Offline periods reported by the device: (begin, end) seconds.
     pub offline_periods: Vec<(i64, i64)>,
+    /// Documents the KKM made before its history here began (a KKM taken over).
+    #[serde(default)]
+    pub documents_before: u64,
 }
 
 impl KkmLedger {
-    /// Fresh books for a registered KKM.
+    /// Books for a registered KKM: fresh, or with the history its profile gives.
     pub fn new(profile: KkmProfile) -> Self {
+        let history = profile.history.clone();
+        let mut kkm = KkmLedger::fresh(profile);
+        if let Some(h) = history {
+            kkm.take_history(&h);
+        }
+        kkm
+    }
+
+    /// What the KKM did before: the earlier shifts' sums, then the last shift's sales.
+    fn take_history(&mut self, h: &crate::profile::KkmHistory) {
+        const SELL: usize = OperationTypeEnum::OperationSell as usize;
+        self.last_shift_number = h.shift_number;
+        self.non_nullable[SELL] = h.earlier_sum;
+        self.cash = h.earlier_sum;
+        self.ticket_total_counts[SELL] = h.earlier_sales;
+        self.documents_before = u64::from(h.earlier_sales) + u64::from(h.sales);
+        let mut shift = ShiftBook {
+            number: h.shift_number,
+            opened_at: h.opened_at,
+            start_non_nullable: self.non_nullable,
+            ..Default::default()
+        };
+        for _ in 0..h.sales {
+            shift.operations[SELL].add(h.sale_tiyn);
+            shift.total_result[SELL].add(h.sale_tiyn);
+            shift.sections.entry("1".into()).or_default()[SELL].add(h.sale_tiyn);
+            shift.tickets[SELL].tickets.add(h.sale_tiyn);
+            shift.tickets[SELL].payments[0].add(h.sale_tiyn);
+            self.non_nullable[SELL] = self.non_nullable[SELL].saturating_add(h.sale_tiyn);
+            self.cash = self.cash.saturating_add(h.sale_tiyn);
+            self.ticket_total_counts[SELL] = self.ticket_total_counts[SELL].saturating_add(1);
+        }
+        shift.tickets[SELL].total_count = self.ticket_total_counts[SELL];
+        self.shift = Some(shift);
+        if !h.open {
+            let closed_at = h.opened_at + 8 * 3600;
+            self.last_z = Some(zx(self, closed_at, Some(closed_at)).encode_to_vec());
+            self.shift = None;
+        }
+    }
+
+    /// The number a new document's shift has: the open one, or the next.
+    fn current_shift_number(&self) -> u32 {
+        self.shift
+            .as_ref()
+            .map_or(self.last_shift_number.saturating_add(1), |s| s.number)
+    }
+
+    fn fresh(profile: KkmProfile) -> Self {
         KkmLedger {
             token: profile.token,
             profile,
@@ -212,6 +277,7 @@ impl KkmLedger {
             fingerprints: HashSet::new(),
             duplicates: 0,
             offline_periods: Vec::new(),
+            documents_before: 0,
         }
     }
 }
@@ -519,10 +585,24 @@ impl Ledger {
     fn info(&mut self, id: u32, now: i64) -> Handled {
         let kkm = self.kkm(id)?;
         let mut resp = ok(CommandTypeEnum::CommandInfo);
-        resp.report = Some(ReportResponse {
-            report: ReportTypeEnum::ReportX as i32,
-            zx_report: zx(kkm, now, None),
-        });
+        // As an OFD keeps it: the open shift's X, or the last closed shift's Z (with its
+        // close time), or for a KKM that never worked an empty Z of shift 0.
+        resp.report = Some(
+            match (&kkm.shift, kkm.last_z.as_deref().map(ZxReport::decode)) {
+                (Some(_), _) => ReportResponse {
+                    report: ReportTypeEnum::ReportX as i32,
+                    zx_report: zx(kkm, now, None),
+                },
+                (None, Some(Ok(z))) => ReportResponse {
+                    report: ReportTypeEnum::ReportZ as i32,
+                    zx_report: z,
+                },
+                (None, _) => ReportResponse {
+                    report: ReportTypeEnum::ReportZ as i32,
+                    zx_report: zx(kkm, now, None),
+                },
+            },
+        );
         resp.service = Some(service_response(kkm));
         Ok(resp)
     }
@@ -557,6 +637,15 @@ impl Ledger {
                 );
             }
         }
+        if let Some(n) = t.fr_shift_number {
+            let expected = kkm.current_shift_number();
+            if n != expected {
+                return refuse(
+                    ResultTypeEnum::ResultTypeIncorrectRequestData,
+                    format!("the receipt is in shift {n}, the KKM's shift is {expected}"),
+                );
+            }
+        }
         let fingerprint = fingerprint(t);
         let sign = self.next_fiscal_sign;
         self.next_fiscal_sign += 1;
@@ -565,7 +654,7 @@ impl Ledger {
             kkm.duplicates += 1;
         }
         let shift_number = open_shift(kkm, booked.at);
-        let total = booked.total;
+        let (total, at) = (booked.total, booked.at);
         booked.apply(kkm, offline);
         kkm.accepted.push(AcceptedDocument {
             command: CommandTypeEnum::CommandTicket as i32,
@@ -574,11 +663,13 @@ impl Ledger {
             reqnum: header.reqnum,
             shift_number,
             sum: total,
+            ticket: Some(t.encode_to_vec()),
         });
+        let qr = check_qr(&kkm.profile.rnm, &sign.to_string(), total, at);
         let mut resp = ok(CommandTypeEnum::CommandTicket);
         resp.ticket = Some(TicketResponse {
             ticket_number: sign.to_string(),
-            qr_code: None,
+            qr_code: Some(qr.into_bytes()),
         });
         Ok(resp)
     }
@@ -617,6 +708,7 @@ impl Ledger {
             reqnum: header.reqnum,
             shift_number,
             sum,
+            ticket: None,
         });
         Ok(ok(CommandTypeEnum::CommandMoneyPlacement))
     }
@@ -652,6 +744,7 @@ impl Ledger {
             reqnum: header.reqnum,
             shift_number,
             sum: 0,
+            ticket: None,
         });
         let mut resp = ok(CommandTypeEnum::CommandCloseShift);
         resp.report = Some(ReportResponse {
@@ -1088,6 +1181,24 @@ fn allocate(amount: u64, weights: &[u64]) -> Vec<u64> {
     shares
 }
 
+/// The consumer check link of an accepted receipt as the operator's server writes it
+/// (the real TICKET answer in `shared/vectors/cpcr`): no `/` before `?`, the sum with a
+/// dot.
+fn check_qr(rnm: &str, sign: &str, total_tiyn: u64, at: i64) -> String {
+    let t = DateTime::from_unix_seconds(at);
+    format!(
+        "http://consumer.test-oofd.kz?i={sign}&f={rnm}&s={}.{:02}&t={:04}{:02}{:02}T{:02}{:02}{:02}",
+        total_tiyn / 100,
+        total_tiyn % 100,
+        t.date.year,
+        t.date.month,
+        t.date.day,
+        t.time.hour,
+        t.time.minute,
+        t.time.second.unwrap_or(0)
+    )
+}
+
 /// Opens a shift at `at` if none is open; returns the open shift's number.
 fn open_shift(kkm: &mut KkmLedger, at: i64) -> u32 {
     if let Some(s) = &kkm.shift {
@@ -1182,14 +1293,19 @@ fn service_response(kkm: &KkmLedger) -> ServiceResponse {
                 address_kz: p.org_address_kz.clone(),
             },
         },
-        binded_taxation: None,
-        last_document_info: kkm
-            .shift
-            .as_ref()
-            .map(|s| service_response::LastDocumentInfo {
-                fr_shift_number: s.number,
-                printed_document_number: kkm.accepted.len() as u64,
-            }),
+        binded_taxation: p.taxation_type.map(|t| BindedTaxation {
+            r#type: t,
+            taxes: Vec::new(),
+        }),
+        last_document_info: (kkm.documents_before > 0 || !kkm.accepted.is_empty()).then(|| {
+            service_response::LastDocumentInfo {
+                fr_shift_number: kkm
+                    .shift
+                    .as_ref()
+                    .map_or(kkm.last_shift_number, |s| s.number),
+                printed_document_number: kkm.documents_before + kkm.accepted.len() as u64,
+            }
+        }),
         auxiliary: Vec::new(),
     }
 }
