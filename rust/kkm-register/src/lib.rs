@@ -46,4 +46,4 @@ pub use error::RegisterError;
 pub use journal::StoreJournal;
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
 pub use kkm_store::{Bundle, Product};
-pub use registry::{CatalogueMatch, Registry};
+pub use registry::{CatalogueMatch, Registry, TransactionPages};
