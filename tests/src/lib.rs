@@ -4,7 +4,10 @@
 //! holds what they share: [`CpcrClient`], a deliberately tiny CPCR client built
 //! directly on `kkm-proto` (it is the yardstick, not the product's client), and
 //! [`workspace_bin`], which finds (building it if needed) a binary of the workspace so
-//! a test can run it as a separate process.
+//! a test can run it as a separate process, and [`daemon`], the daemon under test with
+//! its emulator and a client that checks every answer as a CashCore client reads it.
+
+pub mod daemon;
 
 use std::path::PathBuf;
 use std::process::Command;

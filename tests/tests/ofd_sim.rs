@@ -57,8 +57,10 @@ async fn info_returns_registration_data_and_ticket_gets_a_fiscal_sign() {
         Some("Для Макса")
     );
     assert!(service.ticket_ads[0].text.contains("${ticket_number}"));
-    let x = info.report.expect("INFO carries the X report");
-    assert_eq!(x.report, ReportTypeEnum::ReportX as i32);
+    // A KKM that never worked: no shift is open, so INFO carries a Z (of shift 0).
+    let z = info.report.expect("INFO carries the report");
+    assert_eq!(z.report, ReportTypeEnum::ReportZ as i32);
+    assert_eq!(z.zx_report.shift_number, 0);
 
     let sale = c.send(ticket(T0)).await.unwrap();
     assert_eq!(code(&sale.message), OK, "{:?}", sale.message.result);
