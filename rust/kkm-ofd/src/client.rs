@@ -311,10 +311,7 @@ impl OfdClient {
                     }
                 },
             };
-            let frame = Frame {
-                header,
-                message: request.clone(),
-            };
+            let frame = Frame::new(header, request.clone());
             match timeout_at(deadline, connection.send(frame)).await {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => {

@@ -104,25 +104,26 @@ fn save_settings(store: &Store, kkm_id: u32, settings: &KkmSettings) -> Result<(
 
 /// The OFD's registration data in the API's form.
 fn reg_info_of(service: &ServiceResponse) -> (api::RegInfo, Vec<api::AdsObject>) {
-    let r = &service.reg_info;
+    let r = service.reg_info.clone().unwrap_or_default();
+    let (kkm, org) = (r.kkm.unwrap_or_default(), r.org.unwrap_or_default());
     let info = api::RegInfo {
         kkm: Some(api::KkmRegInfo {
-            point_of_payment_number: r.kkm.point_of_payment_number.clone(),
-            terminal_number: r.kkm.terminal_number.clone(),
-            fns_kkm_id: r.kkm.fns_kkm_id.clone(),
-            serial_number: r.kkm.serial_number.clone(),
-            kkm_id: r.kkm.kkm_id.clone(),
+            point_of_payment_number: kkm.point_of_payment_number,
+            terminal_number: kkm.terminal_number,
+            fns_kkm_id: kkm.fns_kkm_id,
+            serial_number: kkm.serial_number,
+            kkm_id: kkm.kkm_id,
         }),
-        pos: r.pos.as_ref().map(|p| api::PosRegInfo {
-            title: Some(p.title.clone()),
-            address: Some(p.address.clone()),
+        pos: r.pos.map(|p| api::PosRegInfo {
+            title: p.title,
+            address: p.address,
         }),
         org: Some(api::OrgRegInfo {
-            title: Some(r.org.title.clone()),
-            address: Some(r.org.address.clone()),
-            inn: Some(r.org.iin.clone()),
+            title: org.title,
+            address: org.address,
+            inn: org.inn,
             taxation_type: Some(0),
-            okved: Some(r.org.oked.clone()),
+            okved: org.okved,
             tenant_id: Some(OWNER_ID),
         }),
     };
