@@ -51,8 +51,9 @@ use std::borrow::Cow;
 use crate::schema::{Described, FieldKind, Label, MAX_FIELDS, MESSAGES};
 
 /// Nesting of messages and groups the walker follows before it calls the bytes
-/// malformed (prost's own limit is 100; CPCR messages nest about 7 deep).
-pub const MAX_DEPTH: usize = 64;
+/// malformed: prost's and Google's C++ limit, so that nothing prost accepts is refused
+/// here (CPCR messages themselves nest about 7 deep).
+pub const MAX_DEPTH: usize = 100;
 
 /// A message decoded tolerantly, with what was set aside on the way.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -215,15 +215,23 @@ fn paths_name_elements_of_repeated_fields() {
 }
 
 #[test]
-fn groups_nested_deeper_than_the_limit_are_refused() {
-    let mut bytes = Vec::new();
-    for _ in 0..=MAX_DEPTH + 1 {
-        key(&mut bytes, 50, 3);
-    }
-    for _ in 0..=MAX_DEPTH + 1 {
-        key(&mut bytes, 50, 4);
-    }
-    assert!(decode::<Response>(&bytes).is_err());
+fn groups_nest_as_deep_as_prost_allows_and_no_deeper() {
+    let nested = |levels: usize| {
+        let mut bytes = Vec::new();
+        for _ in 0..levels {
+            key(&mut bytes, 50, 3);
+        }
+        for _ in 0..levels {
+            key(&mut bytes, 50, 4);
+        }
+        bytes
+    };
+    let deepest = nested(MAX_DEPTH);
+    assert!(Response::decode(deepest.as_slice()).is_ok());
+    assert!(decode::<Response>(&deepest).is_ok());
+    let deeper = nested(MAX_DEPTH + 1);
+    assert!(Response::decode(deeper.as_slice()).is_err());
+    assert!(decode::<Response>(&deeper).is_err());
 }
 
 // ---------------------------------------------------------------------------------
