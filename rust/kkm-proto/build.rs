@@ -83,9 +83,21 @@ fn schema_source(pool: &DescriptorPool) -> Result<String, Box<dyn std::error::Er
         let mut fields: Vec<_> = message.fields().collect();
         fields.sort_by_key(|f| f.number());
         max_fields = max_fields.max(fields.len());
+        let top = fields.last().map_or(0, |f| f.number() as usize);
+        if top > 4096 {
+            return Err(format!(
+                "{}: field numbers above 4096 need another index",
+                message.full_name()
+            )
+            .into());
+        }
+        let mut by_number = vec![0u8; top + 1];
+        for (i, f) in fields.iter().enumerate() {
+            by_number[f.number() as usize] = u8::try_from(i + 1)?;
+        }
         writeln!(
             src,
-            "    MessageSchema {{ name: {:?}, fields: &[",
+            "    MessageSchema {{ name: {:?}, by_number: &{by_number:?}, fields: &[",
             message.full_name()
         )?;
         for field in fields {

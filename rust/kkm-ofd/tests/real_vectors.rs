@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use kkm_ofd::{ClientConfig, Credentials, Endpoint, OfdClient};
-use kkm_proto::cpcr::{CommandTypeEnum, DateTime, Request, ResultTypeEnum};
+use kkm_proto::cpcr::{CommandTypeEnum, DateTime, Request, Response, ResultTypeEnum};
 use kkm_proto::fixtures;
 use kkm_proto::frame::{Frame, ServerCodec};
 use kkm_proto::tolerant::AsideReason;
@@ -18,15 +18,23 @@ use tokio_util::codec::Framed;
 const TICKET: &[u8] = include_bytes!("../../kkm-proto/tests/vectors/ticket-response-v203.bin");
 const INFO: &[u8] = include_bytes!("../../kkm-proto/tests/vectors/info-response-v202.bin");
 
-/// Serves one connection: reads one request, checks its command, writes `answer`.
-async fn replay(answer: &'static [u8], expect: CommandTypeEnum) -> u16 {
+/// Sends `request` with `creds` to a server that answers with the captured `answer`;
+/// returns what the client accepted, checked to carry `version`, the request's command
+/// and result OK.
+async fn exchange(
+    answer: &'static [u8],
+    creds: Credentials,
+    request: Request,
+    version: u16,
+) -> Frame<Response> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let command = request.command;
     tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
         let mut framed = Framed::new(stream, ServerCodec::default());
         let request: Frame<Request> = framed.next().await.unwrap().unwrap();
-        assert_eq!(request.message.command, expect as i32);
+        assert_eq!(request.message.command, command);
         assert!(request.set_aside.is_empty());
         let mut stream = framed.into_inner();
         stream.write_all(answer).await.unwrap();
@@ -34,35 +42,29 @@ async fn replay(answer: &'static [u8], expect: CommandTypeEnum) -> u16 {
         // Keep the connection open until the client has read the answer.
         tokio::time::sleep(Duration::from_secs(2)).await;
     });
-    port
-}
-
-fn client(port: u16) -> OfdClient {
     let mut config = ClientConfig::new(Endpoint::plain("127.0.0.1", port));
     config.budget = Duration::from_secs(3);
-    OfdClient::new(config).unwrap()
+    let mut client = OfdClient::new(config).unwrap();
+    let answer = client.exchange(creds, &request).await.expect("accepted");
+    assert_eq!(answer.header.version, version);
+    assert_eq!(answer.header.token, creds.token);
+    assert_eq!(answer.message.command, command);
+    assert_eq!(
+        answer.message.result.result_code,
+        ResultTypeEnum::ResultTypeOk as u32
+    );
+    answer
 }
 
 #[tokio::test]
 async fn the_client_accepts_the_real_ticket_answer() {
-    let port = replay(TICKET, CommandTypeEnum::CommandTicket).await;
     let creds = Credentials {
         kkm_id: 203_539,
         token: 671_795_700,
         reqnum: 84,
     };
     let sale = fixtures::sale_request(1, DateTime::from_unix_seconds(1_795_428_000));
-    let answer = client(port).exchange(creds, &sale).await.expect("accepted");
-    assert_eq!(answer.header.version, 203);
-    assert_eq!(answer.header.token, 671_795_700);
-    assert_eq!(
-        answer.message.command,
-        CommandTypeEnum::CommandTicket as i32
-    );
-    assert_eq!(
-        answer.message.result.result_code,
-        ResultTypeEnum::ResultTypeOk as u32
-    );
+    let answer = exchange(TICKET, creds, sale, 203).await;
     let ticket = answer.message.ticket.as_ref().expect("a ticket answer");
     assert_eq!(ticket.ticket_number, "4228143549");
     assert_eq!(
@@ -73,18 +75,12 @@ async fn the_client_accepts_the_real_ticket_answer() {
         )
     );
     assert_eq!(answer.set_aside.len(), 1);
-    assert_eq!(
-        (
-            answer.set_aside[0].path.as_str(),
-            answer.set_aside[0].number
-        ),
-        ("", 11)
-    );
+    let eleven = &answer.set_aside[0];
+    assert_eq!((eleven.path.as_str(), eleven.number), ("", 11));
 }
 
 #[tokio::test]
 async fn the_client_accepts_the_real_2_0_2_info_answer() {
-    let port = replay(INFO, CommandTypeEnum::CommandInfo).await;
     let creds = Credentials {
         kkm_id: 200_773,
         token: 26_264_070,
@@ -94,13 +90,7 @@ async fn the_client_accepts_the_real_2_0_2_info_answer() {
         command: CommandTypeEnum::CommandInfo as i32,
         ..Default::default()
     };
-    let answer = client(port).exchange(creds, &info).await.expect("accepted");
-    assert_eq!(answer.header.version, 202);
-    assert_eq!(answer.message.command, CommandTypeEnum::CommandInfo as i32);
-    assert_eq!(
-        answer.message.result.result_code,
-        ResultTypeEnum::ResultTypeOk as u32
-    );
+    let answer = exchange(INFO, creds, info, 202).await;
     let reg = answer
         .message
         .service

@@ -87,6 +87,9 @@ pub struct MessageSchema {
     pub name: &'static str,
     /// The fields, sorted by number.
     pub fields: &'static [FieldSchema],
+    /// For each field number up to the largest declared, 1 + the field's position in
+    /// `fields`, or 0 for a number the message does not declare.
+    pub by_number: &'static [u8],
 }
 
 impl MessageSchema {
@@ -97,7 +100,8 @@ impl MessageSchema {
 
     /// The position in [`MessageSchema::fields`] of the field numbered `number`.
     pub fn field_index(&self, number: u32) -> Option<usize> {
-        self.fields.binary_search_by_key(&number, |f| f.number).ok()
+        let slot = *self.by_number.get(usize::try_from(number).ok()?)?;
+        usize::from(slot).checked_sub(1)
     }
 }
 
@@ -134,11 +138,16 @@ mod tests {
             for pair in m.fields.windows(2) {
                 assert!(pair[0].number < pair[1].number, "{}", m.name);
             }
-            for f in m.fields {
+            for (i, f) in m.fields.iter().enumerate() {
                 if let FieldKind::Message(i) = f.kind {
                     assert!(i < messages().len(), "{}.{}", m.name, f.name);
                 }
+                assert_eq!(m.field_index(f.number), Some(i));
             }
+            let declared = m.by_number.iter().filter(|&&slot| slot != 0).count();
+            assert_eq!(declared, m.fields.len(), "{}", m.name);
+            assert_eq!(m.field_index(0), None);
+            assert_eq!(m.field_index(u32::MAX), None);
         }
     }
 

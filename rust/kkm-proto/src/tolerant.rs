@@ -5,9 +5,11 @@
 //! Google's runtimes keep such a field as an unknown field and go on. A real OFD answer
 //! does this (the 2.0.2 INFO answer carries `OrgRegInfo` field 6 as a varint, its
 //! `tenantId`, where the 2.0.3 protos declare the string `address_kz`), so prost alone
-//! would leave a KKM unable to register. [`decode`] first walks the wire bytes with the
-//! schema generated from the same `.proto` files ([`crate::schema`]) and sets aside
-//! whatever prost would choke on, then lets prost decode what remains:
+//! would leave a KKM unable to register. [`decode`] walks the wire bytes with the schema
+//! generated from the same `.proto` files ([`crate::schema`]): when prost accepts the
+//! payload as it is (the usual case), the walk only lists the unknown fields prost
+//! skipped; when prost refuses it, the walk sets aside whatever prost chokes on and prost
+//! decodes what remains:
 //!
 //! | on the wire | what happens |
 //! | --- | --- |
@@ -177,6 +179,20 @@ impl<'a> IntoIterator for &'a SetAside {
 ///
 /// Fails only when the bytes are not protobuf at the top level.
 pub fn decode<M: Described>(bytes: &[u8]) -> Result<Decoded<M>, PayloadError> {
+    // The usual case first: prost reads the payload as it is. It then read every
+    // declared field as we would and skipped the unknown ones, which a walk without
+    // checks or copies only has to list.
+    if let Ok(message) = M::decode(bytes) {
+        let mut aside = Vec::new();
+        if list_unknown(bytes, M::SCHEMA_INDEX, None, 0, &mut aside).is_ok() {
+            return Ok(Decoded {
+                message,
+                set_aside: SetAside(aside),
+            });
+        }
+        // prost accepts nothing the walk refuses (groups nest to the same depth), so
+        // this is not reached; the full walk below decides if it ever is.
+    }
     let mut aside = Vec::new();
     let clean = sanitize(bytes, M::SCHEMA_INDEX, None, 0, &mut aside)?;
     let payload = clean.as_deref().unwrap_or(bytes);
@@ -280,6 +296,12 @@ impl<'a> Reader<'a> {
     /// A base-128 varint of at most 10 bytes whose value fits 64 bits (prost's and
     /// Google's rule).
     pub(crate) fn varint(&mut self) -> Result<u64, WireError> {
+        if let Some(&byte) = self.buf.get(self.pos) {
+            if byte < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(byte));
+            }
+        }
         let mut value = 0u64;
         for i in 0..10 {
             let Some(&byte) = self.buf.get(self.pos) else {
@@ -310,6 +332,23 @@ impl<'a> Reader<'a> {
             return Err(WireError::WireType(wire));
         }
         Ok((number, wire))
+    }
+
+    /// Steps over a varint without computing it (the bytes were accepted by prost).
+    fn skip_varint(&mut self) -> Result<(), WireError> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        match rest.iter().take(10).position(|&b| b < 0x80) {
+            Some(i) => {
+                self.pos += i + 1;
+                Ok(())
+            }
+            None if rest.len() < 10 => Err(WireError::TruncatedVarint),
+            None => Err(WireError::VarintOverflow),
+        }
+    }
+
+    fn skip(&mut self, n: u64) -> Result<(), WireError> {
+        self.take(n).map(|_| ())
     }
 
     fn take(&mut self, n: u64) -> Result<&'a [u8], WireError> {
@@ -406,8 +445,65 @@ enum Action {
     Replace(Vec<u8>),
 }
 
-/// Walks `bytes` as message `msg`; sets aside what prost would refuse. Returns `None`
-/// when the bytes can go to prost as they are, or the cleaned bytes.
+/// Walks bytes prost has accepted as message `msg` and lists the fields it skipped:
+/// the unknown ones (nothing else can be wrong in them). The fast path of [`decode`]:
+/// no checks beyond the wire structure, no copies but of the listed values.
+fn list_unknown(
+    bytes: &[u8],
+    msg: usize,
+    path: Option<&PathNode<'_>>,
+    depth: usize,
+    aside: &mut Vec<UnknownField>,
+) -> Result<(), WireError> {
+    if depth > MAX_DEPTH {
+        return Err(WireError::TooDeep);
+    }
+    let schema = &MESSAGES[msg];
+    let mut kept = [0u32; MAX_FIELDS];
+    let mut r = Reader::new(bytes);
+    while !r.is_done() {
+        let (number, wire) = r.key()?;
+        let declared = schema
+            .field_index(number)
+            .filter(|&i| schema.fields[i].accepts(wire));
+        match (declared, wire) {
+            (Some(i), 2) => {
+                let len = r.varint()?;
+                let body = r.take(len)?;
+                let field = &schema.fields[i];
+                if let FieldKind::Message(child) = field.kind {
+                    let node = PathNode {
+                        parent: path,
+                        name: field.name,
+                        index: (field.label == Label::Repeated).then_some(kept[i]),
+                    };
+                    list_unknown(body, child, Some(&node), depth + 1, aside)?;
+                    kept[i] += 1;
+                }
+            }
+            (Some(_), 0) => r.skip_varint()?,
+            (Some(_), 1) => r.skip(8)?,
+            (Some(_), _) => r.skip(4)?,
+            (None, _) => {
+                let value = r.value(number, wire, depth)?;
+                let reason = match schema.field_index(number) {
+                    None => AsideReason::UnknownField,
+                    Some(_) => AsideReason::WireTypeMismatch,
+                };
+                aside.push(UnknownField {
+                    path: path_string(path),
+                    number,
+                    value: value.to_owned(),
+                    reason,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Walks `bytes` as message `msg`; sets aside what prost would refuse or skip. Returns
+/// `None` when the bytes can go to prost as they are, or the cleaned bytes.
 fn sanitize(
     bytes: &[u8],
     msg: usize,
@@ -455,7 +551,9 @@ fn sanitize(
                                 }
                             }
                         }
-                        (FieldKind::String, RawValue::Len(body)) => {
+                        (FieldKind::String, RawValue::Len(body))
+                            if std::str::from_utf8(body).is_err() =>
+                        {
                             match String::from_utf8_lossy(body) {
                                 Cow::Borrowed(_) => Action::Keep,
                                 Cow::Owned(repaired) => {

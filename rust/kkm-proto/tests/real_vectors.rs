@@ -17,8 +17,8 @@ const INFO: &[u8] = include_bytes!("vectors/info-response-v202.bin");
 const OK: u32 = ResultTypeEnum::ResultTypeOk as u32;
 
 /// The frame as `decode_frame` reads it, checked to be what the streaming codec reads
-/// when the bytes arrive one at a time.
-fn decode(bytes: &[u8]) -> Frame<Response> {
+/// when the bytes arrive one at a time, and to carry `header`, `command` and result OK.
+fn decode(bytes: &[u8], header: FrameHeader, command: CommandTypeEnum) -> Frame<Response> {
     let whole: Frame<Response> = frame::decode_frame(bytes).expect("the frame decodes");
     let mut codec = ClientCodec::default();
     let mut src = BytesMut::new();
@@ -31,25 +31,23 @@ fn decode(bytes: &[u8]) -> Frame<Response> {
     }
     assert_eq!(got.as_ref(), Some(&whole));
     assert!(src.is_empty());
+    assert_eq!(whole.header, header);
+    assert_eq!(whole.message.command, command as i32);
+    assert_eq!(whole.message.result.result_code, OK);
     whole
 }
 
 #[test]
 fn ticket_answer_v203() {
     assert_eq!(TICKET.len(), 577);
-    let f = decode(TICKET);
-    assert_eq!(
-        f.header,
-        FrameHeader {
-            version: 203,
-            kkm_id: 203_539,
-            token: 671_795_700,
-            reqnum: 84,
-        }
-    );
+    let header = FrameHeader {
+        version: 203,
+        kkm_id: 203_539,
+        token: 671_795_700,
+        reqnum: 84,
+    };
+    let f = decode(TICKET, header, CommandTypeEnum::CommandTicket);
     let m = &f.message;
-    assert_eq!(m.command, CommandTypeEnum::CommandTicket as i32);
-    assert_eq!(m.result.result_code, OK);
     let ticket = m.ticket.as_ref().expect("a ticket answer");
     assert_eq!(ticket.ticket_number, "4228143549");
     assert_eq!(
@@ -78,19 +76,14 @@ fn info_answer_v202() {
     // prost alone refuses this payload (OrgRegInfo field 6 arrives as a varint).
     assert!(Response::decode(&INFO[HEADER_LEN..]).is_err());
 
-    let f = decode(INFO);
-    assert_eq!(
-        f.header,
-        FrameHeader {
-            version: 202,
-            kkm_id: 200_773,
-            token: 26_264_070,
-            reqnum: 1,
-        }
-    );
+    let header = FrameHeader {
+        version: 202,
+        kkm_id: 200_773,
+        token: 26_264_070,
+        reqnum: 1,
+    };
+    let f = decode(INFO, header, CommandTypeEnum::CommandInfo);
     let m = &f.message;
-    assert_eq!(m.command, CommandTypeEnum::CommandInfo as i32);
-    assert_eq!(m.result.result_code, OK);
     assert_eq!(m.result.result_text, None);
 
     // The Z report: REPORT_Z, 2023-11-20 14:07:08, shift 1, cash 0, revenue 0.
