@@ -27,8 +27,8 @@
 //! legacy encoding (CP1251 from an older OFD build) then still prints, with replacement
 //! characters where it cannot, instead of vanishing, and a `required` text is never
 //! turned into an absent one. The original bytes stay in [`SetAside`] for a caller that
-//! knows the encoding. Google's Java runtime also returns such a proto2 string with
-//! replacement characters rather than failing.
+//! knows the encoding. Google's runtimes do not fail a proto2 message on such a string
+//! either (Java hands it out with replacement characters; C++ logs and keeps the bytes).
 //!
 //! Why a malformed nested message is set aside rather than failing the whole answer
 //! (Google's runtimes fail it): a field whose type changed between protocol versions
@@ -202,8 +202,8 @@ pub fn decode<M: Described>(bytes: &[u8]) -> Result<Decoded<M>, PayloadError> {
             set_aside: SetAside(aside),
         }),
         Err(e) => {
-            // The walk above accepts only what prost accepts: reaching this is a bug in
-            // the walker (fuzzing builds with debug assertions and so reports it).
+            // The full walk leaves only what prost accepts: reaching this is a bug in the
+            // walker (fuzzing builds with debug assertions and so reports it).
             debug_assert!(false, "prost refused a sanitized payload: {e}");
             Err(PayloadError::Prost(e))
         }
