@@ -70,12 +70,7 @@ impl CpcrClient {
             token,
             reqnum,
         };
-        self.framed
-            .send(Frame {
-                header,
-                message: request,
-            })
-            .await?;
+        self.framed.send(Frame::new(header, request)).await?;
         let answer = tokio::time::timeout(Duration::from_secs(5), self.framed.next())
             .await
             .context("no answer within 5 s")?

@@ -214,7 +214,7 @@ async fn e_receipts_and_domain_attributes_reach_the_ofd() -> anyhow::Result<()> 
     let ext = ticket.extension_options.expect("extension options");
     assert_eq!(ext.customer_email.as_deref(), Some("Buyer@example.kz"));
     assert_eq!(ext.customer_phone.as_deref(), Some("+77012345678"));
-    let taxi = ticket.domain.taxi.expect("taxi");
+    let taxi = ticket.domain.expect("domain").taxi.expect("taxi");
     assert_eq!(
         (taxi.car_number.as_str(), taxi.is_order),
         ("123ABC02", true)

@@ -68,8 +68,8 @@ fn key_values(list: &[KeyValue]) -> Vec<cpcr::KeyValuePair> {
 
 fn tax(line: &TaxLine) -> tr::Tax {
     tr::Tax {
-        r#type: cpcr::TaxTypeEnum::Vat as i32,
-        taxation_type: line.taxation_type.map(|t| i32::from(t.code())),
+        tax_type: cpcr::TaxTypeEnum::Vat as u32,
+        taxation_type: line.taxation_type.map(|t| u32::from(t.code())),
         percent: line.percent.thousandths(),
         sum: line.sum.to_cpcr_abs(),
         is_in_total_sum: line.included,
@@ -88,7 +88,7 @@ fn modifier(m: &Modifier) -> tr::Modifier {
 /// The CPCR `Domain`: its type and the attributes the request gave.
 fn domain(kind: crate::enums::DomainType, details: &crate::domain::DomainDetails) -> tr::Domain {
     tr::Domain {
-        r#type: i32::from(kind.code()),
+        r#type: Some(i32::from(kind.code())),
         services: details.services.as_ref().map(|s| tr::domain::Services {
             account_number: s.account_number.clone(),
         }),
@@ -129,9 +129,10 @@ impl Receipt {
                     physical_label: c.physical_label.clone(),
                     product_id: c.product_id.clone(),
                     barcode: c.barcode.clone(),
-                    measure_unit_code: c.measure_unit_code.clone(),
+                    measure_unit_code: Some(c.measure_unit_code.clone()),
                     list_excise_stamp: c.excise_stamp.iter().cloned().collect(),
                     ntin: c.ntin.clone(),
+                    excise_stamp: None,
                 }),
                 ..Default::default()
             });
@@ -155,7 +156,7 @@ impl Receipt {
             operation: i32::from(self.operation.code()),
             date_time: meta.date_time.to_cpcr(),
             operator: meta.operator.to_cpcr(),
-            domain: domain(self.domain, &self.domain_details),
+            domain: Some(domain(self.domain, &self.domain_details)),
             items,
             payments: self
                 .payments
@@ -194,6 +195,7 @@ impl Receipt {
                 parent_ticket_total: p.total.to_cpcr_abs(),
                 parent_ticket_is_offline: p.is_offline,
             }),
+            ..Default::default()
         }
     }
 }
@@ -202,13 +204,13 @@ impl MoneyPlacement {
     /// The CPCR `MoneyPlacementRequest` (COMMAND_MONEY_PLACEMENT).
     pub fn to_cpcr(&self, meta: &DocumentMeta) -> cpcr::MoneyPlacementRequest {
         cpcr::MoneyPlacementRequest {
-            date_time: meta.date_time.to_cpcr(),
+            datetime: meta.date_time.to_cpcr(),
             operation: i32::from(self.kind.code()),
             sum: self.sum.to_cpcr_abs(),
             is_offline: Some(meta.is_offline),
             fr_shift_number: Some(meta.shift_number),
             printed_document_number: meta.printed_document_number,
-            operator: meta.operator.to_cpcr(),
+            operator: Some(meta.operator.to_cpcr()),
         }
     }
 }
@@ -225,8 +227,8 @@ impl ShiftClosure {
             is_offline: Some(meta.is_offline),
             fr_shift_number: Some(self.report.shift_number),
             withdraw_money: Some(self.withdrawn.is_some()),
-            z_report: self.report.to_cpcr(),
-            operator: meta.operator.to_cpcr(),
+            z_report: Some(self.report.to_cpcr()),
+            operator: Some(meta.operator.to_cpcr()),
             printed_document_number: meta.printed_document_number,
         }
     }

@@ -51,6 +51,11 @@ fn non_nullable(list: &[cpcr::zx_report::NonNullableSum]) -> Result<[Money; 4], 
     Ok(out)
 }
 
+/// An optional sum of the operator's files: absent is zero.
+fn opt_money(m: &Option<cpcr::Money>, what: &str) -> Result<Money, CoreError> {
+    m.as_ref().map_or(Ok(Money::ZERO), |m| money(m, what))
+}
+
 fn time(dt: &cpcr::DateTime, what: &str) -> Result<Option<Timestamp>, CoreError> {
     // An unset date (all zeros) is "never", as the seed's report shows it.
     if dt.date.year == 0 {
@@ -71,7 +76,7 @@ impl ShiftBook {
     /// use kkm_proto::cpcr;
     /// let mut zx = cpcr::ZxReport::default();
     /// zx.shift_number = 118;
-    /// zx.open_shift_time = Timestamp::from_secs(1_736_000_000).to_cpcr();
+    /// zx.open_shift_time = Some(Timestamp::from_secs(1_736_000_000).to_cpcr());
     /// zx.cash_sum = cpcr::Money { bills: 5000, coins: 0 };
     /// let book = ShiftBook::from_ofd_report(ReportType::X, &zx, Timestamp::from_secs(1_736_003_600)).unwrap();
     /// assert!(book.is_open());
@@ -87,7 +92,12 @@ impl ShiftBook {
         // The date that counts: when the open shift opened, or when the last one closed
         // (a KKM that never worked has neither).
         let opened_at = if open {
-            time(&zx.open_shift_time, "open_shift_time")?
+            match &zx.open_shift_time {
+                Some(t) => time(t, "open_shift_time")?,
+                // Optional in the operator's 2.0.3 files, and a real OFD's INFO leaves
+                // it out: the shift's 24 hours are then counted from the takeover.
+                None => Some(now),
+            }
         } else {
             None
         };
@@ -120,14 +130,14 @@ impl ShiftBook {
                 let kind = PaymentType::from_code(i64::from(p.payment))
                     .ok_or_else(|| bad(format!("unknown payment type {}", p.payment)))?;
                 c.payments[kind.index()] = CountSum {
-                    count: u64::from(p.count),
+                    count: u64::from(p.count.unwrap_or(0)),
                     sum: money(&p.sum, "a payment sum")?,
                 };
             }
-            c.offline_count = u64::from(t.offline_count);
-            c.discount_sum = money(&t.discount_sum, "discount_sum")?;
-            c.markup_sum = money(&t.markup_sum, "markup_sum")?;
-            c.change_sum = money(&t.change_sum, "change_sum")?;
+            c.offline_count = u64::from(t.offline_count.unwrap_or(0));
+            c.discount_sum = opt_money(&t.discount_sum, "discount_sum")?;
+            c.markup_sum = opt_money(&t.markup_sum, "markup_sum")?;
+            c.change_sum = opt_money(&t.change_sum, "change_sum")?;
         }
         let mut placements = [crate::shift::PlacementCounter::default(); 2];
         for p in &zx.money_placements {
@@ -139,7 +149,7 @@ impl ShiftBook {
                     count: u64::from(p.operations_count),
                     sum: money(&p.operations_sum, "operations_sum")?,
                 },
-                offline_count: u64::from(p.offline_count),
+                offline_count: u64::from(p.offline_count.unwrap_or(0)),
             };
         }
         if !open {
@@ -179,7 +189,7 @@ impl ShiftBook {
             .fold(0u64, u64::saturating_add);
         let shift = ShiftCounters {
             number: zx.shift_number,
-            opened_at: opened_at.ok_or_else(|| bad("an open shift without open_shift_time"))?,
+            opened_at: opened_at.unwrap_or(now),
             documents: u32::try_from(documents).unwrap_or(u32::MAX),
             start_non_nullable: non_nullable(&zx.start_shift_non_nullable_sums)?,
             sections,

@@ -150,7 +150,6 @@ pub fn export(
     }
 }
 
-
 /// `blocked` / `unblock`: asks the daemon running at `daemon` (over its HTTP API, as
 /// the operator with `pin`) what blocks KKM `kkm` (`GetKKMBlock`), and with `resolve`
 /// resolves it (`ResolveKKMBlock`: resend, or set the refused document aside). Prints the

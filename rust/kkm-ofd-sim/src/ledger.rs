@@ -355,7 +355,8 @@ fn payment_index(p: i32) -> Result<usize, Refusal> {
         Ok(PaymentTypeEnum::PaymentCash) => Ok(0),
         Ok(PaymentTypeEnum::PaymentCard) => Ok(1),
         Ok(PaymentTypeEnum::PaymentMobile) => Ok(2),
-        Err(_) => refuse(
+        // Credit and tare are deprecated since 2.0.3.
+        Ok(PaymentTypeEnum::PaymentCredit | PaymentTypeEnum::PaymentTare) | Err(_) => refuse(
             ResultTypeEnum::ResultTypeIncorrectRequestData,
             format!("unknown payment type {p}"),
         ),
@@ -539,6 +540,10 @@ impl Ledger {
                 ResultTypeEnum::ResultTypeUnsupportedCommand,
                 "COMMAND_RESERVED is not supported",
             ),
+            Ok(CommandTypeEnum::CommandCancelTicket) => refuse(
+                ResultTypeEnum::ResultTypeUnsupportedCommand,
+                "COMMAND_CANCEL_TICKET is deprecated since 2.0.3",
+            ),
             Err(_) => refuse(
                 ResultTypeEnum::ResultTypeUnknownCommand,
                 format!("unknown command {command}"),
@@ -591,15 +596,15 @@ impl Ledger {
             match (&kkm.shift, kkm.last_z.as_deref().map(ZxReport::decode)) {
                 (Some(_), _) => ReportResponse {
                     report: ReportTypeEnum::ReportX as i32,
-                    zx_report: zx(kkm, now, None),
+                    zx_report: Some(zx(kkm, now, None)),
                 },
                 (None, Some(Ok(z))) => ReportResponse {
                     report: ReportTypeEnum::ReportZ as i32,
-                    zx_report: z,
+                    zx_report: Some(z),
                 },
                 (None, _) => ReportResponse {
                     report: ReportTypeEnum::ReportZ as i32,
-                    zx_report: zx(kkm, now, None),
+                    zx_report: Some(zx(kkm, now, None)),
                 },
             },
         );
@@ -681,7 +686,7 @@ impl Ledger {
                 "COMMAND_MONEY_PLACEMENT without money_placement",
             );
         };
-        let at = seconds(&p.date_time, "date_time")?;
+        let at = seconds(&p.datetime, "datetime")?;
         let sum = tiyn(&p.sum, "sum")?;
         let kind = match MoneyPlacementEnum::try_from(p.operation) {
             Ok(k) => k,
@@ -734,7 +739,7 @@ impl Ledger {
             );
         }
         let mut z = zx(kkm, at, Some(at));
-        z.checksum = c.z_report.checksum.clone();
+        z.checksum = c.z_report.as_ref().and_then(|z| z.checksum.clone());
         kkm.last_z = Some(z.encode_to_vec());
         kkm.shift = None;
         kkm.accepted.push(AcceptedDocument {
@@ -749,7 +754,7 @@ impl Ledger {
         let mut resp = ok(CommandTypeEnum::CommandCloseShift);
         resp.report = Some(ReportResponse {
             report: ReportTypeEnum::ReportZ as i32,
-            zx_report: z,
+            zx_report: Some(z),
         });
         Ok(resp)
     }
@@ -783,7 +788,7 @@ impl Ledger {
         let mut resp = ok(CommandTypeEnum::CommandReport);
         resp.report = Some(ReportResponse {
             report: r.report,
-            zx_report,
+            zx_report: Some(zx_report),
         });
         Ok(resp)
     }
@@ -924,7 +929,7 @@ impl Booking {
             }
         };
         let tax_line = |tax: &ticket_request::Tax| -> Result<(u32, u64), Refusal> {
-            if TaxTypeEnum::try_from(tax.r#type).is_err() {
+            if tax.tax_type != TaxTypeEnum::Vat as u32 {
                 return refuse(
                     ResultTypeEnum::ResultTypeIncorrectRequestData,
                     "unknown tax type",
@@ -942,7 +947,9 @@ impl Booking {
                 ) => {
                     let sum = tiyn(&c.sum, "commodity sum")?;
                     tiyn(&c.price, "commodity price")?;
-                    if c.section_code.is_empty() || c.measure_unit_code.is_empty() {
+                    if c.section_code.is_empty()
+                        || c.measure_unit_code.as_deref().unwrap_or("").is_empty()
+                    {
                         return refuse(
                             ResultTypeEnum::ResultTypeIncorrectRequestData,
                             "commodity without section_code or measure_unit_code",
@@ -1270,31 +1277,32 @@ fn service_response(kkm: &KkmLedger) -> ServiceResponse {
             },
             text: p.ofd_ad_text.clone(),
         }],
-        reg_info: service_response::RegInfo {
-            kkm: KkmRegInfo {
+        reg_info: Some(service_response::RegInfo {
+            kkm: Some(KkmRegInfo {
                 point_of_payment_number: Some(String::new()),
                 terminal_number: Some(String::new()),
                 fns_kkm_id: Some(p.rnm.clone()),
                 serial_number: Some(p.serial_number.clone()),
                 kkm_id: Some(p.kkm_id.to_string()),
-            },
-            pos: Some(PosRegInfo {
-                title: p.pos_title.clone(),
-                address: p.pos_address.clone(),
-                address_kz: p.pos_address_kz.clone(),
-                latitude: 0,
-                longitude: 0,
             }),
-            org: OrgRegInfo {
-                title: p.org_title.clone(),
-                address: p.org_address.clone(),
-                iin: p.org_iin.clone(),
-                oked: p.org_oked.clone(),
-                address_kz: p.org_address_kz.clone(),
-            },
-        },
+            pos: Some(PosRegInfo {
+                title: Some(p.pos_title.clone()),
+                address: Some(p.pos_address.clone()),
+                address_kz: Some(p.pos_address_kz.clone()),
+                latitude: Some(0),
+                longitude: Some(0),
+            }),
+            org: Some(OrgRegInfo {
+                title: Some(p.org_title.clone()),
+                address: Some(p.org_address.clone()),
+                inn: Some(p.org_iin.clone()),
+                okved: Some(p.org_oked.clone()),
+                address_kz: Some(p.org_address_kz.clone()),
+                ..Default::default()
+            }),
+        }),
         binded_taxation: p.taxation_type.map(|t| BindedTaxation {
-            r#type: t,
+            taxation_type: t,
             taxes: Vec::new(),
         }),
         last_document_info: (kkm.documents_before > 0 || !kkm.accepted.is_empty()).then(|| {
@@ -1303,7 +1311,7 @@ fn service_response(kkm: &KkmLedger) -> ServiceResponse {
                     .shift
                     .as_ref()
                     .map_or(kkm.last_shift_number, |s| s.number),
-                printed_document_number: kkm.documents_before + kkm.accepted.len() as u64,
+                printed_document_number: Some(kkm.documents_before + kkm.accepted.len() as u64),
             }
         }),
         auxiliary: Vec::new(),
@@ -1371,7 +1379,7 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
             .taxes
             .iter()
             .map(|(percent, ops)| zx_report::Tax {
-                r#type: TaxTypeEnum::Vat as i32,
+                tax_type: TaxTypeEnum::Vat as u32,
                 percent: *percent,
                 operations: OPERATIONS
                     .iter()
@@ -1380,7 +1388,7 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
                         operation: *op as i32,
                         turnover: money(t.turnover),
                         sum: money(t.sum),
-                        turnover_without_tax: money(t.turnover_without_tax),
+                        turnover_without_tax: Some(money(t.turnover_without_tax)),
                     })
                     .collect(),
             })
@@ -1402,13 +1410,13 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
                     .map(|(pt, p)| zx_report::ticket_operation::Payment {
                         payment: *pt as i32,
                         sum: money(p.sum),
-                        count: p.count,
+                        count: Some(p.count),
                     })
                     .collect(),
-                offline_count: t.offline_count,
-                discount_sum: money(t.discount_sum),
-                markup_sum: money(t.markup_sum),
-                change_sum: money(t.change_sum),
+                offline_count: Some(t.offline_count),
+                discount_sum: Some(money(t.discount_sum)),
+                markup_sum: Some(money(t.markup_sum)),
+                change_sum: Some(money(t.change_sum)),
             })
             .collect(),
         money_placements: [
@@ -1423,7 +1431,7 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
             operations_total_count: kkm.placement_total_counts[i],
             operations_count: t.count,
             operations_sum: money(t.sum),
-            offline_count: *offline,
+            offline_count: Some(*offline),
         })
         .collect(),
         cash_sum: money(kkm.cash),
@@ -1432,9 +1440,10 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
             is_negative: signed < 0,
         },
         non_nullable_sums: sums(&kkm.non_nullable),
-        open_shift_time: DateTime::from_unix_seconds(s.opened_at),
+        open_shift_time: Some(DateTime::from_unix_seconds(s.opened_at)),
         close_shift_time: closed.map(DateTime::from_unix_seconds),
         checksum: None,
+        annulled_tickets: None,
     }
 }
 

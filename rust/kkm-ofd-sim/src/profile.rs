@@ -93,7 +93,7 @@ pub struct KkmProfile {
     /// The taxation regime the OFD has bound to the KKM (`TaxationTypeEnum`: 100–103),
     /// sent in INFO's `binded_taxation`.
     #[serde(default)]
-    pub taxation_type: Option<i32>,
+    pub taxation_type: Option<u32>,
 }
 
 impl KkmProfile {
@@ -161,7 +161,7 @@ impl KkmProfile {
     }
 
     /// The same KKM with a taxation regime bound at the OFD.
-    pub fn with_taxation(mut self, taxation_type: i32) -> Self {
+    pub fn with_taxation(mut self, taxation_type: u32) -> Self {
         self.taxation_type = Some(taxation_type);
         self
     }

@@ -57,9 +57,13 @@ impl KkmBook {
                     ),
                 )
             })?;
-        let shift = kkm_core::ShiftBook::from_ofd_report(report_type, &report.zx_report, now)?;
-        let shift_closed_at = report
-            .zx_report
+        // Optional in the operator's files: an INFO without its report is a KKM with
+        // nothing to take over.
+        let Some(zx) = &report.zx_report else {
+            return Ok(KkmBook::default());
+        };
+        let shift = kkm_core::ShiftBook::from_ofd_report(report_type, zx, now)?;
+        let shift_closed_at = zx
             .close_shift_time
             .as_ref()
             .and_then(Timestamp::from_cpcr)

@@ -12,34 +12,42 @@ use crate::register::Register;
 use crate::{Credential, OfdConfig, RegisterError};
 
 /// The OFD's registration data in the API's form.
-fn reg_info_of(service: &ServiceResponse) -> (api::RegInfo, Vec<api::AdsObject>) {
-    let r = &service.reg_info;
+fn reg_info_of(
+    service: &ServiceResponse,
+    tenant: Option<i64>,
+) -> (api::RegInfo, Vec<api::AdsObject>) {
+    // The operator declares every part of the registration data optional: what an OFD
+    // leaves out stays empty rather than refusing the KKM.
+    let r = service.reg_info.clone().unwrap_or_default();
+    let (kkm, org) = (r.kkm.unwrap_or_default(), r.org.unwrap_or_default());
     let info = api::RegInfo {
         kkm: Some(api::KkmRegInfo {
-            point_of_payment_number: r.kkm.point_of_payment_number.clone(),
-            terminal_number: r.kkm.terminal_number.clone(),
-            fns_kkm_id: r.kkm.fns_kkm_id.clone(),
-            serial_number: r.kkm.serial_number.clone(),
-            kkm_id: r.kkm.kkm_id.clone(),
+            point_of_payment_number: kkm.point_of_payment_number,
+            terminal_number: kkm.terminal_number,
+            fns_kkm_id: kkm.fns_kkm_id,
+            serial_number: kkm.serial_number,
+            kkm_id: kkm.kkm_id,
         }),
-        pos: r.pos.as_ref().map(|p| api::PosRegInfo {
-            title: Some(p.title.clone()),
-            address: Some(p.address.clone()),
+        pos: r.pos.map(|p| api::PosRegInfo {
+            title: p.title,
+            address: p.address,
         }),
         org: Some(api::OrgRegInfo {
-            title: Some(r.org.title.clone()),
-            address: Some(r.org.address.clone()),
-            inn: Some(r.org.iin.clone()),
+            title: org.title,
+            address: org.address,
+            inn: org.inn,
             // The regime the OFD bound to the KKM (BindedTaxation), 0 when it gave none,
             // as the seed's KKM shows.
             taxation_type: Some(
                 service
                     .binded_taxation
                     .as_ref()
-                    .map_or(0, |t| i64::from(t.r#type)),
+                    .map_or(0, |t| i64::from(t.taxation_type)),
             ),
-            okved: Some(r.org.oked.clone()),
-            tenant_id: Some(OWNER_ID),
+            okved: org.okved,
+            // The OFD's tenant where it sends one (2.0.3 field 7, or a 2.0.2 OFD's field
+            // 6 that the tolerant decoder set aside); ours otherwise.
+            tenant_id: Some(tenant.or(org.tenant_id.map(i64::from)).unwrap_or(OWNER_ID)),
         }),
     };
     let ads = service
@@ -278,7 +286,7 @@ impl Registry {
         kkm_id: u32,
         token: u32,
         reqnum: u16,
-    ) -> Result<(ServiceResponse, Option<ReportResponse>), RegisterError> {
+    ) -> Result<(ServiceResponse, Option<ReportResponse>, Option<i64>), RegisterError> {
         let mut client = self.client(ofd)?;
         let request = Request {
             command: CommandTypeEnum::CommandInfo as i32,
@@ -323,6 +331,12 @@ impl Registry {
                 ),
             ));
         }
+        // A 2.0.2 OFD sends its int32 tenantId as field 6 of the organisation, where
+        // 2.0.3 has the string address_kz: the decoder kept that varint aside.
+        let tenant = answer
+            .set_aside
+            .varint("service.reg_info.org", 6)
+            .map(|v| i64::from(v as i32));
         let message = answer.message;
         let service = message.service.ok_or_else(|| {
             RegisterError::new(
@@ -330,7 +344,7 @@ impl Registry {
                 "the OFD answered INFO without the registration data",
             )
         })?;
-        Ok((service, message.report))
+        Ok((service, message.report, tenant))
     }
 
     /// `SaveKKM`: adds a KKM (its registration data comes from the OFD with the token
@@ -384,14 +398,14 @@ impl Registry {
             } else {
                 1
             };
-            let (service, report) = match self.fetch_registration(&ofd, kkm_id, token, reqnum).await
-            {
-                Ok(answer) => answer,
-                // A refused new token (42) changes nothing: the KKM keeps the token it had
-                // — the OFD refused the one given, not that one.
-                Err(e) => return Err(e),
-            };
-            let (reg_info, ads) = reg_info_of(&service);
+            let (service, report, tenant) =
+                match self.fetch_registration(&ofd, kkm_id, token, reqnum).await {
+                    Ok(answer) => answer,
+                    // A refused new token (42) changes nothing: the KKM keeps the token it had
+                    // — the OFD refused the one given, not that one.
+                    Err(e) => return Err(e),
+                };
+            let (reg_info, ads) = reg_info_of(&service, tenant);
             settings.reg_info = reg_info;
             settings.ads_info = ads;
             if !known {
@@ -404,7 +418,8 @@ impl Registry {
                 book.printed_documents = service
                     .last_document_info
                     .as_ref()
-                    .map_or(0, |d| d.printed_document_number);
+                    .and_then(|d| d.printed_document_number)
+                    .unwrap_or(0);
                 self.store.add_kkm(kkm_id, token, &book.to_blob()?)?;
                 // The INFO above used REQNUM 1: the next request must not repeat it.
                 self.store.reserve_reqnum(kkm_id, None)?;
