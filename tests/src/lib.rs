@@ -4,9 +4,11 @@
 //! holds what they share: [`CpcrClient`], a deliberately tiny CPCR client built
 //! directly on `kkm-proto` (it is the yardstick, not the product's client), and
 //! [`workspace_bin`], which finds (building it if needed) a binary of the workspace so
-//! a test can run it as a separate process, and [`printer_emu`], a network receipt
-//! printer that decodes what it is sent.
+//! a test can run it as a separate process, [`printer_emu`], a network receipt printer
+//! that decodes what it is sent, and [`daemon`], the daemon under test with its emulator
+//! and a client that checks every answer as a CashCore client reads it.
 
+pub mod daemon;
 pub mod printer_emu;
 
 use std::path::PathBuf;
@@ -70,12 +72,7 @@ impl CpcrClient {
             token,
             reqnum,
         };
-        self.framed
-            .send(Frame {
-                header,
-                message: request,
-            })
-            .await?;
+        self.framed.send(Frame::new(header, request)).await?;
         let answer = tokio::time::timeout(Duration::from_secs(5), self.framed.next())
             .await
             .context("no answer within 5 s")?

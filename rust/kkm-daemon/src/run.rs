@@ -198,6 +198,67 @@ pub fn printers(
     Ok(found.len())
 }
 
+/// `blocked` / `unblock`: asks the daemon running at `daemon` (over its HTTP API, as
+/// the operator with `pin`) what blocks KKM `kkm` (`GetKKMBlock`), and with `resolve`
+/// resolves it (`ResolveKKMBlock`: resend, or set the refused document aside). Prints the
+/// answers; `Ok(true)` when the KKM is not blocked (any more).
+pub async fn block_command(
+    daemon: std::net::SocketAddr,
+    pin: &str,
+    kkm: u32,
+    resolve: Option<kkm_register::api::BlockResolution>,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let mut client = crate::client::HttpClient::connect(daemon).await?;
+    let block = daemon_call(
+        &mut client,
+        pin,
+        "GetKKMBlock",
+        serde_json::json!({"kkm_ofd_id": kkm}),
+    )
+    .await?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&block)?)?;
+    let Some(resolution) = resolve else {
+        return Ok(block["is_blocked"] == false);
+    };
+    if block["is_blocked"] == false {
+        writeln!(out, "KKM {kkm} is not blocked: nothing to resolve")?;
+        return Ok(true);
+    }
+    let resolved = daemon_call(
+        &mut client,
+        pin,
+        "ResolveKKMBlock",
+        serde_json::json!({"kkm_ofd_id": kkm, "action": resolution.code()}),
+    )
+    .await?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&resolved)?)?;
+    Ok(resolved["is_blocked"] == false)
+}
+
+/// `POST /<method>` to a running daemon as the operator with `pin`: its `response_data`,
+/// or an error naming the code and the daemon's message.
+async fn daemon_call(
+    client: &mut crate::client::HttpClient,
+    pin: &str,
+    method: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let answer = client
+        .post(&format!("/{method}"), Some(pin), &body.to_string())
+        .await?;
+    let json = answer.json()?;
+    if json["response_code"] != 0 {
+        anyhow::bail!(
+            "{method} answered {} {}: {}",
+            json["response_code"],
+            json["response_data"],
+            json["message"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(json["response_data"].clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

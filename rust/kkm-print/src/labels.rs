@@ -63,6 +63,10 @@ pub struct Labels {
     pub vat: &'static str,
     /// Customer IIN/BIN.
     pub customer_iin_bin: &'static str,
+    /// Customer e-mail (e-receipt).
+    pub customer_email: &'static str,
+    /// Customer phone (e-receipt).
+    pub customer_phone: &'static str,
     /// Fiscal sign.
     pub fiscal_sign: &'static str,
     /// Autonomous mode mark.
@@ -148,6 +152,8 @@ pub const RU: Labels = Labels {
     vat_included: "в т.ч. НДС",
     vat: "НДС",
     customer_iin_bin: "ИИН/БИН покупателя",
+    customer_email: "E-mail покупателя",
+    customer_phone: "Телефон покупателя",
     fiscal_sign: "Фискальный признак",
     autonomous: "Автономный",
     ofd: "ОФД",
@@ -207,6 +213,8 @@ pub const KK: Labels = Labels {
     vat_included: "оның ішінде ҚҚС",
     vat: "ҚҚС",
     customer_iin_bin: "Сатып алушының ЖСН/БСН",
+    customer_email: "Сатып алушының e-mail",
+    customer_phone: "Сатып алушының телефоны",
     fiscal_sign: "Фискалдық белгі",
     autonomous: "Автономды",
     ofd: "ФДО",

@@ -332,10 +332,20 @@ pub fn layout_receipt(r: &ReceiptView) -> Layout {
     if let Some(customer) = r.customer_iin_bin.as_deref().filter(|c| !c.is_empty()) {
         out.pair(l.customer_iin_bin, customer);
     }
+    if let Some(email) = r.customer_email.as_deref().filter(|c| !c.is_empty()) {
+        out.pair(l.customer_email, email);
+    }
+    if let Some(phone) = r.customer_phone.as_deref().filter(|c| !c.is_empty()) {
+        out.pair(l.customer_phone, phone);
+    }
     out.sep();
     fiscal_lines(&mut out, &r.fiscal, l);
     ofd_footer(&mut out, &r.kkm, l);
-    out.blocks.push(Block::Qr(r.check_url()));
+    let qr =
+        r.qr.clone()
+            .filter(|q| !q.trim().is_empty())
+            .unwrap_or_else(|| r.check_url());
+    out.blocks.push(Block::Qr(qr));
     let ticket = r.fiscal.ticket_number();
     for ad in &r.ads {
         let text = ad.replace("${ticket_number}", &ticket);

@@ -52,4 +52,4 @@ pub use journal::StoreJournal;
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
 pub use kkm_store::{Bundle, Product};
 pub use printing::PrintPolicy;
-pub use registry::{CatalogueMatch, PrintJob, Registry};
+pub use registry::{CatalogueMatch, PrintJob, Registry, TransactionPages};

@@ -46,6 +46,7 @@
 pub mod catalogue;
 mod export;
 mod journal;
+mod listing;
 mod operators;
 mod print_queue;
 mod schema;
@@ -60,6 +61,7 @@ use rusqlite::{Connection, OptionalExtension};
 pub use catalogue::{Bundle, CsvProblem, Product};
 pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
+pub use listing::RecordFilter;
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
 pub use print_queue::{NewPrintJob, PrintCopy, PrintJobRow, PrintJobState, PrintNext, HELD};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};

@@ -404,6 +404,7 @@ mod tests {
             payload,
             request: None,
             idempotency_key: Some("k"),
+            idempotency_fingerprint: None,
             shift_document: 1,
             offline: false,
             parent: None,

@@ -114,7 +114,19 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX journal_offline_number ON journal (kkm_id, offline_number)
         WHERE offline_number IS NOT NULL;
     CREATE INDEX journal_at ON journal (kkm_id, at);",
-    // 6: the print queue: one job per (document, printer, copy), written in the same
+    // 6: what a drop-in for CashCore needs to remember: the fingerprint of the request
+    // an idempotency key was used with, the OFD's own QR of a receipt, when the last
+    // autonomous period ended, a token the OFD refused (the KKM queues until an
+    // administrator gives a new one), and an operator's e-mail, data and owner beside its
+    // row (saved in one transaction with it).
+    "ALTER TABLE journal ADD COLUMN idempotency_fingerprint BLOB;
+    ALTER TABLE journal ADD COLUMN qr_code TEXT;
+    ALTER TABLE kkm ADD COLUMN autonomous_until INTEGER;
+    ALTER TABLE kkm ADD COLUMN token_refused INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE operator ADD COLUMN extra TEXT;
+    CREATE INDEX journal_shift ON journal (kkm_id, shift_number, id);
+    CREATE INDEX journal_kind ON journal (kkm_id, kind, id);",
+    // 7: the print queue: one job per (document, printer, copy), written in the same
     // transaction as its document; states 0 waiting, 1 printing, 2 printed, 3 failed,
     // 4 interrupted (a crash while printing); times are unix milliseconds.
     "CREATE TABLE print_job (

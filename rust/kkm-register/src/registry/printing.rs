@@ -190,8 +190,12 @@ impl Registry {
         shift_document_number: i64,
         printer: Option<String>,
     ) -> Result<PrintJob, RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::ViewJournal)?;
-        let record = self.record_in_shift(&register, fr_shift_number, shift_document_number)?;
+        let (register, record) = self.printable_record(
+            credential,
+            kkm_ofd_id,
+            fr_shift_number,
+            shift_document_number,
+        )?;
         let entity = match printer.filter(|p| !p.trim().is_empty()) {
             Some(name) => {
                 let parsed = kkm_print::device::PrinterAddress::parse(&name, None)
