@@ -389,10 +389,10 @@ fn cases() -> Vec<(u16, &'static str, Box<dyn Fn() -> Result<(), CoreError>>)> {
         ),
         (
             96,
-            "a tax percent without a sum (CashCore's check)",
+            "a tax sum without a percent (CashCore's check)",
             Box::new(|| {
                 receipt_case(|b| {
-                    commodity(b)["taxes"] = json!([{"taxation_type": 101, "percent": 12, "sum": 0, "is_in_total_sum": true}]);
+                    commodity(b)["taxes"] = json!([{"taxation_type": 101, "percent": 0, "sum": 1.5, "is_in_total_sum": true}]);
                 })
             }),
         ),
