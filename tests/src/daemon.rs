@@ -77,6 +77,14 @@ impl Daemon {
         if let Some(budget) = config.ofd_budget {
             registry_config.ofd_budget = budget;
         }
+        // Printing as the daemon does it (to the KKM's printer, when SaveKKM gives one),
+        // retried quickly so that a test waits little for paper.
+        registry_config.printer_driver = Some(kkm_daemon::config::printer_driver(&[], None));
+        registry_config.print_policy = kkm_register::PrintPolicy {
+            first_retry: Duration::from_millis(50),
+            max_retry: Duration::from_millis(200),
+            ..kkm_register::PrintPolicy::default()
+        };
         registry_config.backoff = kkm_ofd::Backoff {
             initial: Duration::from_millis(50),
             max: Duration::from_millis(500),

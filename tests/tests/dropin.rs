@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use kkm_core::{ManualClock, Timestamp};
 use kkm_e2e::daemon::{checked, sale, Api, Daemon, DaemonConfig, ADMIN};
+use kkm_e2e::printer_emu::PrinterEmu;
 use kkm_ofd_sim::{Fault, FaultPlan, KkmProfile};
 use kkm_register::api::Method;
 use serde_json::{json, Value};
@@ -582,9 +583,16 @@ async fn errors_are_answered_as_cashcore_answers_them() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shift_past_24_hours_closes_itself_on_the_next_receipt() -> anyhow::Result<()> {
     let (daemon, mut api) = Daemon::with_kkm(Some(manual_clock())).await?;
-    let first = api
-        .ok("TradeOperation", Some(ADMIN), sale(KKM, 100))
-        .await?;
+    let printer = PrinterEmu::start().await?;
+    api.ok(
+        "SaveKKM",
+        Some(ADMIN),
+        json!({"ofd_id": KKM, "printer": {"id": 1, "name": printer.address(), "type": 1}}),
+    )
+    .await?;
+    let mut quiet = sale(KKM, 100);
+    quiet["is_printable"] = json!(false);
+    let first = api.ok("TradeOperation", Some(ADMIN), quiet).await?;
     let shift = first["fr_shift_number"].as_i64().unwrap_or(0);
     daemon.advance(25 * 3600);
     // A placement on the expired shift keeps CashCore's refusal…
@@ -595,10 +603,11 @@ async fn a_shift_past_24_hours_closes_itself_on_the_next_receipt() -> anyhow::Re
         31,
     )
     .await?;
-    // …a receipt closes it first (a Z journaled and sent), then sells in a new shift.
-    let next = api
-        .ok("TradeOperation", Some(ADMIN), sale(KKM, 100))
-        .await?;
+    // …a receipt closes it first (a Z journaled, sent and printed), then sells in a new
+    // shift.
+    let mut printable = sale(KKM, 100);
+    printable["is_printable"] = json!(true);
+    let next = api.ok("TradeOperation", Some(ADMIN), printable).await?;
     assert_eq!(next["fr_shift_number"].as_i64(), Some(shift + 1));
     assert_eq!(next["shift_document_number"], 1);
     let zs = api
@@ -615,6 +624,32 @@ async fn a_shift_past_24_hours_closes_itself_on_the_next_receipt() -> anyhow::Re
         books.accepted.iter().map(|d| d.command).collect::<Vec<_>>(),
         vec![1, 2, 1],
         "the OFD got the sale, the automatic Z and the next sale"
+    );
+    // The receipt asked for paper: the automatic Z prints before it, like any Z.
+    let paper = printer.wait_jobs(2, Duration::from_secs(20)).await?;
+    assert_eq!(paper.len(), 2);
+    let jobs = api
+        .ok("GetPrintJobList", Some(ADMIN), json!({"kkm_ofd_id": KKM}))
+        .await?;
+    let mut printed: Vec<(i64, i64)> = jobs
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|j| {
+                    Some((
+                        j["fr_shift_number"].as_i64()?,
+                        j["shift_document_number"].as_i64()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    printed.sort_unstable();
+    let z_number = zs[0]["shift_document_number"].as_i64().unwrap_or(0);
+    assert_eq!(
+        printed,
+        vec![(shift, z_number), (shift + 1, 1)],
+        "jobs of the Z and of the receipt: {jobs}"
     );
     daemon.stop().await
 }

@@ -566,7 +566,15 @@ impl Register {
                  (CPCR 2.0.3 sends the parent ticket with every return)",
             ));
         }
-        self.close_expired_shift(operator, &mut book).await?;
+        let print = PrintAsk {
+            is_printable: request.is_printable == Some(true),
+            image_width: request.image_width,
+            image_scale: request.image_scale.as_ref().map(|n| n.as_str().to_owned()),
+            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
+        };
+        // A receipt that asks for paper gets its automatic Z on paper too.
+        self.close_expired_shift(operator, &mut book, &print)
+            .await?;
         let offline = self.predicted_offline();
         let mut next = book.clone();
         let stamp = next
@@ -592,12 +600,6 @@ impl Register {
                 meta,
                 receipt: Box::new(receipt),
             },
-        };
-        let print = PrintAsk {
-            is_printable: request.is_printable == Some(true),
-            image_width: request.image_width,
-            image_scale: request.image_scale.as_ref().map(|n| n.as_str().to_owned()),
-            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
         };
         let (record, payload, fiscal) = self
             .journal_and_deliver(&mut book, next, draft, retry.as_ref(), offline, &print)

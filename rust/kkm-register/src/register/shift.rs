@@ -133,11 +133,13 @@ impl Register {
     /// Before a receipt: a shift open for more than 24 hours is closed first, as CashCore
     /// does — a Z journaled, sent (or queued) and answered like any Z, made in the name of
     /// the operator whose receipt needs the new shift. Returns the Z's record, if one was
-    /// made. Other documents on such a shift keep being refused with 31.
+    /// made; it prints when the receipt asks for paper (`print`), like any Z. Other
+    /// documents on such a shift keep being refused with 31.
     pub(super) async fn close_expired_shift(
         &self,
         operator: &Operator,
         book: &mut KkmBook,
+        print: &PrintAsk,
     ) -> Result<Option<Record>, RegisterError> {
         if !book.shift.shift_expired(self.clock.now()) {
             return Ok(None);
@@ -147,8 +149,7 @@ impl Register {
         let mut next = book.clone();
         let draft = self.z_draft(operator, &mut next, offline)?;
         let (record, _, _) = self
-            // Nobody asked for paper: the Z is in the journal, printable on demand.
-            .journal_and_deliver(book, next, draft, None, offline, &PrintAsk::default())
+            .journal_and_deliver(book, next, draft, None, offline, print)
             .await?;
         info!(
             kkm = self.kkm_id,
