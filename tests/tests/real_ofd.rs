@@ -300,3 +300,73 @@ async fn a_token_refused_during_sales_marks_the_kkm_and_queues() -> anyhow::Resu
     assert_eq!(daemon.sim.books(6923).map(|b| b.accepted.len()), Some(2));
     daemon.stop().await
 }
+
+/// The real operator's 2.0.2 INFO answer (kkm-proto's `tests/vectors`): its organisation's
+/// field 6 is a varint (`tenantId`) where our 2.0.3 protos have a string, and several
+/// fields 2.0.3 calls required are absent. A KKM whose OFD answers like that registers.
+const REAL_INFO: &[u8] =
+    include_bytes!("../../rust/kkm-proto/tests/vectors/info-response-v202.bin");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kkm_registers_with_the_real_operators_2_0_2_info_answer() -> anyhow::Result<()> {
+    use futures::StreamExt;
+    use kkm_proto::cpcr::{CommandTypeEnum, Request};
+    use kkm_proto::frame::{Frame, ServerCodec};
+    use tokio::io::AsyncWriteExt;
+    use tokio_util::codec::Framed;
+
+    // An "OFD" that answers one INFO with the captured bytes, unchanged: the register
+    // asks with the ID, token and REQNUM 1 the capture carries.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let ofd = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await?;
+        let mut framed = Framed::new(stream, ServerCodec::default());
+        let request: Frame<Request> = framed
+            .next()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("no request"))??;
+        anyhow::ensure!(request.message.command == CommandTypeEnum::CommandInfo as i32);
+        anyhow::ensure!(
+            (
+                request.header.kkm_id,
+                request.header.token,
+                request.header.reqnum
+            ) == (200_773, 26_264_070, 1),
+            "{:?}",
+            request.header
+        );
+        let mut stream = framed.into_inner();
+        stream.write_all(REAL_INFO).await?;
+        stream.flush().await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        anyhow::Ok(())
+    });
+    let dir = tempfile::tempdir()?;
+    let mut config = kkm_register::RegistryConfig::new(dir.path());
+    config.ofds = kkm_daemon::demo::demo_ofds(addr);
+    let registry = kkm_register::Registry::open(config)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let admin = kkm_register::Credential::Pin(ADMIN.to_owned());
+    let request = serde_json::from_value(json!({"ofd_id": 200_773, "ofd_token": 26_264_070}))?;
+    let kkm = registry
+        .save_kkm(&admin, request)
+        .await
+        .map_err(|e| anyhow::anyhow!("SaveKKM with the real INFO answer: {e}"))?;
+    ofd.await??;
+    let kkm = serde_json::to_value(kkm)?;
+    let reg = &kkm["reg_info"];
+    assert_eq!(reg["kkm"]["fns_kkm_id"], "281948271821", "{kkm}");
+    assert_eq!(reg["kkm"]["serial_number"], "KTCD1117737127791");
+    assert_eq!(reg["pos"]["title"], "TT serial");
+    assert_eq!(reg["org"]["address"], "г. Астана, Ленина 33");
+    assert_eq!(reg["org"]["inn"], "900101300000");
+    // The 2.0.2 tenantId, set aside by the decoder, is the organisation's tenant.
+    assert_eq!(reg["org"]["tenantId"], 1);
+    // The OFD's Z of shift 1 (closed): the KKM goes on with shift 2, nothing open.
+    assert_eq!(kkm["fr_shift_number"], 1);
+    assert_eq!(kkm["shift_state"], 0);
+    registry.shutdown().await;
+    Ok(())
+}
