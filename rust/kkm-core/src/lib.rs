@@ -26,6 +26,7 @@
 //! * [`shift`] — [`ShiftBook`]: shift state machine and counters; X and Z.
 //! * [`report`] — [`ZxReport`], the seed's report JSON and its CPCR form.
 //! * [`operator`] — roles, permissions, bindings, KKM status checks.
+//! * [`pin`] — the installation's PIN policy (longer PINs for administrators).
 //! * [`cpcr`] — receipt / placement / close → CPCR messages.
 //! * [`error`] — [`ErrorCode`] (the seed's table 0–95) and [`CoreError`].
 //!
@@ -69,6 +70,7 @@ pub mod enums;
 pub mod error;
 pub mod money;
 pub mod operator;
+pub mod pin;
 pub mod placement;
 pub mod receipt;
 pub mod report;
@@ -85,6 +87,7 @@ pub use enums::{
 pub use error::{CoreError, ErrorCode};
 pub use money::{AmountError, JsonNumber, Money, Percent, Quantity};
 pub use operator::{authorize, check_kkm_status, Action, KkmStatus, OperatorAccess, Role};
+pub use pin::PinPolicy;
 pub use placement::MoneyPlacement;
 pub use receipt::{validate_trade_operation, ParentTicket, Receipt, ReturnBasis, SaleContext};
 pub use report::ZxReport;

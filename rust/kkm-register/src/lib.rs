@@ -18,6 +18,14 @@
 //!   (`kkm-store`), then deliver (`kkm-ofd`): online within the budget, or
 //!   autonomous with the offline number, drained later in order.
 //! * [`maintenance`] — verify and export a journal without running the registry.
+//! * For the web console, beside the API's methods: sign-in sessions
+//!   ([`Registry::sign_in`], [`Credential::session`]) and the PIN policy; the
+//!   overview of every KKM ([`Registry::overview`]) and what blocks one
+//!   ([`Registry::blocked_detail`]); journal pages, document images and exports
+//!   ([`Registry::journal_page`], [`Registry::document_png`]); sales analytics from an
+//!   hourly summary kept beside the journal ([`Registry::analytics`]).
+//! * Wrong PINs are slowed down per client ([`ClientId`], [`ThrottlePolicy`]): the
+//!   daemon passes each request's remote address with its [`Credential`].
 //!
 //! [`api`] is the E-Kassa CashCore HTTP JSON API as Rust types (requests, responses,
 //! the `response_code`/`response_data` envelope), exactly as the seed document
@@ -40,10 +48,14 @@ mod register;
 mod registry;
 mod views;
 
-pub use auth::{Credential, Operator};
+pub use auth::{ClientId, Credential, Operator, Secret, Session, ThrottlePolicy, SESSION_MAX_AGE};
 pub use config::{KeySource, OfdConfig, RegistryConfig, SystemClock};
 pub use error::RegisterError;
 pub use journal::StoreJournal;
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
-pub use kkm_store::{Bundle, Product};
-pub use registry::{CatalogueMatch, Registry};
+pub use kkm_store::{Bundle, DocumentKind, ExportFormat, JournalFilter, PageCursor, Product};
+pub use registry::{
+    Analytics, BlockedDetail, CatalogueMatch, DocumentLine, KkmOverview, KkmState, OperatorFigures,
+    PaymentFigures, Registry, SalesFigures, SectionFigures, DAY_SECS, MAX_PAGE, MAX_PERIOD_DAYS,
+    SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
+};

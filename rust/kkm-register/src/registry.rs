@@ -21,8 +21,19 @@ use crate::register::Register;
 use crate::views;
 use crate::{Credential, KeySource, OfdConfig, RegisterError, RegistryConfig, StoreJournal};
 
+mod analytics;
 mod catalogue;
+mod documents;
+mod overview;
+mod session;
+pub use analytics::{
+    Analytics, OperatorFigures, PaymentFigures, SalesFigures, SectionFigures, DAY_SECS,
+    MAX_PERIOD_DAYS,
+};
 pub use catalogue::CatalogueMatch;
+pub use documents::{DocumentLine, MAX_PAGE};
+pub use overview::{BlockedDetail, KkmOverview, KkmState, SHIFT_MAX_SECS};
+pub use session::SIGN_IN_PATIENCE;
 
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;
@@ -798,6 +809,7 @@ impl Registry {
                 "access_pin: 1 to 32 characters without spaces",
             ));
         }
+        self.check_pin_policy(role, pin)?;
         let _admin = self.admin.lock().await;
         let existing = match request.id.filter(|_| !request.is_create()) {
             Some(id) => Some(

@@ -166,11 +166,11 @@ fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
         .map_err(|_| StoreError::Malformed(format!("{what} is {} bytes, not 32", bytes.len())))
 }
 
-const RECORD_COLUMNS: &str = "id, kkm_id, kind, operator_id, at, total, shift_number, \
+pub(crate) const RECORD_COLUMNS: &str = "id, kkm_id, kind, operator_id, at, total, shift_number, \
      offline_number, payload, idempotency_key, hash, z_checksum, fiscal_sign, shift_document, \
      offline, parent";
 
-fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u8>>)> {
+pub(crate) fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u8>>)> {
     let kind: u8 = row.get(2)?;
     let record = Record {
         id: row.get(0)?,
@@ -193,7 +193,7 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u
     Ok((record, row.get(10)?, row.get(11)?))
 }
 
-fn finish_record(
+pub(crate) fn finish_record(
     (mut record, hash, z): (Record, Vec<u8>, Option<Vec<u8>>),
     kind_code: Option<u8>,
 ) -> Result<Record, StoreError> {

@@ -24,6 +24,12 @@
 //! before it ([`Store::shift_digest`]), stored on the Z record and re-derived by
 //! [`Store::verify`].
 //!
+//! ## Reading for people
+//!
+//! [`Store::journal_page`] pages through a period newest first (the web console's
+//! journal); the summary tables ([`Store::summarise`], [`Store::summary_hours`]) hold
+//! hourly sales totals derived from the journal for the console's analytics.
+//!
 //! ## Secrets
 //!
 //! The OFD token is sealed with AES-256-GCM under a data key from a [`KeyProvider`]
@@ -36,12 +42,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod browse;
 pub mod catalogue;
 mod export;
 mod journal;
 mod operators;
 mod schema;
 pub mod secrets;
+mod summary;
 mod sync;
 
 use std::path::Path;
@@ -49,11 +57,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use browse::{JournalFilter, PageCursor};
 pub use catalogue::{Bundle, CsvProblem, Product};
 pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};
+pub use summary::{ReceiptFacts, SectionRow, SummaryRow, HOUR_SECS};
 pub use sync::{QueuedRow, SyncState};
 
 use secrets::Sealer;
@@ -111,10 +121,11 @@ pub enum StoreError {
 
 impl StoreError {
     /// The seed's error code for this failure (68 for a broken journal, 12 for a PIN in
-    /// use, 15 for an unknown operator, 19 `db_error` otherwise).
+    /// use, 15 for an unknown operator, 2 for a bad CSV, 19 `db_error` otherwise).
     pub fn code(&self) -> u16 {
         match self {
             StoreError::Tampered { .. } => VALUES_CONFLICT_CODE,
+            StoreError::Csv(_) => 2,
             StoreError::PinInUse => 12,
             StoreError::UnknownOperator(_) => 15,
             _ => 19,
