@@ -210,6 +210,9 @@ pub async fn document(ctx: Ctx, Path((id, doc)): Path<(i64, i64)>) -> Response {
                     dt { (ctx.t(M::JournalId)) } dd { (line.id) }
                 }
                 p { a.button href=(format!("{base}/doc/{doc}/duplicate")) { (ctx.t(M::PrintDuplicate)) } }
+                @if matches!(line.kind, DocumentKind::XReport | DocumentKind::ZReport) {
+                    p { a href=(format!("{base}/report/{doc}")) { (ctx.t(M::Reports)) } }
+                }
             }
             section.card {
                 img.receipt #document-image src=(format!("{base}/doc/{doc}/image")) alt=(title);

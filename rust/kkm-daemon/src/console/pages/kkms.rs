@@ -246,7 +246,7 @@ pub async fn card(
                 dl.facts {
                     dt { (ctx.t(M::ShiftStatus)) }
                     dd { (if o.shift_opened_at.is_some() { ctx.t(M::ShiftOpen) } else { ctx.t(M::ShiftClosed) }) }
-                    dt { (ctx.t(M::ShiftNumber)) } dd { (o.shift_number) }
+                    dt { (ctx.t(M::ShiftNumber)) } dd { @if o.shift_number == 0 { "—" } @else { (o.shift_number) } }
                     dt { (ctx.t(M::Cash)) } dd { (money(o.cash)) }
                     dt { (ctx.t(M::Revenue)) } dd { (money(o.revenue)) }
                     dt { (ctx.t(M::ColQueue)) } dd { (o.queue_len) }

@@ -82,6 +82,7 @@ pub fn routes() -> Router<ConsoleState> {
             get(shift::z_confirm).post(shift::z_report),
         )
         .route("/console/kkm/{id}/cash", post(shift::cash))
+        .route("/console/kkm/{id}/report/{doc}", get(shift::report))
         .route("/console/kkm/{id}/journal", get(journal::page))
         .route("/console/kkm/{id}/export", get(journal::export))
         .route("/console/kkm/{id}/doc/{doc}", get(journal::document))

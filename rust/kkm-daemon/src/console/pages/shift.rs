@@ -5,7 +5,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Redirect, Response};
 use kkm_core::{Action, MoneyPlacementKind, Operation, ZxReport};
-use kkm_register::api::{MoneyPlacementRequest, ZxReportRequest};
+use kkm_register::api::{
+    CommandType, GetTransactionRequest, MoneyPlacementRequest, TransactionBody, ZxReportRequest,
+};
 use kkm_register::DocumentKind;
 use maud::{html, Markup};
 use serde_json::json;
@@ -59,7 +61,7 @@ fn shift_page(
             dl.facts {
                 dt { (ctx.t(M::ShiftStatus)) }
                 dd #shift-state { (if k.shift_opened_at.is_some() { ctx.t(M::ShiftOpen) } else { ctx.t(M::ShiftClosed) }) }
-                dt { (ctx.t(M::ShiftNumber)) } dd { (k.shift_number) }
+                dt { (ctx.t(M::ShiftNumber)) } dd { @if k.shift_number == 0 { "—" } @else { (k.shift_number) } }
                 @if let (Some(at), Some(left)) = (k.shift_opened_at, k.shift_secs_left) {
                     dt { (ctx.t(M::ShiftOpenedAt)) } dd { (datetime(at)) }
                     dt { (ctx.t(M::ShiftTimeLeft)) } dd { (duration(ctx.lang, left)) }
@@ -144,15 +146,20 @@ fn report_table(ctx: &Ctx, r: &ZxReport) -> Markup {
     }
 }
 
-fn report_page(ctx: &Ctx, id: i64, kind: DocumentKind, report: &ZxReport) -> Response {
+/// A report of the journal (`doc`): its figures and its image, to print. X and Z
+/// redirect here after they are taken, so a reload never takes one again.
+pub async fn report(ctx: Ctx, Path((id, doc)): Path<(i64, i64)>) -> Response {
+    let request = GetTransactionRequest {
+        kkm_ofd_id: id,
+        transaction_id: doc,
+    };
+    let transaction = tryr!(ctx, ctx.registry.transaction(&ctx.cred, request).await);
+    let TransactionBody::Report(report) = transaction.body else {
+        return Redirect::to(&format!("/console/kkm/{id}/doc/{doc}")).into_response();
+    };
     let base = format!("/console/kkm/{id}");
-    let doc = ctx
-        .registry
-        .last_document_of(&ctx.cred, id, kind)
-        .ok()
-        .flatten();
     let title = ctx.tf(
-        if kind == DocumentKind::ZReport {
+        if transaction.command == CommandType::CloseShift {
             M::ZReportOf
         } else {
             M::XReportOf
@@ -162,36 +169,39 @@ fn report_page(ctx: &Ctx, id: i64, kind: DocumentKind, report: &ZxReport) -> Res
     let body = html! {
         p.noprint { a href=(format!("{base}/shift")) { (ctx.t(M::BackToShift)) } }
         div.columns {
-            section.card.noprint { (report_table(ctx, report)) }
-            @if let Some(d) = doc {
-                section.card {
-                    h2.noprint { (ctx.t(M::DocumentImage)) }
-                    img.receipt src=(format!("{base}/doc/{}/image", d.id)) alt=(title);
-                    p.noprint { button type="button" data-print="" { (ctx.t(M::Print)) } }
-                }
+            section.card.noprint { (report_table(&ctx, &report)) }
+            section.card {
+                h2.noprint { (ctx.t(M::DocumentImage)) }
+                img.receipt src=(format!("{base}/doc/{doc}/image")) alt=(title);
+                p.noprint { button type="button" data-print="" { (ctx.t(M::Print)) } }
             }
         }
     };
-    layout::page(ctx, Section::Kkms, &title, body)
+    layout::page(&ctx, Section::Kkms, &title, body)
 }
 
-async fn zx(ctx: &Ctx, id: i64, code: i64) -> Result<ZxReport, Problem> {
-    let request: ZxReportRequest = Json::new()
+/// Takes an X or Z report (ZXReport, `code` 1 or 0) and goes to its page.
+async fn zx(ctx: &Ctx, id: i64, code: i64, kind: DocumentKind) -> Response {
+    let request: Result<ZxReportRequest, Problem> = Json::new()
         .set("kkm_ofd_id", json!(id))
         .set("report_type", json!(code))
-        .decode()?;
-    Ok(ctx.registry.zx_report(&ctx.cred, request).await?.body)
+        .decode();
+    if let Err(p) = submit(request, |r| ctx.registry.zx_report(&ctx.cred, r)).await {
+        return layout::refusal(ctx, &p);
+    }
+    match ctx.registry.last_document_of(&ctx.cred, id, kind) {
+        Ok(Some(d)) => Redirect::to(&format!("/console/kkm/{id}/report/{}", d.id)).into_response(),
+        Ok(None) => Redirect::to(&format!("/console/kkm/{id}/shift")).into_response(),
+        Err(e) => layout::refusal(ctx, &Problem::from(e)),
+    }
 }
 
-/// Takes an X-report and shows it with its image.
+/// Takes an X-report.
 pub async fn x_report(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
     if let Err(r) = ctx.form(&body) {
         return *r;
     }
-    match zx(&ctx, id, 1).await {
-        Ok(report) => report_page(&ctx, id, DocumentKind::XReport, &report),
-        Err(p) => layout::refusal(&ctx, &p),
-    }
+    zx(&ctx, id, 1, DocumentKind::XReport).await
 }
 
 /// The Z-report's confirmation.
@@ -210,10 +220,7 @@ pub async fn z_report(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
     if let Err(r) = ctx.form(&body) {
         return *r;
     }
-    match zx(&ctx, id, 0).await {
-        Ok(report) => report_page(&ctx, id, DocumentKind::ZReport, &report),
-        Err(p) => layout::refusal(&ctx, &p),
-    }
+    zx(&ctx, id, 0, DocumentKind::ZReport).await
 }
 
 /// Cash in or out (MoneyPlacement, idempotent by the form's key: a double submit makes
