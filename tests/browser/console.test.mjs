@@ -4,6 +4,9 @@
 // A screenshot of every page lands in target/console-screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   ADMIN_PIN, accessibilityProblems, api, control, deviceToday, launch, sell, shot, signIn, startDaemon,
 } from "./lib.mjs";
@@ -210,6 +213,27 @@ test("a receipt made through the API is found in the journal, opens as its image
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
   assert.ok(await page.getByRole("button", { name: "Печать" }).isVisible());
   await check("23-duplicate");
+
+  // A duplicate on the KKM's own printer goes through the print queue (ReprintDocument).
+  const printed = join(tmpdir(), `kkm-console-duplicate-${process.pid}.bin`);
+  rmSync(printed, { force: true });
+  const saved = await api(daemon, "SaveKKM", { ofd_id: DEMO, printer: { id: 1, name: `file://${printed}`, type: 1 } });
+  assert.equal(saved.response_code, 0, JSON.stringify(saved));
+  await page.getByRole("link", { name: "К документу" }).click();
+  await page.getByRole("button", { name: "Напечатать дубликат на принтере кассы" }).click();
+  await page.waitForURL(/\/doc\/\d+\?queued=\d+$/);
+  assert.match(await page.locator("[role=status]").innerText(), /очередь печати/);
+  const jobs = page.locator("#print-jobs tbody tr");
+  assert.equal(await jobs.count(), 1);
+  let state = "";
+  for (let i = 0; i < 50 && !/printed/.test(state); i += 1) {
+    await page.reload();
+    state = await jobs.first().innerText();
+    if (!/printed/.test(state)) { await new Promise((r) => setTimeout(r, 200)); }
+  }
+  assert.match(state, /printed/);
+  assert.ok(readFileSync(printed).length > 0, "the duplicate reached the printer");
+  await check("23b-duplicate-queued");
 
   await page.goto(`${daemon.url}/console/kkm/${DEMO}/journal`);
   const [csv] = await Promise.all([

@@ -12,7 +12,7 @@ use std::time::Duration;
 use kkm_daemon::client::{HttpClient, HttpResponse};
 use kkm_ofd_sim::{KkmProfile, OfdSim, SimConfig};
 use kkm_register::api::SaveKkmRequest;
-use kkm_register::{Credential, JournalFilter, Registry, RegistryConfig};
+use kkm_register::{Credential, RecordFilter, Registry, RegistryConfig};
 use tokio::sync::oneshot;
 
 const KKM: u32 = 6923;
@@ -86,8 +86,7 @@ impl Stack {
             .journal_page(
                 &Credential::pin("0000"),
                 i64::from(KKM),
-                &JournalFilter::default(),
-                None,
+                &RecordFilter::default(),
                 None,
                 100,
             )

@@ -329,8 +329,7 @@ async fn main() {
         .journal_page(
             &Credential::pin("0000"),
             i64::from(BIG),
-            &kkm_register::JournalFilter::default(),
-            None,
+            &kkm_register::RecordFilter::default(),
             None,
             1,
         )

@@ -90,6 +90,9 @@ impl Demo {
         };
         let mut config = RegistryConfig::new(data_dir);
         config.ofds = demo_ofds(sim.addr());
+        // The demo prints as `serve` does: on the machine's printers (a KKM's printer
+        // from SaveKKM, e.g. `file:///tmp/receipts.bin`).
+        config.printer_driver = Some(crate::config::printer_driver(&[], None));
         if let Some(idle) = session_idle {
             config.session_idle = idle;
         }

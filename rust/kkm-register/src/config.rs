@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use kkm_core::{Clock, Timestamp};
 use kkm_ofd::{Backoff, Endpoint};
+use kkm_print::device::PrinterDriver;
+
+use crate::PrintPolicy;
 
 /// An OFD (оператор фискальных данных) the register can register KKMs with
 /// (`GetOFDList`).
@@ -80,6 +83,12 @@ pub struct RegistryConfig {
     pub backoff: Backoff,
     /// A console session ends after this long without use (default 15 minutes).
     pub session_idle: Duration,
+    /// The machine's printers (`kkm-printer`'s `SystemDriver` on desktop): opens the
+    /// transports of print jobs and discovers printers. `None`: jobs are kept in the
+    /// queue and marked failed with the reason; GetPrinterList lists SaveKKM's printers.
+    pub printer_driver: Option<Arc<dyn PrinterDriver>>,
+    /// Retries of print jobs.
+    pub print_policy: PrintPolicy,
 }
 
 impl std::fmt::Debug for RegistryConfig {
@@ -89,6 +98,8 @@ impl std::fmt::Debug for RegistryConfig {
             .field("ofds", &self.ofds)
             .field("ofd_budget", &self.ofd_budget)
             .field("session_idle", &self.session_idle)
+            .field("printer_driver", &self.printer_driver.is_some())
+            .field("print_policy", &self.print_policy)
             .finish_non_exhaustive()
     }
 }
@@ -103,7 +114,7 @@ impl RegistryConfig {
 
     /// Defaults for `data_dir`: key file `data_dir/data.key`, no OFDs, the system clock
     /// at UTC+5, a 5 s OFD budget, the default backoff, console sessions idle for at
-    /// most 15 minutes.
+    /// most 15 minutes, no printer driver.
     pub fn new(data_dir: impl Into<PathBuf>) -> RegistryConfig {
         let data_dir = data_dir.into();
         RegistryConfig {
@@ -114,6 +125,8 @@ impl RegistryConfig {
             ofd_budget: Duration::from_secs(5),
             backoff: Backoff::default(),
             session_idle: Self::DEFAULT_SESSION_IDLE,
+            printer_driver: None,
+            print_policy: PrintPolicy::default(),
         }
     }
 

@@ -17,11 +17,15 @@
 //!   (`kkm-core`), journal document + counters + queue entry in one transaction
 //!   (`kkm-store`), then deliver (`kkm-ofd`): online within the budget, or
 //!   autonomous with the offline number, drained later in order.
+//! * Printing (internal `printing`): `is_printable` queues a print job in the
+//!   document's own transaction; one worker per printer prints it after the answer,
+//!   through the injected `kkm_print::device::PrinterDriver`, with retries; job states,
+//!   reprints as duplicates and printer discovery are Registry methods.
 //! * [`maintenance`] — verify and export a journal without running the registry.
 //! * For the web console, beside the API's methods: sign-in sessions
 //!   ([`Registry::sign_in`], [`Credential::session`]) and the PIN policy; the
 //!   overview of every KKM ([`Registry::overview`]) and what blocks one
-//!   ([`Registry::blocked_detail`]); journal pages, document images and exports
+//!   ([`Registry::kkm_block`]); journal pages, document images and exports
 //!   ([`Registry::journal_page`], [`Registry::document_png`]); sales analytics from an
 //!   hourly summary kept beside the journal ([`Registry::analytics`]).
 //! * Wrong PINs are slowed down per client ([`ClientId`], [`ThrottlePolicy`]): the
@@ -44,6 +48,7 @@ mod config;
 mod error;
 pub mod journal;
 pub mod maintenance;
+mod printing;
 mod register;
 mod registry;
 mod views;
@@ -53,9 +58,10 @@ pub use config::{KeySource, OfdConfig, RegistryConfig, SystemClock};
 pub use error::RegisterError;
 pub use journal::StoreJournal;
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
-pub use kkm_store::{Bundle, DocumentKind, ExportFormat, JournalFilter, PageCursor, Product};
+pub use kkm_store::{Bundle, DocumentKind, ExportFormat, PageCursor, Product, RecordFilter};
+pub use printing::PrintPolicy;
 pub use registry::{
-    Analytics, BlockedDetail, CatalogueMatch, DocumentLine, KkmOverview, KkmState, OperatorFigures,
-    PaymentFigures, Registry, SalesFigures, SectionFigures, DAY_SECS, MAX_PAGE, MAX_PERIOD_DAYS,
-    SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
+    Analytics, CatalogueMatch, DocumentLine, KkmOverview, KkmState, OperatorFigures,
+    PaymentFigures, PrintJob, Registry, SalesFigures, SectionFigures, TransactionPages, DAY_SECS,
+    MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
 };

@@ -1,24 +1,12 @@
 //! Reading the journal the way a person browses it (the web console): pages of a
-//! period, newest first, filtered by kind and shift; and the few figures an overview
+//! period, newest first, filtered as listings are ([`RecordFilter`]); and the few figures an overview
 //! of a KKM shows (its last document, the age of its oldest queued document).
 
+use rusqlite::types::Value;
 use rusqlite::{params_from_iter, OptionalExtension};
 
 use crate::journal::{finish_record, read_record, RECORD_COLUMNS};
-use crate::{DocumentKind, Record, Store, StoreError};
-
-/// Which records a journal page shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct JournalFilter {
-    /// From this device time (seconds), inclusive.
-    pub from: Option<i64>,
-    /// Up to this device time (seconds), inclusive.
-    pub to: Option<i64>,
-    /// Only these kinds (empty: every kind).
-    pub kinds: Vec<DocumentKind>,
-    /// Only this shift.
-    pub shift_number: Option<u32>,
-}
+use crate::{DocumentKind, Record, RecordFilter, Store, StoreError};
 
 /// Where a page starts: just below this record (pages go from the newest down).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,48 +18,33 @@ pub struct PageCursor {
 }
 
 impl Store {
-    /// Up to `limit` of the KKM's records that match `filter`, newest first, starting
-    /// below `after` (the last record of the previous page). Records are read by the
-    /// `(kkm_id, at)` index, so a page costs the same anywhere in a long journal.
-    pub fn journal_page(
+    /// Up to `limit` of the KKM's records that match `filter` (the conditions of
+    /// [`Store::records_matching`]), newest first, starting below `before` (the last
+    /// record of the previous page). Records are read by the `(kkm_id, at)` index, so a
+    /// page costs the same anywhere in a long journal.
+    pub fn records_newest_first(
         &self,
         kkm_id: u32,
-        filter: &JournalFilter,
-        after: Option<PageCursor>,
+        filter: &RecordFilter,
+        before: Option<PageCursor>,
         limit: u32,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut sql = format!("SELECT {RECORD_COLUMNS} FROM journal WHERE kkm_id = ?");
-        let mut args: Vec<i64> = vec![i64::from(kkm_id)];
-        let from = filter.from.unwrap_or(i64::MIN);
-        let mut to = filter.to.unwrap_or(i64::MAX);
-        if let Some(c) = after {
-            to = to.min(c.at);
-        }
-        sql.push_str(" AND at BETWEEN ? AND ?");
-        args.extend([from, to]);
-        if let Some(c) = after {
-            sql.push_str(" AND (at < ? OR id < ?)");
-            args.extend([c.at, c.id]);
-        }
-        if !filter.kinds.is_empty() {
-            let marks = vec!["?"; filter.kinds.len()].join(", ");
-            sql.push_str(&format!(" AND kind IN ({marks})"));
-            args.extend(filter.kinds.iter().map(|k| i64::from(k.code())));
-        }
-        if let Some(shift) = filter.shift_number {
-            sql.push_str(" AND shift_number = ?");
-            args.push(i64::from(shift));
+        let (clause, mut params) = filter.clause(kkm_id, 0);
+        let mut sql = format!("SELECT {RECORD_COLUMNS} FROM journal WHERE {clause}");
+        if let Some(c) = before {
+            sql.push_str(" AND at <= ? AND (at < ? OR id < ?)");
+            params.extend([Value::from(c.at), Value::from(c.at), Value::from(c.id)]);
         }
         sql.push_str(" ORDER BY at DESC, id DESC LIMIT ?");
-        args.push(i64::from(limit));
+        params.push(Value::from(i64::from(limit)));
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), read_record)?;
+        let rows = stmt.query_map(params_from_iter(params), read_record)?;
         rows.map(|r| finish_record(r?, None)).collect()
     }
 
-    /// The KKM's last record, if any.
-    pub fn last_record(&self, kkm_id: u32) -> Result<Option<Record>, StoreError> {
+    /// The KKM's last record, if any, whole.
+    pub fn latest_record(&self, kkm_id: u32) -> Result<Option<Record>, StoreError> {
         let conn = self.conn();
         let found = conn
             .query_row(
@@ -136,6 +109,7 @@ mod tests {
             payload: b"{}",
             request: matches!(kind, DocumentKind::Sell).then_some(b"req".as_slice()),
             idempotency_key: None,
+            idempotency_fingerprint: None,
             shift_document: 0,
             offline: false,
             parent: None,
@@ -146,7 +120,7 @@ mod tests {
     fn pages_go_from_the_newest_down_with_filters() {
         let s = Store::open_in_memory(&StaticKey([1; 32])).unwrap();
         s.add_kkm(1, 1, b"{}").unwrap();
-        assert_eq!(s.last_record(1).unwrap(), None);
+        assert_eq!(s.latest_record(1).unwrap(), None);
         let mut docs = Vec::new();
         for i in 0..25 {
             let kind = if i % 5 == 4 {
@@ -159,11 +133,11 @@ mod tests {
         }
         s.append_batch(&docs, b"{}").unwrap();
 
-        let all = JournalFilter::default();
+        let all = RecordFilter::default();
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
-            let page = s.journal_page(1, &all, cursor, 7).unwrap();
+            let page = s.records_newest_first(1, &all, cursor, 7).unwrap();
             let Some(last) = page.last() else { break };
             cursor = Some(PageCursor {
                 at: last.at,
@@ -175,25 +149,25 @@ mod tests {
         expected.reverse();
         assert_eq!(seen, expected, "every record once, newest first");
 
-        let x = JournalFilter {
+        let x = RecordFilter {
             kinds: vec![DocumentKind::XReport],
-            ..JournalFilter::default()
+            ..RecordFilter::default()
         };
-        assert_eq!(s.journal_page(1, &x, None, 100).unwrap().len(), 5);
-        let period_shift = JournalFilter {
+        assert_eq!(s.records_newest_first(1, &x, None, 100).unwrap().len(), 5);
+        let period_shift = RecordFilter {
             from: Some(1001),
             to: Some(1004),
             shift_number: Some(1),
-            ..JournalFilter::default()
+            ..RecordFilter::default()
         };
         let ids: Vec<i64> = s
-            .journal_page(1, &period_shift, None, 100)
+            .records_newest_first(1, &period_shift, None, 100)
             .unwrap()
             .iter()
             .map(|r| r.id)
             .collect();
         assert_eq!(ids, vec![10, 9, 8, 7, 6, 5, 4, 3]);
-        assert_eq!(s.last_record(1).unwrap().unwrap().id, 25);
+        assert_eq!(s.latest_record(1).unwrap().unwrap().id, 25);
         assert_eq!(
             s.last_record_of(1, DocumentKind::XReport)
                 .unwrap()

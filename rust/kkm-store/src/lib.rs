@@ -26,9 +26,16 @@
 //!
 //! ## Reading for people
 //!
-//! [`Store::journal_page`] pages through a period newest first (the web console's
+//! [`Store::records_newest_first`] pages through a period newest first (the web console's
 //! journal); the summary tables ([`Store::summarise`], [`Store::summary_hours`]) hold
 //! hourly sales totals derived from the journal for the console's analytics.
+//!
+//! ## The print queue
+//!
+//! Print jobs (one per document, printer and copy) are rows of `print_job`, written by
+//! [`Store::append_printing`] in the document's own transaction, so a crash never
+//! keeps a printable document without its job; the register's print workers move
+//! them through waiting → printing → printed / failed (see [`PrintJobState`]).
 //!
 //! ## Secrets
 //!
@@ -46,7 +53,9 @@ mod browse;
 pub mod catalogue;
 mod export;
 mod journal;
+mod listing;
 mod operators;
+mod print_queue;
 mod schema;
 pub mod secrets;
 mod summary;
@@ -57,11 +66,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub use browse::{JournalFilter, PageCursor};
+pub use browse::PageCursor;
 pub use catalogue::{Bundle, CsvProblem, Product};
 pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
+pub use listing::RecordFilter;
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
+pub use print_queue::{NewPrintJob, PrintCopy, PrintJobRow, PrintJobState, PrintNext, HELD};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};
 pub use summary::{ReceiptFacts, SectionRow, SummaryRow, HOUR_SECS};
 pub use sync::{QueuedRow, SyncState};

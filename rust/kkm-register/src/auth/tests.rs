@@ -23,6 +23,7 @@ impl Rig {
                 role: 3,
                 pin: Some("4321"),
                 kkm_ids: &[6923],
+                extra: None,
             })
             .unwrap();
         let start = Instant::now();
@@ -115,6 +116,7 @@ fn a_till_slowed_down_keeps_selling_after_the_operators_change() {
             role: 3,
             pin: Some("8765"),
             kkm_ids: &[6923],
+            extra: None,
         })
         .unwrap();
     rig.auth.clear();
@@ -141,6 +143,7 @@ fn sessions_authenticate_until_closed() {
             role: 1,
             pin: None,
             kkm_ids: &[],
+            extra: None,
         })
         .unwrap();
     assert_eq!(

@@ -1,203 +1,199 @@
-//! The journal as a person browses it (the web console): pages of a period, newest
-//! first, filtered by kind, shift and fiscal sign; one document as its receipt image
-//! (original or duplicate) by its journal id; a period exported as CSV or JSON lines.
-//! Everything here needs [`Action::ViewJournal`] on the KKM, as GetTransactionList.
+//! Fiscal documents and the journal: receipts, money placements, X and Z, the
+//! transaction list and bodies, and the print models and images of journaled documents.
 
-use std::io::Write;
-
-use kkm_core::{Action, ErrorCode, Money, Timestamp};
-use kkm_store::{DocumentKind, ExportFormat, JournalFilter, PageCursor, Record};
+use kkm_core::{authorize_print, Action, ErrorCode, PrintScope, ReportType};
+use kkm_store::DocumentKind;
 
 use super::Registry;
-use crate::api::GetDocumentImageRequest;
-use crate::book::Payload;
+use crate::api::{self, ApiDateTime};
+use crate::views;
 use crate::{Credential, RegisterError};
 
-/// Longest journal page.
-pub const MAX_PAGE: u32 = 500;
-
-/// One journal record as a list shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DocumentLine {
-    /// Journal id (the API's transaction id).
-    pub id: i64,
-    /// What it is.
-    pub kind: DocumentKind,
-    /// When (device time).
-    pub at: Timestamp,
-    /// Total (0 for reports).
-    pub total: Money,
-    /// Shift number.
-    pub shift_number: u32,
-    /// Number within the shift.
-    pub shift_document: u32,
-    /// The OFD's fiscal sign, once given.
-    pub fiscal_sign: Option<String>,
-    /// Made (or ended up) autonomous.
-    pub offline: bool,
-    /// The offline number it was printed with.
-    pub offline_number: Option<u32>,
-    /// Who made it.
-    pub operator_id: u32,
-    /// The operator's name as printed on it.
-    pub operator_name: String,
-}
-
-impl DocumentLine {
-    pub(crate) fn of(record: &Record) -> Result<DocumentLine, RegisterError> {
-        let payload = Payload::from_bytes(record.id, &record.payload)?;
-        Ok(DocumentLine {
-            id: record.id,
-            kind: record.kind,
-            at: Timestamp::from_secs(record.at),
-            total: Money::from_tiyn(record.total),
-            shift_number: record.shift_number,
-            shift_document: record.shift_document,
-            fiscal_sign: record.fiscal_sign.clone(),
-            offline: record.offline,
-            offline_number: record.offline_number,
-            operator_id: record.operator_id,
-            operator_name: payload.meta().operator_name.clone(),
-        })
-    }
-
-    /// Where the next page starts when this line ends a page.
-    pub fn cursor(&self) -> PageCursor {
-        PageCursor {
-            at: self.at.secs(),
-            id: self.id,
-        }
-    }
-}
-
 impl Registry {
-    fn journal_record(
+    // ---------------------------------------------------------------------------------
+    // Fiscal documents
+
+    /// `TradeOperation`: a receipt. With `idempotency_key`, a retry answers the stored
+    /// receipt and makes no second one.
+    pub async fn trade_operation(
         &self,
         credential: &Credential,
-        kkm_ofd_id: i64,
-        id: i64,
-    ) -> Result<(Record, std::sync::Arc<crate::register::Register>), RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::ViewJournal)?;
+        request: api::TradeOperationRequest,
+        idempotency_key: Option<String>,
+    ) -> Result<api::TradeOperationResponse, RegisterError> {
+        let ofd_id = request
+            .kkm_ofd_id
+            .ok_or_else(|| RegisterError::new(ErrorCode::InvalidFields, "kkm_ofd_id: required"))?;
+        let (operator, register) = self.operator_for(credential, ofd_id, Action::TradeOperation)?;
+        let answer = register
+            .trade(&operator, &request, idempotency_key.as_deref())
+            .await;
+        self.wake_printer(&register);
+        answer
+    }
+
+    /// `MoneyPlacement`: a deposit or a withdrawal, idempotent by key as well.
+    pub async fn money_placement(
+        &self,
+        credential: &Credential,
+        request: api::MoneyPlacementRequest,
+        idempotency_key: Option<String>,
+    ) -> Result<api::MoneyPlacementResponse, RegisterError> {
+        let ofd_id = request
+            .kkm_ofd_id
+            .ok_or_else(|| RegisterError::new(ErrorCode::InvalidFields, "kkm_ofd_id: required"))?;
+        let (operator, register) = self.operator_for(credential, ofd_id, Action::MoneyPlacement)?;
+        let answer = register
+            .money_placement(&operator, &request, idempotency_key.as_deref())
+            .await;
+        self.wake_printer(&register);
+        answer
+    }
+
+    /// `ZXReport`: X (interim) or Z (closes the shift).
+    pub async fn zx_report(
+        &self,
+        credential: &Credential,
+        request: api::ZxReportRequest,
+    ) -> Result<api::ZxReportResponse, RegisterError> {
+        let report_type = request.report_type()?;
+        let action = match report_type {
+            ReportType::X => Action::XReport,
+            ReportType::Z => Action::ZReport,
+        };
+        let (operator, register) = self.operator_for(credential, request.kkm_ofd_id, action)?;
+        let print = crate::printing::PrintAsk {
+            is_printable: request.is_printable == Some(true),
+            image_width: request.image_width,
+            image_scale: request.image_scale.map(|s| s.to_string()),
+            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
+        };
+        let answer = register.report(&operator, report_type, &print).await;
+        self.wake_printer(&register);
+        answer
+    }
+    // ---------------------------------------------------------------------------------
+    // The journal
+
+    /// `GetTransaction`: one document with its full body.
+    pub async fn transaction(
+        &self,
+        credential: &Credential,
+        request: api::GetTransactionRequest,
+    ) -> Result<api::GetTransactionResponse, RegisterError> {
+        let (_, register) =
+            self.operator_for(credential, request.kkm_ofd_id, Action::ViewJournal)?;
         let record = self
             .store
-            .record(id)?
+            .record(request.transaction_id)?
             .filter(|r| r.kkm_id == register.kkm_id)
             .ok_or_else(|| {
                 RegisterError::new(
                     ErrorCode::TransactionNotFound,
-                    format!("KKM {kkm_ofd_id} has no document {id}"),
+                    format!(
+                        "KKM {} has no transaction {}",
+                        request.kkm_ofd_id, request.transaction_id
+                    ),
                 )
             })?;
-        Ok((record, register))
+        let (payload, _, body) = register.transaction_body(&record)?;
+        Ok(api::Transaction {
+            id: record.id,
+            date: ApiDateTime::from_timestamp(kkm_core::Timestamp::from_secs(record.at)),
+            command: views::command_type(&payload),
+            fr_shift_number: i64::from(record.shift_number),
+            shift_document_number: i64::from(record.shift_document),
+            is_offline: record.offline,
+            body,
+        })
     }
 
-    /// A page of KKM `kkm_ofd_id`'s journal: the records matching `filter`, newest
-    /// first, below `after` (the previous page's last line's [`DocumentLine::cursor`]);
-    /// at most `limit` (≤ [`MAX_PAGE`]). With `fiscal_sign`, the one document with that
-    /// fiscal sign or offline number (if it matches the filter).
-    pub fn journal_page(
+    /// The print model of document `shift_document_number` of shift
+    /// `fr_shift_number` (print and reprint; `GetDocumentImage` renders it).
+    pub async fn document_print(
         &self,
         credential: &Credential,
         kkm_ofd_id: i64,
-        filter: &JournalFilter,
-        fiscal_sign: Option<&str>,
-        after: Option<PageCursor>,
-        limit: u32,
-    ) -> Result<Vec<DocumentLine>, RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::ViewJournal)?;
-        let records = match fiscal_sign.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(sign) => {
-                let mut found = self.store.record_by_fiscal_sign(register.kkm_id, sign)?;
-                if found.is_none() {
-                    if let Ok(number) = sign.parse::<u32>() {
-                        found = self
-                            .store
-                            .record_by_offline_number(register.kkm_id, number)?;
-                    }
-                }
-                found
-                    .filter(|r| {
-                        filter.from.is_none_or(|f| r.at >= f)
-                            && filter.to.is_none_or(|t| r.at <= t)
-                            && (filter.kinds.is_empty() || filter.kinds.contains(&r.kind))
-                            && filter.shift_number.is_none_or(|s| s == r.shift_number)
-                            && after.is_none()
-                    })
-                    .into_iter()
-                    .collect()
-            }
-            None => {
-                self.store
-                    .journal_page(register.kkm_id, filter, after, limit.clamp(1, MAX_PAGE))?
-            }
+        fr_shift_number: i64,
+        shift_document_number: i64,
+    ) -> Result<kkm_print::model::PrintDocument, RegisterError> {
+        let (register, record) = self.printable_record(
+            credential,
+            kkm_ofd_id,
+            fr_shift_number,
+            shift_document_number,
+        )?;
+        register.print_document(&record)
+    }
+
+    /// Document `shift_document_number` of shift `fr_shift_number` with its KKM, when
+    /// the operator may print it: administrators and senior cashiers any document, a
+    /// cashier the receipts and slips of the current and the previous shift of its KKMs
+    /// ([`authorize_print`]). Print, reprint and `GetDocumentImage` all ask here.
+    pub(super) fn printable_record(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        fr_shift_number: i64,
+        shift_document_number: i64,
+    ) -> Result<(std::sync::Arc<crate::register::Register>, kkm_store::Record), RegisterError> {
+        let (operator, register) =
+            self.operator_for(credential, kkm_ofd_id, Action::PrintDocument)?;
+        let record = self.record_in_shift(&register, fr_shift_number, shift_document_number)?;
+        let current_shift = match self.store.last_record(register.kkm_id)? {
+            Some((last, DocumentKind::ZReport)) => last.saturating_add(1),
+            Some((last, _)) => last,
+            None => 1,
         };
-        records.iter().map(DocumentLine::of).collect()
+        let access = register.access_of(&operator);
+        authorize_print(
+            &access,
+            kkm_ofd_id,
+            PrintScope {
+                is_report: matches!(record.kind, DocumentKind::XReport | DocumentKind::ZReport),
+                shift_number: record.shift_number,
+                shift_document_number: record.shift_document,
+                current_shift,
+            },
+        )?;
+        Ok((register, record))
     }
 
-    /// One document of the KKM's journal by its id.
-    pub fn document_line(
+    /// `GetDocumentImage`: the document as a PNG (the original, or a copy marked
+    /// «ДУБЛИКАТ» with `is_original: false`).
+    pub async fn document_image(
         &self,
         credential: &Credential,
-        kkm_ofd_id: i64,
-        id: i64,
-    ) -> Result<DocumentLine, RegisterError> {
-        let (record, _) = self.journal_record(credential, kkm_ofd_id, id)?;
-        DocumentLine::of(&record)
-    }
-
-    /// The KKM's latest document of `kind` (e.g. the X-report just taken).
-    pub fn last_document_of(
-        &self,
-        credential: &Credential,
-        kkm_ofd_id: i64,
-        kind: DocumentKind,
-    ) -> Result<Option<DocumentLine>, RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::ViewJournal)?;
-        self.store
-            .last_record_of(register.kkm_id, kind)?
-            .as_ref()
-            .map(DocumentLine::of)
-            .transpose()
-    }
-
-    /// Document `id` of the KKM as a PNG, as GetDocumentImage draws it with its
-    /// defaults: the original, or a copy marked «ДУБЛИКАТ».
-    pub fn document_png(
-        &self,
-        credential: &Credential,
-        kkm_ofd_id: i64,
-        id: i64,
-        duplicate: bool,
-    ) -> Result<Vec<u8>, RegisterError> {
-        let (record, register) = self.journal_record(credential, kkm_ofd_id, id)?;
-        let mut document = register.print_document(&record)?;
-        if duplicate {
+        request: api::GetDocumentImageRequest,
+    ) -> Result<api::DocumentImage, RegisterError> {
+        let mut document = self
+            .document_print(
+                credential,
+                request.kkm_ofd_id,
+                request.fr_shift_number,
+                request.shift_document_number,
+            )
+            .await?;
+        if request.is_original == Some(false) {
             document = document.into_duplicate();
         }
         let options = kkm_print::ImageOptions {
-            width: GetDocumentImageRequest::DEFAULT_IMAGE_WIDTH,
-            scale: GetDocumentImageRequest::DEFAULT_IMAGE_SCALE as f32,
-            threshold: u8::try_from(GetDocumentImageRequest::DEFAULT_PIXEL_DRAW_THRESHOLD)
-                .unwrap_or(u8::MAX),
+            width: request
+                .image_width
+                .unwrap_or(api::GetDocumentImageRequest::DEFAULT_IMAGE_WIDTH),
+            scale: request
+                .image_scale
+                .unwrap_or(api::GetDocumentImageRequest::DEFAULT_IMAGE_SCALE)
+                as f32,
+            threshold: u8::try_from(
+                request
+                    .image_pixel_draw_threshold
+                    .unwrap_or(api::GetDocumentImageRequest::DEFAULT_PIXEL_DRAW_THRESHOLD),
+            )
+            .unwrap_or(u8::MAX),
         };
-        kkm_print::render_png(&document, &options)
-            .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))
-    }
-
-    /// Writes the KKM's documents of `from..=to` (device seconds) to `out` as CSV or
-    /// JSON lines (the `export` command's formats); the number written.
-    pub fn journal_export(
-        &self,
-        credential: &Credential,
-        kkm_ofd_id: i64,
-        from: i64,
-        to: i64,
-        format: ExportFormat,
-        out: &mut dyn Write,
-    ) -> Result<u64, RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::ViewJournal)?;
-        Ok(self
-            .store
-            .export_journal(register.kkm_id, from, to, format, out)?)
+        let png = kkm_print::render_png(&document, &options)
+            .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))?;
+        Ok(api::DocumentImage { png })
     }
 }

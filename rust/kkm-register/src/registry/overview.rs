@@ -12,12 +12,11 @@ use std::sync::Arc;
 use kkm_core::operator::MAX_OFFLINE_SECS;
 use kkm_core::{authorize, Action, Money, Timestamp};
 use kkm_ofd::SyncMode;
-use kkm_proto::cpcr::ResultTypeEnum;
 
 use super::Registry;
 use crate::book::KkmBook;
 use crate::register::Register;
-use crate::registry::documents::DocumentLine;
+use crate::registry::browse::DocumentLine;
 use crate::{Credential, RegisterError};
 
 /// The longest a shift may stay open (kkm-core's rule, 31 after it).
@@ -73,21 +72,6 @@ pub struct KkmOverview {
     pub problem: Option<String>,
 }
 
-/// A blocked KKM's refused document and the OFD's answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlockedDetail {
-    /// The OFD's result code.
-    pub code: u32,
-    /// Its protocol name (`RESULT_TYPE_…`), if known.
-    pub code_name: Option<&'static str>,
-    /// The OFD's text.
-    pub text: String,
-    /// The refused document (`None`: refused outside the queue).
-    pub document: Option<DocumentLine>,
-    /// Documents waiting behind it.
-    pub queue_len: u64,
-}
-
 impl Registry {
     fn kkm_overview(
         &self,
@@ -102,7 +86,7 @@ impl Registry {
             KkmState::ValuesConflict
         } else if matches!(sync.mode, SyncMode::Blocked(_)) || status.blocked.is_some() {
             KkmState::Blocked
-        } else if settings.invalid_token {
+        } else if sync.invalid_token {
             KkmState::InvalidToken
         } else if !matches!(sync.mode, SyncMode::Online) || status.offline_queue_len > 0 {
             KkmState::Autonomous
@@ -110,11 +94,11 @@ impl Registry {
             KkmState::Online
         };
         let shift = book.shift.shift.as_ref();
-        let last = self.store.last_record(register.kkm_id)?;
+        let last = self.store.latest_record(register.kkm_id)?;
         Ok(KkmOverview {
             kkm_id: register.kkm_id,
             name: settings.local_name.clone().filter(|n| !n.trim().is_empty()),
-            ofd_name: register.ofd.name.clone(),
+            ofd_name: register.ofd().name,
             state,
             queue_len: status.offline_queue_len,
             oldest_queued_at: self
@@ -145,8 +129,7 @@ impl Registry {
             .kkms_snapshot()
             .into_iter()
             .filter(|register| {
-                let bindings = register.settings().bindings;
-                let access = operator.access(Some((register.kkm_id, &bindings)));
+                let access = register.access_of(&operator);
                 authorize(&access, Some(i64::from(register.kkm_id)), action).is_ok()
             })
             .collect())
@@ -177,47 +160,5 @@ impl Registry {
             .iter()
             .map(|r| r.kkm_id)
             .collect())
-    }
-
-    /// What blocks KKM `kkm_ofd_id` (`None`: it is not blocked), for an administrator
-    /// deciding between resending and setting the document aside
-    /// ([`Registry::resolve_blocked`]).
-    pub fn blocked_detail(
-        &self,
-        credential: &Credential,
-        kkm_ofd_id: i64,
-    ) -> Result<Option<BlockedDetail>, RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::ManageKkm)?;
-        let state = self.store.sync_state(register.kkm_id)?;
-        let from_engine = match register.status().mode {
-            SyncMode::Blocked(b) => Some((
-                b.document.and_then(|d| i64::try_from(d).ok()),
-                b.code,
-                b.text,
-            )),
-            _ => None,
-        };
-        let Some((document, code, text)) = state.blocked.or(from_engine) else {
-            return Ok(None);
-        };
-        let document = match document {
-            Some(id) => self
-                .store
-                .record(id)?
-                .as_ref()
-                .map(DocumentLine::of)
-                .transpose()?,
-            None => None,
-        };
-        Ok(Some(BlockedDetail {
-            code,
-            code_name: i32::try_from(code)
-                .ok()
-                .and_then(|c| ResultTypeEnum::try_from(c).ok())
-                .map(|e| e.as_str_name()),
-            text,
-            document,
-            queue_len: self.store.queue_len(register.kkm_id)?,
-        }))
     }
 }

@@ -2,11 +2,12 @@
 //! at a time; a document opens as its receipt image; a duplicate («ДУБЛИКАТ») to
 //! print; a period exported as CSV or JSON lines.
 
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use kkm_core::{Action, Operation, Timestamp};
-use kkm_register::{DocumentKind, DocumentLine, ExportFormat, JournalFilter, PageCursor, DAY_SECS};
+use kkm_register::{DocumentKind, DocumentLine, ExportFormat, PageCursor, RecordFilter, DAY_SECS};
 use maud::html;
 
 use super::tryr;
@@ -14,7 +15,7 @@ use crate::console::context::Ctx;
 use crate::console::form::Form;
 use crate::console::format::{date, datetime, money, parse_date};
 use crate::console::i18n::{Lang, M};
-use crate::console::layout::{self, FieldCtx, Section};
+use crate::console::layout::{self, post_button, FieldCtx, Section};
 
 /// Documents per page.
 pub const PAGE: u32 = 50;
@@ -88,11 +89,17 @@ pub async fn page(ctx: Ctx, Path(id): Path<i64>, RawQuery(query): RawQuery) -> R
         .filter_map(DocumentKind::from_code)
         .collect();
     let shift = q.opt("shift").and_then(|s| s.parse::<u32>().ok());
-    let filter = JournalFilter {
+    let fiscal = q.opt("fiscal");
+    let filter = RecordFilter {
         from: Some(from.secs()),
         to: Some(to.secs() + DAY_SECS - 1),
         kinds: kinds.clone(),
         shift_number: shift,
+        fiscal_sign: fiscal
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        id: None,
     };
     let after = match (q.opt("after_at"), q.opt("after_id")) {
         (Some(at), Some(i)) => at
@@ -102,11 +109,10 @@ pub async fn page(ctx: Ctx, Path(id): Path<i64>, RawQuery(query): RawQuery) -> R
             .map(|(at, id)| PageCursor { at, id }),
         _ => None,
     };
-    let fiscal = q.opt("fiscal");
     let lines = tryr!(
         ctx,
         ctx.registry
-            .journal_page(&ctx.cred, id, &filter, fiscal, after, PAGE)
+            .journal_page(&ctx.cred, id, &filter, after, PAGE)
     );
     let base = format!("/console/kkm/{id}");
     let f = FieldCtx {
@@ -189,8 +195,25 @@ pub async fn page(ctx: Ctx, Path(id): Path<i64>, RawQuery(query): RawQuery) -> R
 }
 
 /// One document: its facts and its receipt image.
-pub async fn document(ctx: Ctx, Path((id, doc)): Path<(i64, i64)>) -> Response {
+pub async fn document(
+    ctx: Ctx,
+    Path((id, doc)): Path<(i64, i64)>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let line = tryr!(ctx, ctx.registry.document_line(&ctx.cred, id, doc));
+    // The print queue of this KKM, newest first; this document's jobs (a page of
+    // GetPrintJobList: cheap, and a document's jobs are recent or gone from view).
+    let jobs: Vec<_> = ctx
+        .registry
+        .print_jobs(&ctx.cred, Some(id), None, Some(JOBS_SHOWN))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|j| j.transaction_id == doc)
+        .collect();
+    let queued = Form::query(query.as_deref())
+        .opt("queued")
+        .map(str::to_owned);
     let base = format!("/console/kkm/{id}");
     let title = format!(
         "{} № {}",
@@ -199,6 +222,7 @@ pub async fn document(ctx: Ctx, Path((id, doc)): Path<(i64, i64)>) -> Response {
     );
     let body = html! {
         p.noprint { a href=(format!("{base}/journal")) { (ctx.t(M::BackToJournal)) } }
+        @if let Some(job) = &queued { (layout::done(&ctx.tf(M::PrintQueued, &[job]))) }
         div.columns {
             section.card.noprint {
                 dl.facts {
@@ -210,6 +234,7 @@ pub async fn document(ctx: Ctx, Path((id, doc)): Path<(i64, i64)>) -> Response {
                     dt { (ctx.t(M::JournalId)) } dd { (line.id) }
                 }
                 p { a.button href=(format!("{base}/doc/{doc}/duplicate")) { (ctx.t(M::PrintDuplicate)) } }
+                (post_button(&ctx.csrf, &format!("{base}/doc/{doc}/reprint"), ctx.t(M::PrintOnPrinter), &[], "secondary"))
                 @if matches!(line.kind, DocumentKind::XReport | DocumentKind::ZReport) {
                     p { a href=(format!("{base}/report/{doc}")) { (ctx.t(M::Reports)) } }
                 }
@@ -218,8 +243,50 @@ pub async fn document(ctx: Ctx, Path((id, doc)): Path<(i64, i64)>) -> Response {
                 img.receipt #document-image src=(format!("{base}/doc/{doc}/image")) alt=(title);
             }
         }
+        @if !jobs.is_empty() {
+            section.card.noprint {
+                h2 { (ctx.t(M::PrintJobs)) }
+                table #print-jobs {
+                    thead { tr { th { "№" } th { (ctx.t(M::Printer)) } th { (ctx.t(M::Duplicate)) } th { (ctx.t(M::PrintJobState)) } } }
+                    tbody {
+                        @for j in &jobs {
+                            tr {
+                                td { (j.id) }
+                                td { (j.printer) }
+                                td { (if j.copy == "duplicate" { "✓" } else { "" }) }
+                                td { (j.state) @if let Some(e) = &j.error { " — " (e) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     };
     layout::page(&ctx, Section::Kkms, &title, body)
+}
+
+/// Print jobs of the KKM looked through for a document's own.
+const JOBS_SHOWN: u32 = 200;
+
+/// Queues a duplicate on the KKM's printer (ReprintDocument, with its rules).
+pub async fn reprint(ctx: Ctx, Path((id, doc)): Path<(i64, i64)>, body: Bytes) -> Response {
+    if let Err(r) = ctx.form(&body) {
+        return *r;
+    }
+    let line = tryr!(ctx, ctx.registry.document_line(&ctx.cred, id, doc));
+    let job = tryr!(
+        ctx,
+        ctx.registry
+            .reprint_document(
+                &ctx.cred,
+                id,
+                i64::from(line.shift_number),
+                i64::from(line.shift_document),
+                None,
+            )
+            .await
+    );
+    Redirect::to(&format!("/console/kkm/{id}/doc/{doc}?queued={}", job.id)).into_response()
 }
 
 /// The duplicate to print: the copy marked «ДУБЛИКАТ».

@@ -7,7 +7,8 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use kkm_core::{Action, Operation};
 use kkm_register::api::{
-    DeleteKkmRequest, GetKkmListRequest, GetVendorIdRequest, KkmObject, SaveKkmRequest,
+    BlockResolution, DeleteKkmRequest, GetKkmBlockRequest, GetKkmListRequest, GetVendorIdRequest,
+    KkmObject, ResolveKkmBlockRequest, SaveKkmRequest,
 };
 use kkm_register::{KkmOverview, KkmState};
 use maud::{html, Markup};
@@ -450,25 +451,36 @@ pub async fn delete(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
     Redirect::to("/console/kkms").into_response()
 }
 
-/// What blocks the KKM: the refused document and the OFD's answer; resend or set aside.
+/// What blocks the KKM (GetKKMBlock): the refused document and the OFD's answer;
+/// resend or set aside (ResolveKKMBlock), with the API's rules.
 pub async fn unblock_form(ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let detail = tryr!(ctx, ctx.registry.blocked_detail(&ctx.cred, id));
+    let block = tryr!(
+        ctx,
+        ctx.registry
+            .kkm_block(&ctx.cred, GetKkmBlockRequest { kkm_ofd_id: id })
+            .await
+    );
+    let document = match &block.document {
+        Some(d) => Some(tryr!(ctx, ctx.registry.document_line(&ctx.cred, id, d.id))),
+        None => None,
+    };
     let base = format!("/console/kkm/{id}");
-    let body = match detail {
-        None => html! {
+    let body = if !block.is_blocked {
+        html! {
             (layout::done(ctx.t(M::NotBlocked)))
             p { a href=(base) { (ctx.t(M::BackToKkm)) } }
-        },
-        Some(d) => html! {
+        }
+    } else {
+        html! {
             section.card {
                 h2 { (ctx.t(M::OfdRefusal)) }
                 dl.facts {
-                    dt { (ctx.t(M::OfdResultCode)) } dd #ofd-code { (d.code) @if let Some(n) = d.code_name { " " code { (n) } } }
-                    dt { (ctx.t(M::OfdResultText)) } dd #ofd-text { (d.text) }
-                    dt { (ctx.t(M::ColQueue)) } dd { (d.queue_len) }
+                    dt { (ctx.t(M::OfdResultCode)) } dd #ofd-code { (block.ofd_code.unwrap_or_default()) }
+                    dt { (ctx.t(M::OfdResultText)) } dd #ofd-text { (block.ofd_text.clone().unwrap_or_default()) }
+                    dt { (ctx.t(M::ColQueue)) } dd { (block.queue_length) }
                 }
             }
-            @if let Some(doc) = &d.document {
+            @if let Some(doc) = &document {
                 section.card {
                     h2 { (ctx.t(M::RefusedDocument)) }
                     p {
@@ -485,18 +497,29 @@ pub async fn unblock_form(ctx: Ctx, Path(id): Path<i64>) -> Response {
                 p { (ctx.t(M::SetAsideExplained)) }
                 (post_button(&ctx.csrf, &format!("{base}/unblock"), ctx.t(M::SetAside), &[("action", "drop")], "danger"))
             }
-        },
+        }
     };
     layout::page(&ctx, Section::Kkms, &ctx.tf(M::UnblockOf, &[&id]), body)
 }
 
-/// Resolves the block ([`kkm_register::Registry::resolve_blocked`]).
+/// Resolves the block (ResolveKKMBlock: administrators).
 pub async fn unblock(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
     let form = match ctx.form(&body) {
         Ok(f) => f,
         Err(r) => return *r,
     };
-    let drop = form.get("action") == "drop";
-    let sent = tryr!(ctx, ctx.registry.resolve_blocked(&ctx.cred, id, drop).await);
-    Redirect::to(&format!("/console/kkm/{id}?sent={sent}")).into_response()
+    let action = if form.get("action") == "drop" {
+        BlockResolution::SetAside
+    } else {
+        BlockResolution::Resend
+    };
+    let request = ResolveKkmBlockRequest {
+        kkm_ofd_id: id,
+        action,
+    };
+    let done = tryr!(
+        ctx,
+        ctx.registry.resolve_kkm_block(&ctx.cred, request).await
+    );
+    Redirect::to(&format!("/console/kkm/{id}?sent={}", done.sent)).into_response()
 }

@@ -86,6 +86,10 @@ pub fn routes() -> Router<ConsoleState> {
         .route("/console/kkm/{id}/journal", get(journal::page))
         .route("/console/kkm/{id}/export", get(journal::export))
         .route("/console/kkm/{id}/doc/{doc}", get(journal::document))
+        .route(
+            "/console/kkm/{id}/doc/{doc}/reprint",
+            post(journal::reprint),
+        )
         .route("/console/kkm/{id}/doc/{doc}/image", get(journal::image))
         .route(
             "/console/kkm/{id}/doc/{doc}/duplicate",
