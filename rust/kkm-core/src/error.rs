@@ -385,6 +385,14 @@ pub enum CoreError {
         /// What disagrees.
         reason: String,
     },
+    /// 11 — the PIN is shorter than the installation's policy asks for this role.
+    #[error("access_pin: an {role}'s PIN needs at least {min} characters (the installation's PIN policy)")]
+    PinTooShort {
+        /// The role the PIN is for.
+        role: crate::operator::Role,
+        /// The shortest PIN the policy accepts for it.
+        min: usize,
+    },
     /// 71 — the operator's role does not allow the action.
     #[error("access denied: a {role} may not {action}")]
     AccessDenied {
@@ -522,6 +530,7 @@ impl CoreError {
             E::DiscountAndMarkup { .. } => ErrorCode::DiscountAndMarkupAreMutuallyExclusive,
             E::HasOfflineQueue { .. } => ErrorCode::KkmHasOfflineQueue,
             E::ValuesConflict { .. } => ErrorCode::KkmLockedDueToValuesConflict,
+            E::PinTooShort { .. } => ErrorCode::AccessCodeIncorrect,
             E::AccessDenied { .. } | E::PrintNotAllowed { .. } => ErrorCode::KkmAccessDenied,
             E::NotBound { .. } => ErrorCode::KkmInvalidBindings,
             E::ShiftNotClosed => ErrorCode::KkmShiftIsNotClosed,

@@ -30,6 +30,7 @@
 //! * [`migrate`] — a KKM taken over from the OFD's report (INFO): its book.
 //! * [`report`] — [`ZxReport`], the seed's report JSON and its CPCR form.
 //! * [`operator`] — roles, permissions, bindings, KKM status checks.
+//! * [`pin`] — the installation's PIN policy (longer PINs for administrators).
 //! * [`cpcr`] — receipt / placement / close → CPCR messages.
 //! * [`error`] — [`ErrorCode`] (the seed's table 0–95 and CashCore's 96–98) and [`CoreError`].
 //!
@@ -76,6 +77,7 @@ pub mod error;
 pub mod migrate;
 pub mod money;
 pub mod operator;
+pub mod pin;
 pub mod placement;
 pub mod receipt;
 pub mod report;
@@ -96,6 +98,7 @@ pub use operator::{
     authorize, authorize_print, check_kkm_status, Action, KkmStatus, OperatorAccess, PrintScope,
     Role,
 };
+pub use pin::PinPolicy;
 pub use placement::MoneyPlacement;
 pub use receipt::{validate_trade_operation, ParentTicket, Receipt, ReturnBasis, SaleContext};
 pub use report::ZxReport;

@@ -7,6 +7,7 @@
 //! data_dir = "/var/lib/kkm"
 //! log_json = true
 //! ofd_budget_ms = 5000           # how long a fiscal command waits for the OFD
+//! session_idle_secs = 900        # a web console session ends after 15 minutes unused
 //!
 //! [[ofd]]
 //! name = "Казахтелеком"
@@ -162,6 +163,9 @@ pub struct FileConfig {
     /// OFD budget of one fiscal command, milliseconds (default 5000).
     #[serde(default)]
     pub ofd_budget_ms: Option<u64>,
+    /// A web console session ends after this many seconds unused (default 900).
+    #[serde(default)]
+    pub session_idle_secs: Option<u64>,
     /// The OFDs.
     #[serde(default)]
     pub ofd: Vec<OfdSpec>,
@@ -226,6 +230,8 @@ pub struct ServeConfig {
     pub log_json: bool,
     /// OFD budget of one fiscal command.
     pub ofd_budget: Duration,
+    /// How long a web console session may stay unused.
+    pub session_idle: Duration,
     /// Configured network printers (listed by GetPrinterList).
     pub printers: Vec<String>,
     /// The cupsd (`host:port`), if not the default.
@@ -265,6 +271,9 @@ impl ServeConfig {
             ofds,
             log_json: log_json || file.log_json.unwrap_or(false),
             ofd_budget: Duration::from_millis(file.ofd_budget_ms.unwrap_or(5000)),
+            session_idle: file
+                .session_idle_secs
+                .map_or(RegistryConfig::DEFAULT_SESSION_IDLE, Duration::from_secs),
             print_policy: {
                 let d = PrintPolicy::default();
                 PrintPolicy {
@@ -291,6 +300,7 @@ impl ServeConfig {
             .map(OfdSpec::to_ofd_config)
             .collect::<Result<_, _>>()?;
         config.ofd_budget = self.ofd_budget;
+        config.session_idle = self.session_idle;
         config.printer_driver = Some(printer_driver(&self.printers, self.cups_server.clone()));
         config.print_policy = self.print_policy;
         Ok(config)

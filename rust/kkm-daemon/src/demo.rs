@@ -55,12 +55,18 @@ pub struct Demo {
     pub registry: Arc<Registry>,
     /// The data folder.
     pub data_dir: PathBuf,
+    /// The emulator's control port, if opened.
+    pub control: Option<SocketAddr>,
 }
 
 impl Demo {
     /// Starts the emulator (its books in `data_dir/ofd-sim`), opens the registry in
     /// `data_dir` and registers KKM 6923 (again, on every start: harmless).
-    pub async fn start(data_dir: &Path, control: Option<SocketAddr>) -> anyhow::Result<Demo> {
+    pub async fn start(
+        data_dir: &Path,
+        control: Option<SocketAddr>,
+        session_idle: Option<std::time::Duration>,
+    ) -> anyhow::Result<Demo> {
         let sim_config = SimConfig {
             kkms: vec![KkmProfile::new(DEMO_KKM, DEMO_TOKEN)],
             state_dir: Some(data_dir.join("ofd-sim")),
@@ -72,15 +78,24 @@ impl Demo {
         let sim = OfdSim::start(sim_config, loopback)
             .await
             .context("cannot start the OFD emulator")?;
-        if let Some(addr) = control {
-            let addr = sim
-                .start_control(addr)
-                .await
-                .with_context(|| format!("cannot open the emulator's control port on {addr}"))?;
-            tracing::info!(%addr, "OFD emulator control port (try: echo status | nc {} {})", addr.ip(), addr.port());
-        }
+        let control = match control {
+            Some(addr) => {
+                let addr = sim.start_control(addr).await.with_context(|| {
+                    format!("cannot open the emulator's control port on {addr}")
+                })?;
+                tracing::info!(%addr, "OFD emulator control port (try: echo status | nc {} {})", addr.ip(), addr.port());
+                Some(addr)
+            }
+            None => None,
+        };
         let mut config = RegistryConfig::new(data_dir);
         config.ofds = demo_ofds(sim.addr());
+        // The demo prints as `serve` does: on the machine's printers (a KKM's printer
+        // from SaveKKM, e.g. `file:///tmp/receipts.bin`).
+        config.printer_driver = Some(crate::config::printer_driver(&[], None));
+        if let Some(idle) = session_idle {
+            config.session_idle = idle;
+        }
         let registry = Registry::open(config).await.map_err(|e| {
             anyhow::anyhow!("cannot open the registry in {}: {e}", data_dir.display())
         })?;
@@ -103,6 +118,7 @@ impl Demo {
             sim,
             registry,
             data_dir: data_dir.to_owned(),
+            control,
         })
     }
 
@@ -112,11 +128,23 @@ impl Demo {
     }
 }
 
-/// What `kkm-daemon demo` prints: where it listens and the first curl to try.
-pub fn banner(listen: SocketAddr, ofd: SocketAddr, data_dir: &Path) -> String {
+/// What `kkm-daemon demo` prints: the console's address first, then where the API and
+/// the emulator listen and the first curl to try.
+pub fn banner(
+    listen: SocketAddr,
+    ofd: SocketAddr,
+    control: Option<SocketAddr>,
+    data_dir: &Path,
+) -> String {
+    let control = control.map_or(String::new(), |c| {
+        format!("OFD emulator control port: {c} (e.g. `echo \"fault result 15 times 1 kkm {DEMO_KKM}\" | nc {} {}`)\n", c.ip(), c.port())
+    });
     format!(
-        "kkm-daemon demo: the E-Kassa API on http://{listen}, OFD emulator on {ofd}, data in {}\n\
+        "Console: http://{listen}/  (sign in with the administrator's PIN {DEMO_ADMIN_PIN})\n\
+         \n\
+         kkm-daemon demo: the E-Kassa API on http://{listen}, OFD emulator on {ofd}, data in {}\n\
          KKM {DEMO_KKM} is registered; the administrator's PIN is {DEMO_ADMIN_PIN}.\n\
+         {control}\
          \n\
          Try:\n\
          \x20 curl -s http://{listen}/Ping\n\

@@ -17,6 +17,7 @@
 //!   operation in half, and a panic answers 4 instead of dropping the connection.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -53,10 +54,11 @@ struct AppState {
 /// The router of the whole API over `registry`.
 pub fn router(registry: Arc<Registry>) -> Router {
     let openapi = serde_json::to_vec_pretty(&crate::openapi::document()).unwrap_or_default();
-    Router::new().fallback(handle).with_state(AppState {
-        registry,
+    let api = Router::new().fallback(handle).with_state(AppState {
+        registry: registry.clone(),
         openapi: Arc::new(openapi),
-    })
+    });
+    crate::with_console(api, registry)
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets the requests in
@@ -72,7 +74,8 @@ pub async fn serve(
         // Answers are small; do not let Nagle hold them back.
         let _ = tcp.set_nodelay(true);
     });
-    let served = axum::serve(listener, router(registry.clone()))
+    let app = router(registry.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     registry.shutdown().await;
@@ -376,7 +379,7 @@ async fn route(
         Some(query) if is_get && !query.is_empty() => Params::Query(query.to_owned()),
         _ => Params::Json(body),
     };
-    let cred = input::request_credential(&parts.headers, &params);
+    let cred = input::request_credential(&parts.headers, &params).from_client(input::client(parts));
     let key = if method.is_idempotent_by_key() {
         input::idempotency_key(&parts.headers)?
     } else {

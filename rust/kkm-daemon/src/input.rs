@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use kkm_core::ErrorCode;
-use kkm_register::{Credential, RegisterError};
+use kkm_register::{ClientId, Credential, RegisterError};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Map, Value};
 
@@ -175,23 +175,33 @@ pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 }
 
 /// The credential of the `Authorization` header (`<pin>` or `Bearer <token>`), or
-/// [`Credential::None`] without one. Bytes that are not UTF-8 are read lossily: such a
+/// [`Credential::NONE`] without one. Bytes that are not UTF-8 are read lossily: such a
 /// PIN matches no operator and the method answers 5.
 pub fn credential(headers: &axum::http::HeaderMap) -> Credential {
     match headers.get(axum::http::header::AUTHORIZATION) {
         Some(value) => Credential::from_header(&String::from_utf8_lossy(value.as_bytes())),
-        None => Credential::None,
+        None => Credential::NONE,
     }
+}
+
+/// The client of a request: its connection's remote address (wrong PINs are slowed
+/// down per client; see docs/api.md), or unknown when the router runs without one.
+pub fn client(parts: &axum::http::request::Parts) -> ClientId {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(ClientId::UNKNOWN, |c| ClientId::from_ip(c.0.ip()))
 }
 
 /// The credential of a request: the `Authorization` header; without one, the `pin`
 /// of the parameters, as clients of core 1.8 send it (the seed: "since 1.9 a PIN in the
 /// body is ignored" — so before 1.9 it counted). A header always wins.
 pub fn request_credential(headers: &axum::http::HeaderMap, params: &Params) -> Credential {
-    match credential(headers) {
-        Credential::None => params.pin().map_or(Credential::None, Credential::Pin),
-        given => given,
+    let given = credential(headers);
+    if given != Credential::NONE {
+        return given;
     }
+    params.pin().map_or(Credential::NONE, Credential::pin)
 }
 
 impl Params {
@@ -251,6 +261,7 @@ mod tests {
         ActivateLicenseRequest, DeleteOperatorRequest, GetKkmListRequest, NoParams, SaveKkmRequest,
         TradeOperationRequest,
     };
+    use kkm_register::Secret;
 
     #[test]
     fn json_syntax_errors_are_73() {
@@ -341,18 +352,18 @@ mod tests {
     #[test]
     fn authorization_header_forms() {
         let mut h = HeaderMap::new();
-        assert_eq!(credential(&h), Credential::None);
+        assert_eq!(credential(&h), Credential::NONE);
         h.insert("authorization", HeaderValue::from_static("0000"));
-        assert_eq!(credential(&h), Credential::Pin("0000".into()));
+        assert_eq!(credential(&h), Credential::pin("0000"));
         h.insert("authorization", HeaderValue::from_static("Bearer tok-1"));
-        assert_eq!(credential(&h), Credential::Bearer("tok-1".into()));
+        assert_eq!(credential(&h).secret(), &Secret::Bearer("tok-1".into()));
         h.insert("authorization", HeaderValue::from_static("bearer 5555"));
-        assert_eq!(credential(&h), Credential::Bearer("5555".into()));
+        assert_eq!(credential(&h).secret(), &Secret::Bearer("5555".into()));
         h.insert(
             "authorization",
             HeaderValue::from_bytes(b"\xFF\xFE").expect("opaque bytes are a header value"),
         );
-        assert!(matches!(credential(&h), Credential::Pin(_)));
+        assert!(matches!(credential(&h).secret(), Secret::Pin(_)));
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!
 //! * [`http`] — the router (`/<Method>` for the 17 methods, `/openapi.json`) and
 //!   [`http::serve`] with graceful shutdown.
+//! * `console` — the web console at `/` (feature `console`, on by default): pages under
+//!   `/console/`, every other path is the API as before.
 //! * [`input`] — request decoding: JSON bodies (73 / 2 with the field's path), GET
 //!   query strings typed like JSON, `Authorization`, `Idempotency-Key`.
 //! * [`openapi`] — the OpenAPI 3.1 document, built from the `Method` table.
@@ -38,6 +40,8 @@
 
 pub mod client;
 pub mod config;
+#[cfg(feature = "console")]
+pub mod console;
 pub mod demo;
 pub mod http;
 pub mod input;
@@ -48,3 +52,20 @@ pub mod shutdown;
 #[cfg(windows)]
 #[allow(unsafe_code)]
 pub mod windows_service;
+
+/// Puts the web console in front of the API's router (the identity without the
+/// `console` feature).
+pub fn with_console(
+    api: axum::Router,
+    registry: std::sync::Arc<kkm_register::Registry>,
+) -> axum::Router {
+    #[cfg(feature = "console")]
+    {
+        console::mount(api, registry)
+    }
+    #[cfg(not(feature = "console"))]
+    {
+        let _ = registry;
+        api
+    }
+}

@@ -96,6 +96,9 @@ enum Command {
         /// Also open the emulator's line-based control port (faults: `fault delay 6000`).
         #[arg(long, value_name = "ADDR")]
         ofd_control: Option<SocketAddr>,
+        /// A web console session ends after this many seconds unused [default: 900].
+        #[arg(long, value_name = "SECS")]
+        session_idle_secs: Option<u64>,
     },
 
     /// Verify every KKM's journal: hash chain and closed shifts' digests. Exits with 1
@@ -222,11 +225,13 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             data_dir,
             ofd_control,
+            session_idle_secs,
         } => {
             runtime()?.block_on(run::demo(
                 listen,
                 &data_dir,
                 ofd_control,
+                session_idle_secs.map(std::time::Duration::from_secs),
                 shutdown::signal(),
             ))?;
         }

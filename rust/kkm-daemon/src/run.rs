@@ -53,12 +53,23 @@ pub async fn demo(
     listen: SocketAddr,
     data_dir: &Path,
     ofd_control: Option<SocketAddr>,
+    session_idle: Option<std::time::Duration>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let listener = bind(listen).await?;
     let listen = listener.local_addr()?;
-    let demo = Demo::start(data_dir, ofd_control).await?;
-    println!("{}", crate::demo::banner(listen, demo.sim.addr(), data_dir));
+    let demo = Demo::start(data_dir, ofd_control, session_idle).await?;
+    #[cfg(feature = "console")]
+    crate::console::configure(crate::console::Options {
+        demo: Some((
+            crate::demo::DEMO_KKM,
+            crate::demo::DEMO_ADMIN_PIN.to_owned(),
+        )),
+    });
+    println!(
+        "{}",
+        crate::demo::banner(listen, demo.sim.addr(), demo.control, data_dir)
+    );
     crate::http::serve(listener, demo.registry.clone(), shutdown).await?;
     demo.stop().await;
     info!("kkm-daemon demo stopped");

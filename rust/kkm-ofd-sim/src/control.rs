@@ -9,6 +9,8 @@
 //! fault none                        back to normal
 //! rotate 6923                       next fiscal answer to 6923 changes the token
 //! block 6923 / unblock 6923         server-side block
+//! register 7001 555 [ISCR…]         the portal registers KKM 7001, token 555 (and its ЗНМ)
+//! token 7001 556                    the portal issues KKM 7001 a new token
 //! status                            ok [{"kkm_id":6923,"token":…}, …]
 //! ```
 
@@ -47,6 +49,18 @@ pub fn parse_fault_command(args: &str) -> Result<FaultPlan, String> {
     Ok(plan)
 }
 
+/// `ID TOKEN [WORD]`.
+fn numbers(args: &str) -> Result<(u32, u32, Option<&str>), String> {
+    let mut words = args.split_whitespace();
+    let mut number = |what: &str| -> Result<u32, String> {
+        let w = words.next().ok_or_else(|| format!("expected {what}"))?;
+        w.parse().map_err(|e| format!("bad {what} {w:?}: {e}"))
+    };
+    let id = number("a KKM id")?;
+    let token = number("a token")?;
+    Ok((id, token, words.next()))
+}
+
 fn kkm_arg(args: &str) -> Result<u32, String> {
     args.trim()
         .parse()
@@ -71,6 +85,14 @@ pub fn execute(sim: &SimHandle, line: &str) -> String {
         }),
         "rotate" => kkm_arg(args).map(|id| found(sim.rotate_token(id))),
         "block" => kkm_arg(args).map(|id| found(sim.set_blocked(id, true))),
+        "register" => numbers(args).and_then(|(id, token, znm)| {
+            if sim.register_kkm(id, token, znm) {
+                Ok("ok".to_string())
+            } else {
+                Err(format!("KKM {id} is already registered"))
+            }
+        }),
+        "token" => numbers(args).map(|(id, token, _)| found(sim.set_token(id, token))),
         "unblock" => kkm_arg(args).map(|id| found(sim.set_blocked(id, false))),
         "status" => serde_json::to_string(&sim.status())
             .map(|json| format!("ok {json}"))
@@ -123,6 +145,35 @@ pub(crate) async fn start(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn the_portal_registers_kkms_and_issues_tokens() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let sim = crate::OfdSim::start(
+                crate::SimConfig::with_kkms([(6923, 1)]),
+                "127.0.0.1:0".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+            let h = sim.handle();
+            assert_eq!(execute(&h, "register 7001 555 ISCR0000000000042"), "ok");
+            assert!(execute(&h, "register 7001 1").starts_with("error"));
+            assert_eq!(h.token(7001), Some(555));
+            assert_eq!(
+                h.books(7001).unwrap().profile.serial_number,
+                "ISCR0000000000042"
+            );
+            assert_eq!(execute(&h, "token 7001 556"), "ok");
+            assert_eq!(h.token(7001), Some(556));
+            assert!(execute(&h, "token 9 1").starts_with("error"));
+            assert!(execute(&h, "register x 1").starts_with("error"));
+            sim.shutdown().await;
+        });
+    }
 
     #[test]
     fn fault_commands_parse() {

@@ -294,6 +294,29 @@ impl SimHandle {
         self.with_kkm(kkm_id, |k| k.blocked = blocked).is_some()
     }
 
+    /// Registers a KKM at the OFD, as its portal does when a taxpayer adds one: `kkm_id`
+    /// with `token`, and the factory number (ЗНМ) given, if any. Returns `false` when
+    /// the id is taken.
+    pub fn register_kkm(&self, kkm_id: u32, token: u32, serial_number: Option<&str>) -> bool {
+        let mut ledger = lock(&self.shared.ledger);
+        if ledger.kkms.contains_key(&kkm_id) {
+            return false;
+        }
+        let mut profile = KkmProfile::new(kkm_id, token);
+        if let Some(znm) = serial_number {
+            profile.serial_number = znm.to_owned();
+        }
+        ledger.kkms.insert(kkm_id, KkmLedger::new(profile));
+        self.shared.persist(&ledger);
+        true
+    }
+
+    /// Issues a new token to a KKM, as the portal's «new token» does: from now on only
+    /// `token` is accepted. Returns `false` for an unknown KKM.
+    pub fn set_token(&self, kkm_id: u32, token: u32) -> bool {
+        self.with_kkm(kkm_id, |k| k.token = token).is_some()
+    }
+
     /// The current token of a KKM.
     pub fn token(&self, kkm_id: u32) -> Option<u32> {
         lock(&self.shared.ledger).kkms.get(&kkm_id).map(|k| k.token)

@@ -81,6 +81,8 @@ pub struct RegistryConfig {
     pub ofd_budget: Duration,
     /// Pauses of the background drain while the OFD does not answer.
     pub backoff: Backoff,
+    /// A console session ends after this long without use (default 15 minutes).
+    pub session_idle: Duration,
     /// The machine's printers (`kkm-printer`'s `SystemDriver` on desktop): opens the
     /// transports of print jobs and discovers printers. `None`: jobs are kept in the
     /// queue and marked failed with the reason; GetPrinterList lists SaveKKM's printers.
@@ -95,6 +97,7 @@ impl std::fmt::Debug for RegistryConfig {
             .field("data_dir", &self.data_dir)
             .field("ofds", &self.ofds)
             .field("ofd_budget", &self.ofd_budget)
+            .field("session_idle", &self.session_idle)
             .field("printer_driver", &self.printer_driver.is_some())
             .field("print_policy", &self.print_policy)
             .finish_non_exhaustive()
@@ -106,9 +109,12 @@ impl RegistryConfig {
     pub const DATABASE_FILE: &'static str = "kkm.db";
     /// File name of the default key file inside `data_dir`.
     pub const KEY_FILE: &'static str = "data.key";
+    /// How long a console session may stay unused by default.
+    pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(15 * 60);
 
     /// Defaults for `data_dir`: key file `data_dir/data.key`, no OFDs, the system clock
-    /// at UTC+5, a 5 s OFD budget, the default backoff, no printer driver.
+    /// at UTC+5, a 5 s OFD budget, the default backoff, console sessions idle for at
+    /// most 15 minutes, no printer driver.
     pub fn new(data_dir: impl Into<PathBuf>) -> RegistryConfig {
         let data_dir = data_dir.into();
         RegistryConfig {
@@ -118,6 +124,7 @@ impl RegistryConfig {
             clock: Arc::new(SystemClock::default()),
             ofd_budget: Duration::from_secs(5),
             backoff: Backoff::default(),
+            session_idle: Self::DEFAULT_SESSION_IDLE,
             printer_driver: None,
             print_policy: PrintPolicy::default(),
         }

@@ -22,6 +22,14 @@
 //!   through the injected `kkm_print::device::PrinterDriver`, with retries; job states,
 //!   reprints as duplicates and printer discovery are Registry methods.
 //! * [`maintenance`] — verify and export a journal without running the registry.
+//! * For the web console, beside the API's methods: sign-in sessions
+//!   ([`Registry::sign_in`], [`Credential::session`]) and the PIN policy; the
+//!   overview of every KKM ([`Registry::overview`]) and what blocks one
+//!   ([`Registry::kkm_block`]); journal pages, document images and exports
+//!   ([`Registry::journal_page`], [`Registry::document_png`]); sales analytics from an
+//!   hourly summary kept beside the journal ([`Registry::analytics`]).
+//! * Wrong PINs are slowed down per client ([`ClientId`], [`ThrottlePolicy`]): the
+//!   daemon passes each request's remote address with its [`Credential`].
 //!
 //! [`api`] is the E-Kassa CashCore HTTP JSON API as Rust types (requests, responses,
 //! the `response_code`/`response_data` envelope), exactly as the seed document
@@ -45,11 +53,15 @@ mod register;
 mod registry;
 mod views;
 
-pub use auth::{Credential, Operator};
+pub use auth::{ClientId, Credential, Operator, Secret, Session, ThrottlePolicy, SESSION_MAX_AGE};
 pub use config::{KeySource, OfdConfig, RegistryConfig, SystemClock};
 pub use error::RegisterError;
 pub use journal::StoreJournal;
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
-pub use kkm_store::{Bundle, Product};
+pub use kkm_store::{Bundle, DocumentKind, ExportFormat, PageCursor, Product, RecordFilter};
 pub use printing::PrintPolicy;
-pub use registry::{CatalogueMatch, PrintJob, Registry, TransactionPages};
+pub use registry::{
+    Analytics, CatalogueMatch, DocumentLine, KkmOverview, KkmState, OperatorFigures,
+    PaymentFigures, PrintJob, Registry, SalesFigures, SectionFigures, TransactionPages, DAY_SECS,
+    MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
+};

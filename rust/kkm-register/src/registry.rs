@@ -18,16 +18,27 @@ use crate::book::{KkmBook, KkmSettings};
 use crate::register::Register;
 use crate::{Credential, KeySource, OfdConfig, RegisterError, RegistryConfig, StoreJournal};
 
+mod analytics;
+mod browse;
 mod catalogue;
 mod documents;
 mod kkms;
 mod listing;
 mod operators;
+mod overview;
 mod printing;
+mod session;
 mod sync;
+pub use analytics::{
+    Analytics, OperatorFigures, PaymentFigures, SalesFigures, SectionFigures, DAY_SECS,
+    MAX_PERIOD_DAYS,
+};
+pub use browse::{DocumentLine, MAX_PAGE};
 pub use catalogue::CatalogueMatch;
 pub use listing::TransactionPages;
+pub use overview::{KkmOverview, KkmState, SHIFT_MAX_SECS};
 pub use printing::PrintJob;
+pub use session::SIGN_IN_PATIENCE;
 
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;

@@ -448,6 +448,24 @@ impl Store {
         Ok(())
     }
 
+    /// Every bundle of the KKM with its items, by code.
+    pub fn bundles(&self, kkm_id: u32) -> Result<Vec<Bundle>, StoreError> {
+        let barcodes: Vec<String> = {
+            let conn = self.conn();
+            let mut stmt =
+                conn.prepare("SELECT barcode FROM bundle WHERE kkm_id = ?1 ORDER BY code")?;
+            let rows = stmt.query_map([kkm_id], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut bundles = Vec::with_capacity(barcodes.len());
+        for barcode in barcodes {
+            if let Some(b) = self.bundle_by_barcode(kkm_id, &barcode)? {
+                bundles.push(b);
+            }
+        }
+        Ok(bundles)
+    }
+
     /// The bundle with this barcode, with its items.
     pub fn bundle_by_barcode(
         &self,

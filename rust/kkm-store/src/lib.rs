@@ -24,6 +24,12 @@
 //! before it ([`Store::shift_digest`]), stored on the Z record and re-derived by
 //! [`Store::verify`].
 //!
+//! ## Reading for people
+//!
+//! [`Store::records_newest_first`] pages through a period newest first (the web console's
+//! journal); the summary tables ([`Store::summarise`], [`Store::summary_hours`]) hold
+//! hourly sales totals derived from the journal for the console's analytics.
+//!
 //! ## The print queue
 //!
 //! Print jobs (one per document, printer and copy) are rows of `print_job`, written by
@@ -43,6 +49,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod browse;
 pub mod catalogue;
 mod export;
 mod journal;
@@ -51,6 +58,7 @@ mod operators;
 mod print_queue;
 mod schema;
 pub mod secrets;
+mod summary;
 mod sync;
 
 use std::path::Path;
@@ -58,6 +66,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use browse::PageCursor;
 pub use catalogue::{Bundle, CsvProblem, Product};
 pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
@@ -65,6 +74,7 @@ pub use listing::RecordFilter;
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
 pub use print_queue::{NewPrintJob, PrintCopy, PrintJobRow, PrintJobState, PrintNext, HELD};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};
+pub use summary::{ReceiptFacts, SectionRow, SummaryRow, HOUR_SECS};
 pub use sync::{QueuedRow, SyncState};
 
 use secrets::Sealer;
@@ -122,10 +132,11 @@ pub enum StoreError {
 
 impl StoreError {
     /// The seed's error code for this failure (68 for a broken journal, 12 for a PIN in
-    /// use, 15 for an unknown operator, 19 `db_error` otherwise).
+    /// use, 15 for an unknown operator, 2 for a bad CSV, 19 `db_error` otherwise).
     pub fn code(&self) -> u16 {
         match self {
             StoreError::Tampered { .. } => VALUES_CONFLICT_CODE,
+            StoreError::Csv(_) => 2,
             StoreError::PinInUse => 12,
             StoreError::UnknownOperator(_) => 15,
             _ => 19,

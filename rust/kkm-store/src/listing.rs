@@ -28,7 +28,7 @@ pub struct RecordFilter {
 
 impl RecordFilter {
     /// The `WHERE` clause (after the KKM and the page's id) and its parameters.
-    fn clause(&self, kkm_id: u32, after: i64) -> (String, Vec<Value>) {
+    pub(crate) fn clause(&self, kkm_id: u32, after: i64) -> (String, Vec<Value>) {
         let mut sql = String::from("kkm_id = ? AND id > ?");
         let mut params = vec![Value::from(i64::from(kkm_id)), Value::from(after)];
         if let Some(from) = self.from {

@@ -146,6 +146,34 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX print_job_original ON print_job (doc_id, printer) WHERE copy = 0;
     CREATE INDEX print_job_queue ON print_job (printer, state, id);
     CREATE INDEX print_job_kkm ON print_job (kkm_id, id);",
+    // 8: the sales summary behind the console's analytics, derived from the journal
+    // (caught up lazily from the last summarised record; never part of the chain).
+    "CREATE TABLE summary_progress (
+        kkm_id   INTEGER PRIMARY KEY,
+        last_doc INTEGER NOT NULL -- journal id of the last record summarised
+    );
+    CREATE TABLE summary_hour (
+        kkm_id      INTEGER NOT NULL,
+        hour        INTEGER NOT NULL, -- device calendar seconds / 3600
+        kind        INTEGER NOT NULL, -- journal kind (receipts: 0..3)
+        operator_id INTEGER NOT NULL,
+        documents   INTEGER NOT NULL,
+        total       INTEGER NOT NULL, -- tiyn, as every amount below
+        discount    INTEGER NOT NULL,
+        markup      INTEGER NOT NULL,
+        cash        INTEGER NOT NULL, -- net of change
+        card        INTEGER NOT NULL,
+        mobile      INTEGER NOT NULL,
+        PRIMARY KEY (kkm_id, hour, kind, operator_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE summary_section (
+        kkm_id  INTEGER NOT NULL,
+        hour    INTEGER NOT NULL,
+        kind    INTEGER NOT NULL,
+        section TEXT    NOT NULL,
+        amount  INTEGER NOT NULL,
+        PRIMARY KEY (kkm_id, hour, kind, section)
+    ) WITHOUT ROWID;",
 ];
 
 /// Brings the schema to the newest version.

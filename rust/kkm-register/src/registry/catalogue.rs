@@ -26,11 +26,12 @@ pub enum CatalogueMatch {
 
 /// Store errors about the caller's data (a bad CSV cell, a bundle of unknown products)
 /// are the seed's `2 invalid_fields`; the rest keep their own code.
+///
+/// A bad CSV keeps its problems (`RegisterError::Store(StoreError::Csv(…))`, code 2), so
+/// that the console can show each bad cell by its line and column.
 fn input_error(e: StoreError) -> RegisterError {
     match e {
-        StoreError::Csv(_) | StoreError::Malformed(_) => {
-            RegisterError::new(ErrorCode::InvalidFields, e.to_string())
-        }
+        StoreError::Malformed(_) => RegisterError::new(ErrorCode::InvalidFields, e.to_string()),
         e => e.into(),
     }
 }
@@ -97,6 +98,17 @@ impl Registry {
     ) -> Result<Vec<Product>, RegisterError> {
         let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
         Ok(self.store.products(register.kkm_id)?)
+    }
+
+    /// Every bundle of KKM `kkm_ofd_id` with its items, by code. For anyone who may
+    /// sell on the KKM.
+    pub fn catalogue_bundles(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+    ) -> Result<Vec<Bundle>, RegisterError> {
+        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
+        Ok(self.store.bundles(register.kkm_id)?)
     }
 
     /// Adds or replaces one product (by its code). Admin only; a barcode already used

@@ -121,6 +121,7 @@ impl Registry {
                 "access_pin: 1 to 32 characters without spaces",
             ));
         }
+        self.check_pin_policy(role, pin)?;
         let _admin = self.admin.lock().await;
         let existing = match request.id.filter(|_| !request.is_create()) {
             Some(id) => Some(

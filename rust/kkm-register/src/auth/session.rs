@@ -1,0 +1,199 @@
+//! Console sessions: a random token per signed-in operator, kept in memory (a restart
+//! signs everyone out), ended by sign-out, by an idle timeout, or after
+//! [`SESSION_MAX_AGE`] whatever the activity. Only a digest of each token is kept.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use kkm_core::ErrorCode;
+use sha2::{Digest, Sha256};
+
+use super::{lock, Operator};
+use crate::RegisterError;
+
+/// The longest a session lives, however active: a working day.
+pub const SESSION_MAX_AGE: Duration = Duration::from_secs(12 * 3600);
+
+/// Most sessions at once (the oldest are closed first).
+const MAX_SESSIONS: usize = 1_000;
+
+/// A signed-in operator: the token to send back (as [`crate::Credential::session`])
+/// and who it is.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    /// 256 random bits, hex: the console keeps it in an HttpOnly cookie.
+    pub token: String,
+    /// The operator signed in.
+    pub operator: Operator,
+    /// The administrator's PIN is shorter than the installation's PIN policy asks
+    /// (it was set before the policy): the console asks to change it.
+    pub pin_below_policy: bool,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &"****")
+            .field("operator", &self.operator)
+            .field("pin_below_policy", &self.pin_below_policy)
+            .finish()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    operator_id: i64,
+    opened: Instant,
+    last_used: Instant,
+    idle: Duration,
+}
+
+impl Entry {
+    fn alive(&self, now: Instant) -> bool {
+        now.saturating_duration_since(self.last_used) <= self.idle
+            && now.saturating_duration_since(self.opened) <= SESSION_MAX_AGE
+    }
+}
+
+/// The open sessions, by the SHA-256 of their token.
+#[derive(Default)]
+pub(crate) struct Sessions {
+    open: Mutex<HashMap<[u8; 32], Entry>>,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl Sessions {
+    /// A new session for `operator_id`; its token.
+    pub(crate) fn open(
+        &self,
+        operator_id: i64,
+        idle: Duration,
+        now: Instant,
+    ) -> Result<String, RegisterError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| {
+            RegisterError::new(
+                ErrorCode::MethodExecutionException,
+                format!("no randomness for a session token: {e}"),
+            )
+        })?;
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut open = lock(&self.open);
+        open.retain(|_, e| e.alive(now));
+        if open.len() >= MAX_SESSIONS {
+            if let Some(oldest) = open
+                .iter()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(k, _)| *k)
+            {
+                open.remove(&oldest);
+            }
+        }
+        open.insert(
+            digest(&token),
+            Entry {
+                operator_id,
+                opened: now,
+                last_used: now,
+                idle,
+            },
+        );
+        Ok(token)
+    }
+
+    /// The operator of a live session (an expired one is closed).
+    pub(crate) fn operator_id(&self, token: &str, now: Instant) -> Option<i64> {
+        let key = digest(token);
+        let mut open = lock(&self.open);
+        let entry = *open.get(&key)?;
+        if entry.alive(now) {
+            Some(entry.operator_id)
+        } else {
+            open.remove(&key);
+            None
+        }
+    }
+
+    /// The session was used by its operator now.
+    pub(crate) fn touch(&self, token: &str, now: Instant) {
+        if let Some(e) = lock(&self.open).get_mut(&digest(token)) {
+            if e.alive(now) {
+                e.last_used = now;
+            }
+        }
+    }
+
+    /// Sign-out.
+    pub(crate) fn close(&self, token: &str) {
+        lock(&self.open).remove(&digest(token));
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.open).len()
+    }
+}
+
+/// For [`Session`]'s construction in the registry.
+pub(crate) fn session(token: String, operator: Operator, pin_below_policy: bool) -> Session {
+    Session {
+        token,
+        operator,
+        pin_below_policy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_lives_while_it_is_used() {
+        let s = Sessions::default();
+        let t0 = Instant::now();
+        let idle = Duration::from_secs(60);
+        let token = s.open(7, idle, t0).unwrap();
+        assert_eq!(token.len(), 64);
+        assert_eq!(s.operator_id(&token, t0 + Duration::from_secs(59)), Some(7));
+        s.touch(&token, t0 + Duration::from_secs(59));
+        assert_eq!(
+            s.operator_id(&token, t0 + Duration::from_secs(118)),
+            Some(7)
+        );
+        // Looking is not using: only touch() restarts the idle timeout.
+        assert_eq!(s.operator_id(&token, t0 + Duration::from_secs(120)), None);
+        assert_eq!(s.len(), 0, "an expired session is closed when seen");
+    }
+
+    #[test]
+    fn a_session_ends_at_sign_out_and_after_the_longest_age() {
+        let s = Sessions::default();
+        let t0 = Instant::now();
+        let a = s.open(1, SESSION_MAX_AGE * 2, t0).unwrap();
+        let b = s.open(1, SESSION_MAX_AGE * 2, t0).unwrap();
+        assert_ne!(a, b, "tokens are random");
+        s.close(&a);
+        assert_eq!(s.operator_id(&a, t0), None);
+        let late = t0 + SESSION_MAX_AGE + Duration::from_secs(1);
+        s.touch(&b, late);
+        assert_eq!(s.operator_id(&b, late), None);
+        assert_eq!(s.operator_id("not a token", t0), None);
+    }
+
+    #[test]
+    fn the_debug_form_hides_the_token() {
+        let op = Operator {
+            id: 1,
+            name: "A".into(),
+            role: kkm_core::Role::Administrator,
+            kkm_ids: vec![],
+        };
+        let text = format!("{:?}", session("secret-token".into(), op, false));
+        assert!(!text.contains("secret-token"), "{text}");
+    }
+}

@@ -1,0 +1,180 @@
+//! Reading the journal the way a person browses it (the web console): pages of a
+//! period, newest first, filtered as listings are ([`RecordFilter`]); and the few figures an overview
+//! of a KKM shows (its last document, the age of its oldest queued document).
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, OptionalExtension};
+
+use crate::journal::{finish_record, read_record, RECORD_COLUMNS};
+use crate::{DocumentKind, Record, RecordFilter, Store, StoreError};
+
+/// Where a page starts: just below this record (pages go from the newest down).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageCursor {
+    /// The device time of the last record of the previous page.
+    pub at: i64,
+    /// Its journal id.
+    pub id: i64,
+}
+
+impl Store {
+    /// Up to `limit` of the KKM's records that match `filter` (the conditions of
+    /// [`Store::records_matching`]), newest first, starting below `before` (the last
+    /// record of the previous page). Records are read by the `(kkm_id, at)` index, so a
+    /// page costs the same anywhere in a long journal.
+    pub fn records_newest_first(
+        &self,
+        kkm_id: u32,
+        filter: &RecordFilter,
+        before: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        let (clause, mut params) = filter.clause(kkm_id, 0);
+        let mut sql = format!("SELECT {RECORD_COLUMNS} FROM journal WHERE {clause}");
+        if let Some(c) = before {
+            sql.push_str(" AND at <= ? AND (at < ? OR id < ?)");
+            params.extend([Value::from(c.at), Value::from(c.at), Value::from(c.id)]);
+        }
+        sql.push_str(" ORDER BY at DESC, id DESC LIMIT ?");
+        params.push(Value::from(i64::from(limit)));
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), read_record)?;
+        rows.map(|r| finish_record(r?, None)).collect()
+    }
+
+    /// The KKM's last record, if any, whole.
+    pub fn latest_record(&self, kkm_id: u32) -> Result<Option<Record>, StoreError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM journal WHERE kkm_id = ?1 ORDER BY id DESC LIMIT 1"
+                ),
+                [kkm_id],
+                read_record,
+            )
+            .optional()?;
+        found.map(|r| finish_record(r, None)).transpose()
+    }
+
+    /// The KKM's last record of `kind`, if any.
+    pub fn last_record_of(
+        &self,
+        kkm_id: u32,
+        kind: DocumentKind,
+    ) -> Result<Option<Record>, StoreError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM journal WHERE kkm_id = ?1 AND kind = ?2 \
+                     ORDER BY id DESC LIMIT 1"
+                ),
+                rusqlite::params![kkm_id, kind.code()],
+                read_record,
+            )
+            .optional()?;
+        found.map(|r| finish_record(r, None)).transpose()
+    }
+
+    /// The device time of the KKM's oldest document waiting for the OFD, if any.
+    pub fn oldest_queued_at(&self, kkm_id: u32) -> Result<Option<i64>, StoreError> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT j.at FROM queue q JOIN journal j ON j.id = q.doc_id
+             WHERE q.kkm_id = ?1 ORDER BY q.doc_id LIMIT 1",
+            [kkm_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NewDocument, StaticKey};
+
+    fn doc(kind: DocumentKind, at: i64, shift_number: u32) -> NewDocument<'static> {
+        NewDocument {
+            kkm_id: 1,
+            kind,
+            operator_id: 1,
+            at,
+            total: 100,
+            shift_number,
+            offline_number: None,
+            payload: b"{}",
+            request: matches!(kind, DocumentKind::Sell).then_some(b"req".as_slice()),
+            idempotency_key: None,
+            idempotency_fingerprint: None,
+            shift_document: 0,
+            offline: false,
+            parent: None,
+        }
+    }
+
+    #[test]
+    fn pages_go_from_the_newest_down_with_filters() {
+        let s = Store::open_in_memory(&StaticKey([1; 32])).unwrap();
+        s.add_kkm(1, 1, b"{}").unwrap();
+        assert_eq!(s.latest_record(1).unwrap(), None);
+        let mut docs = Vec::new();
+        for i in 0..25 {
+            let kind = if i % 5 == 4 {
+                DocumentKind::XReport
+            } else {
+                DocumentKind::Sell
+            };
+            // Two records share each second: the cursor must not lose either.
+            docs.push(doc(kind, 1000 + i / 2, 1 + (i / 10) as u32));
+        }
+        s.append_batch(&docs, b"{}").unwrap();
+
+        let all = RecordFilter::default();
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = s.records_newest_first(1, &all, cursor, 7).unwrap();
+            let Some(last) = page.last() else { break };
+            cursor = Some(PageCursor {
+                at: last.at,
+                id: last.id,
+            });
+            seen.extend(page.iter().map(|r| r.id));
+        }
+        let mut expected: Vec<i64> = (1..=25).collect();
+        expected.reverse();
+        assert_eq!(seen, expected, "every record once, newest first");
+
+        let x = RecordFilter {
+            kinds: vec![DocumentKind::XReport],
+            ..RecordFilter::default()
+        };
+        assert_eq!(s.records_newest_first(1, &x, None, 100).unwrap().len(), 5);
+        let period_shift = RecordFilter {
+            from: Some(1001),
+            to: Some(1004),
+            shift_number: Some(1),
+            ..RecordFilter::default()
+        };
+        let ids: Vec<i64> = s
+            .records_newest_first(1, &period_shift, None, 100)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, vec![10, 9, 8, 7, 6, 5, 4, 3]);
+        assert_eq!(s.latest_record(1).unwrap().unwrap().id, 25);
+        assert_eq!(
+            s.last_record_of(1, DocumentKind::XReport)
+                .unwrap()
+                .unwrap()
+                .id,
+            25
+        );
+        assert_eq!(s.oldest_queued_at(1).unwrap(), Some(1000));
+    }
+}

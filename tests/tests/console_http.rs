@@ -1,0 +1,292 @@
+//! The web console over real sockets, without a browser (the browser's view is
+//! `tests/browser/`): it shares the daemon's listener with the API without changing
+//! any API answer; sign-in sets a strict HttpOnly session cookie and the PIN goes
+//! nowhere else; a state change without the session's CSRF token, or from another
+//! site, is refused and changes nothing; a wrong PIN is answered on the form with the
+//! seed's code; an idle session expires and a signed-out one is gone.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kkm_daemon::client::{HttpClient, HttpResponse};
+use kkm_ofd_sim::{KkmProfile, OfdSim, SimConfig};
+use kkm_register::api::SaveKkmRequest;
+use kkm_register::{Credential, RecordFilter, Registry, RegistryConfig};
+use tokio::sync::oneshot;
+
+const KKM: u32 = 6923;
+
+struct Stack {
+    sim: OfdSim,
+    addr: SocketAddr,
+    registry: Arc<Registry>,
+    stop: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(session_idle: Duration) -> anyhow::Result<Stack> {
+    let sim = OfdSim::start(
+        SimConfig {
+            kkms: vec![KkmProfile::new(KKM, 12345)],
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse()?,
+    )
+    .await?;
+    let dir = tempfile::tempdir()?;
+    let mut config = RegistryConfig::new(dir.path());
+    config.ofds = kkm_daemon::demo::demo_ofds(sim.addr());
+    config.session_idle = session_idle;
+    let registry = Registry::open(config)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    registry
+        .save_kkm(
+            &Credential::pin("0000"),
+            SaveKkmRequest {
+                ofd_id: i64::from(KKM),
+                ofd_token: Some(12345),
+                ..SaveKkmRequest::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(kkm_daemon::http::serve(
+        listener,
+        registry.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Ok(Stack {
+        sim,
+        addr,
+        registry,
+        stop,
+        server,
+        _dir: dir,
+    })
+}
+
+impl Stack {
+    async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.server.await??;
+        self.sim.shutdown().await;
+        Ok(())
+    }
+
+    fn documents(&self) -> usize {
+        self.registry
+            .journal_page(
+                &Credential::pin("0000"),
+                i64::from(KKM),
+                &RecordFilter::default(),
+                None,
+                100,
+            )
+            .map(|l| l.len())
+            .unwrap_or(usize::MAX)
+    }
+}
+
+/// The value a `Set-Cookie` header gives `name`, and the whole header.
+fn set_cookie<'a>(r: &'a HttpResponse, name: &str) -> Option<(&'a str, &'a str)> {
+    r.headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.as_str())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| {
+            let value = v[name.len() + 1..].split(';').next().unwrap_or("");
+            (value, v)
+        })
+}
+
+fn text(r: &HttpResponse) -> String {
+    String::from_utf8_lossy(&r.body).into_owned()
+}
+
+/// Signs in with `pin`: the answer and the session cookie (`None` when refused).
+async fn sign_in(c: &mut HttpClient, pin: &str) -> anyhow::Result<(HttpResponse, Option<String>)> {
+    let form = c.get("/console/signin", None).await?;
+    let (pre, _) = set_cookie(&form, "kkm_pre").ok_or_else(|| anyhow::anyhow!("no kkm_pre"))?;
+    let pre = pre.to_owned();
+    let body = format!("csrf={pre}&next=%2Fconsole%2F&access_pin={pin}");
+    let cookie = format!("kkm_pre={pre}");
+    let r = c
+        .request(
+            "POST",
+            "/console/signin",
+            &[
+                ("Cookie", &cookie),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            body.as_bytes(),
+        )
+        .await?;
+    let session = set_cookie(&r, "kkm_session").map(|(v, _)| format!("kkm_session={v}"));
+    Ok((r, session))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_and_the_api_share_the_listener() -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(900)).await?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    let r = c.get("/", None).await?;
+    assert_eq!((r.status, r.header("location")), (303, Some("/console/")));
+    let r = c.get("/console/", None).await?;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some("/console/signin?next=%2Fconsole%2F")
+    );
+    // Everything else is the API, exactly as before: `/` with POST is still "no method".
+    let r = c.post("/", None, "").await?;
+    assert_eq!(r.json()?["response_code"], 3);
+    let r = c.get("/Ping", None).await?;
+    assert_eq!(r.json()?["response_code"], 0);
+    let r = c.get("/consolee", None).await?;
+    assert_eq!(r.json()?["response_code"], 3);
+    let r = c.get("/openapi.json", None).await?;
+    assert_eq!(r.status, 200);
+    let r = c.get("/console/assets/console.css", None).await?;
+    assert_eq!(r.header("content-type"), Some("text/css; charset=utf-8"));
+    assert!(
+        !text(&r).contains("http"),
+        "no external resource in the stylesheet"
+    );
+    stack.shutdown().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_gives_a_strict_http_only_session_and_the_pin_goes_nowhere_else(
+) -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(900)).await?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    let (r, session) = sign_in(&mut c, "0000").await?;
+    assert_eq!((r.status, r.header("location")), (303, Some("/console/")));
+    let (_, header) = set_cookie(&r, "kkm_session").expect("a session cookie");
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(header.contains(part), "{header}");
+    }
+    let cookie = session.expect("session");
+    let r = c.get_with("/console/", &cookie).await?;
+    assert_eq!(r.status, 200);
+    let page = text(&r);
+    assert!(
+        page.contains(&format!("data-kkm=\"{KKM}\"")),
+        "the overview lists the KKM"
+    );
+    assert!(!page.contains("0000\""), "the PIN is not in the page");
+    let csp = r.header("content-security-policy").unwrap_or("");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    // A wrong PIN: the form again, the seed's code next to the PIN field.
+    let (r, session) = sign_in(&mut c, "9999").await?;
+    assert_eq!(r.status, 401);
+    assert!(session.is_none());
+    assert!(
+        text(&r).contains("id=\"f-access_pin-error\""),
+        "next to the field"
+    );
+    assert!(text(&r).contains("5 <code>invalid_access_code</code>"));
+    stack.shutdown().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_change_needs_the_sessions_csrf_token_and_this_site() -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(900)).await?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    let (_, session) = sign_in(&mut c, "0000").await?;
+    let cookie = session.expect("session");
+    let before = stack.documents();
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let path = format!("/console/kkm/{KKM}/cash");
+    for (body, extra) in [
+        ("operation=0&sum=10", None),
+        (
+            "csrf=00000000000000000000000000000000&operation=0&sum=10",
+            None,
+        ),
+        (
+            "operation=0&sum=10",
+            Some(("Origin", "http://evil.example")),
+        ),
+    ] {
+        let mut headers = vec![("Cookie", cookie.as_str()), form];
+        headers.extend(extra);
+        let r = c.request("POST", &path, &headers, body.as_bytes()).await?;
+        assert_eq!(r.status, 403, "{body} {extra:?}");
+    }
+    assert_eq!(stack.documents(), before, "nothing was made");
+    // With the token the page carries, the same form is made.
+    let page = text(
+        &c.get_with(&format!("/console/kkm/{KKM}/shift"), &cookie)
+            .await?,
+    );
+    let token = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("the page's token")
+        .to_owned();
+    let body = format!("csrf={token}&operation=0&sum=10");
+    let r = c
+        .request(
+            "POST",
+            &path,
+            &[("Cookie", cookie.as_str()), form],
+            body.as_bytes(),
+        )
+        .await?;
+    assert_eq!(r.status, 303);
+    assert_eq!(stack.documents(), before + 1);
+    stack.shutdown().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_expires_and_a_closed_one_is_gone() -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(1)).await?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    let (_, session) = sign_in(&mut c, "0000").await?;
+    let cookie = session.expect("session");
+    assert_eq!(c.get_with("/console/kkms", &cookie).await?.status, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = c.get_with("/console/kkms", &cookie).await?;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some("/console/signin?expired=1&next=%2Fconsole%2Fkkms")
+    );
+    // Background refreshes are told, not redirected.
+    let r = c
+        .request(
+            "GET",
+            "/console/overview/rows",
+            &[("Cookie", cookie.as_str()), ("X-Console-Background", "1")],
+            b"",
+        )
+        .await?;
+    assert_eq!(r.status, 401);
+    stack.shutdown().await
+}
+
+/// `GET` with a cookie.
+trait GetWith {
+    async fn get_with(&mut self, path: &str, cookie: &str) -> anyhow::Result<HttpResponse>;
+}
+
+impl GetWith for HttpClient {
+    async fn get_with(&mut self, path: &str, cookie: &str) -> anyhow::Result<HttpResponse> {
+        self.request("GET", path, &[("Cookie", cookie)], b"").await
+    }
+}
