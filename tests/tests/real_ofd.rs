@@ -348,7 +348,7 @@ async fn a_kkm_registers_with_the_real_operators_2_0_2_info_answer() -> anyhow::
     let registry = kkm_register::Registry::open(config)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let admin = kkm_register::Credential::Pin(ADMIN.to_owned());
+    let admin = kkm_register::Credential::pin(ADMIN);
     let request = serde_json::from_value(json!({"ofd_id": 200_773, "ofd_token": 26_264_070}))?;
     let kkm = registry
         .save_kkm(&admin, request)
