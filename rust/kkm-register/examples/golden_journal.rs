@@ -16,7 +16,6 @@
 //! that document stays queued.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use kkm_ofd_sim::{KkmProfile, OfdSim, SimConfig};
