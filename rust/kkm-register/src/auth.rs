@@ -191,7 +191,8 @@ impl AuthCache {
         if let Some(operator) = cached {
             return Ok(operator);
         }
-        match store.operator_by_pin(secret)? {
+        // Argon2 (a slow hash, on purpose): off the async worker.
+        match crate::blocking::off_worker(|| store.operator_by_pin(secret))? {
             Some(row) => {
                 let operator = Operator::from_row(&row)?;
                 self.verified

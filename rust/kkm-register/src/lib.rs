@@ -35,6 +35,7 @@
 
 pub mod api;
 mod auth;
+mod blocking;
 mod book;
 mod config;
 mod error;
