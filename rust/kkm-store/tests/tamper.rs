@@ -89,7 +89,11 @@ fn make(path: &Path, key: &StaticKey) {
 
 /// Opens `path` after `edit`: the KKMs in ValuesConflict at open, and what `verify`
 /// says of each KKM.
-fn outcome(path: &Path) -> (Vec<(u32, String)>, Vec<(u32, i64)>) {
+/// KKMs in ValuesConflict at open with their reason; KKMs `verify` refused with the
+/// record it named.
+type Outcome = (Vec<(u32, String)>, Vec<(u32, i64)>);
+
+fn outcome(path: &Path) -> Outcome {
     let s = Store::open(path, &KEY).unwrap();
     // Read beside the store: a tampered token does not unseal (`sync_state` refuses it).
     let at_open: Vec<(u32, String)> = Connection::open(path)
