@@ -43,6 +43,7 @@
 
 pub mod api;
 mod auth;
+mod blocking;
 mod book;
 mod config;
 mod error;

@@ -343,27 +343,29 @@ impl Register {
         let request = draft.request.as_ref().map(Message::encode_to_vec);
         let counters = next.to_blob()?;
         let offline_number = (draft.request.is_some()).then_some(meta.offline_number);
-        let appended = self.store.append_printing(
-            &NewDocument {
-                kkm_id: self.kkm_id,
-                kind: document_kind(&draft.payload),
-                operator_id: meta.operator_code,
-                at: meta.at.secs(),
-                total: draft.total,
-                shift_number: meta.shift_number,
-                offline_number,
-                payload: &bytes,
-                request: request.as_deref(),
-                idempotency_key: retry.map(|r| r.key),
-                idempotency_fingerprint: retry.map(|r| &r.fingerprint[..]),
-                shift_document: meta.shift_document_number,
-                offline: offline && draft.request.is_some(),
-                parent: draft.parent.as_deref(),
-            },
-            &counters,
-            &jobs,
-            crate::printing::now_ms(),
-        )?;
+        let appended = crate::blocking::off_worker(|| {
+            self.store.append_printing(
+                &NewDocument {
+                    kkm_id: self.kkm_id,
+                    kind: document_kind(&draft.payload),
+                    operator_id: meta.operator_code,
+                    at: meta.at.secs(),
+                    total: draft.total,
+                    shift_number: meta.shift_number,
+                    offline_number,
+                    payload: &bytes,
+                    request: request.as_deref(),
+                    idempotency_key: retry.map(|r| r.key),
+                    idempotency_fingerprint: retry.map(|r| &r.fingerprint[..]),
+                    shift_document: meta.shift_document_number,
+                    offline: offline && draft.request.is_some(),
+                    parent: draft.parent.as_deref(),
+                },
+                &counters,
+                &jobs,
+                crate::printing::now_ms(),
+            )
+        })?;
         let record = match appended {
             Appended::New(record) => record,
             Appended::Replayed(record) => {
@@ -427,7 +429,8 @@ impl Register {
                 if !offline {
                     // Counted online at journaling; the OFD did not answer in time.
                     Self::count_offline(current, &draft.payload);
-                    self.store.mark_offline(record.id, &current.to_blob()?)?;
+                    let blob = current.to_blob()?;
+                    crate::blocking::off_worker(|| self.store.mark_offline(record.id, &blob))?;
                 }
                 Fiscal {
                     sign: None,
