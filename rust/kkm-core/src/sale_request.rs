@@ -300,10 +300,10 @@ fn attach(
     Ok(())
 }
 
-/// The lines, their paths, and the path of the first modifier with taxes (rule 88).
-fn parse_items(
-    request: &TradeOperationRequest,
-) -> Result<(Vec<SaleLine>, Vec<String>, Option<String>), CoreError> {
+/// The lines, their request paths, and the path of the first modifier with taxes (rule 88).
+type ParsedItems = (Vec<SaleLine>, Vec<String>, Option<String>);
+
+fn parse_items(request: &TradeOperationRequest) -> Result<ParsedItems, CoreError> {
     let items = request.items.as_ref().ok_or(CoreError::ItemsUndefined)?;
     if items.is_empty() {
         return Err(CoreError::ItemsEmpty);

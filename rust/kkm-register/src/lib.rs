@@ -21,6 +21,11 @@
 //!   document's own transaction; one worker per printer prints it after the answer,
 //!   through the injected `kkm_print::device::PrinterDriver`, with retries; job states,
 //!   reprints as duplicates and printer discovery are Registry methods.
+//! * [`sale`] — the rules of a sale above validation, on a [`kkm_core::SaleDraft`]:
+//!   basket totals before payment, catalogue prices (discount, markup, section,
+//!   editable price), the KKM's taxation regime, a receipt back as a draft. The
+//!   Registry makes receipts of drafts ([`Registry::trade_draft`]) and finds them by
+//!   fiscal sign ([`Registry::find_receipt`]).
 //! * [`maintenance`] — verify and export a journal without running the registry.
 //!
 //! [`api`] is the E-Kassa CashCore HTTP JSON API as Rust types (requests, responses,
@@ -43,6 +48,7 @@ pub mod maintenance;
 mod printing;
 mod register;
 mod registry;
+pub mod sale;
 mod views;
 
 pub use auth::{Credential, Operator};
@@ -52,4 +58,4 @@ pub use journal::StoreJournal;
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
 pub use kkm_store::{Bundle, Product};
 pub use printing::PrintPolicy;
-pub use registry::{CatalogueMatch, PrintJob, Registry, TransactionPages};
+pub use registry::{CatalogueMatch, FoundReceipt, PrintJob, Registry, TransactionPages};

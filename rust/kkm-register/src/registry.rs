@@ -24,10 +24,12 @@ mod kkms;
 mod listing;
 mod operators;
 mod printing;
+mod sale;
 mod sync;
 pub use catalogue::CatalogueMatch;
 pub use listing::TransactionPages;
 pub use printing::PrintJob;
+pub use sale::FoundReceipt;
 
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;
