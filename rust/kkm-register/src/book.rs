@@ -150,6 +150,15 @@ impl KkmSettings {
             .and_then(|k| k.fns_kkm_id.clone())
             .unwrap_or_default()
     }
+
+    /// The taxation regime the OFD bound the KKM to, when it gave one (`0` is none).
+    pub(crate) fn taxation_regime(&self) -> Option<kkm_core::TaxationType> {
+        self.reg_info
+            .org
+            .as_ref()
+            .and_then(|o| o.taxation_type)
+            .and_then(kkm_core::TaxationType::from_code)
+    }
 }
 
 /// What every document records about its making.

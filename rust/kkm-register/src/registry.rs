@@ -27,6 +27,7 @@ mod listing;
 mod operators;
 mod overview;
 mod printing;
+mod sale;
 mod session;
 mod sync;
 pub use analytics::{
@@ -39,6 +40,7 @@ pub use listing::TransactionPages;
 pub use overview::{KkmOverview, KkmState, SHIFT_MAX_SECS};
 pub use printing::PrintJob;
 pub use session::SIGN_IN_PATIENCE;
+pub use sale::FoundReceipt;
 
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;

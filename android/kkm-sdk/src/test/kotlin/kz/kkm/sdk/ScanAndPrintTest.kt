@@ -70,6 +70,10 @@ class ScanAndPrintTest {
         assertNull(Tenge.parse("1.234"))
         assertNull(Tenge.parse("abc"))
         assertEquals("1.5", Quantity.format(1500))
+        assertEquals("-0.5", Quantity.format(-500))
+        assertEquals("-1.25", Quantity.format(-1250))
+        assertEquals("-2", Quantity.format(-2000))
+        assertEquals("-9223372036854775.808", Quantity.format(Long.MIN_VALUE))
         assertEquals(2500L, Quantity.parse("2,5"))
         assertNull(Quantity.parse("0.0001"))
     }
