@@ -34,75 +34,40 @@ use rxing::{
 };
 
 use crate::frame::{LumaFrame, Roi};
+pub use crate::symbology::Symbology;
 
-/// A symbology the scanner reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Symbology {
-    /// Data Matrix ECC 200 (excise marks are GS1 DataMatrix).
-    DataMatrix,
-    /// QR Code (receipt check URLs).
-    QrCode,
-    /// EAN-13.
-    Ean13,
-    /// EAN-8.
-    Ean8,
-    /// UPC-A.
-    UpcA,
-    /// Code 128 (incl. GS1-128).
-    Code128,
+fn symbology_bit(s: Symbology) -> u8 {
+    match s {
+        Symbology::DataMatrix => 1,
+        Symbology::QrCode => 2,
+        Symbology::Ean13 => 4,
+        Symbology::Ean8 => 8,
+        Symbology::UpcA => 16,
+        Symbology::Code128 => 32,
+    }
 }
 
-impl Symbology {
-    /// `true` for the 1-D (linear) symbologies.
-    pub fn is_linear(self) -> bool {
-        matches!(
-            self,
-            Symbology::Ean13 | Symbology::Ean8 | Symbology::UpcA | Symbology::Code128
-        )
-    }
+fn symbology_from_rxing(f: &BarcodeFormat) -> Option<Symbology> {
+    Some(match f {
+        BarcodeFormat::DATA_MATRIX => Symbology::DataMatrix,
+        BarcodeFormat::QR_CODE => Symbology::QrCode,
+        BarcodeFormat::EAN_13 => Symbology::Ean13,
+        BarcodeFormat::EAN_8 => Symbology::Ean8,
+        BarcodeFormat::UPC_A => Symbology::UpcA,
+        BarcodeFormat::CODE_128 => Symbology::Code128,
+        _ => return None,
+    })
+}
 
-    fn bit(self) -> u8 {
-        match self {
-            Symbology::DataMatrix => 1,
-            Symbology::QrCode => 2,
-            Symbology::Ean13 => 4,
-            Symbology::Ean8 => 8,
-            Symbology::UpcA => 16,
-            Symbology::Code128 => 32,
-        }
+fn symbology_to_rxing(s: Symbology) -> BarcodeFormat {
+    match s {
+        Symbology::DataMatrix => BarcodeFormat::DATA_MATRIX,
+        Symbology::QrCode => BarcodeFormat::QR_CODE,
+        Symbology::Ean13 => BarcodeFormat::EAN_13,
+        Symbology::Ean8 => BarcodeFormat::EAN_8,
+        Symbology::UpcA => BarcodeFormat::UPC_A,
+        Symbology::Code128 => BarcodeFormat::CODE_128,
     }
-
-    fn from_rxing(f: &BarcodeFormat) -> Option<Symbology> {
-        Some(match f {
-            BarcodeFormat::DATA_MATRIX => Symbology::DataMatrix,
-            BarcodeFormat::QR_CODE => Symbology::QrCode,
-            BarcodeFormat::EAN_13 => Symbology::Ean13,
-            BarcodeFormat::EAN_8 => Symbology::Ean8,
-            BarcodeFormat::UPC_A => Symbology::UpcA,
-            BarcodeFormat::CODE_128 => Symbology::Code128,
-            _ => return None,
-        })
-    }
-
-    fn to_rxing(self) -> BarcodeFormat {
-        match self {
-            Symbology::DataMatrix => BarcodeFormat::DATA_MATRIX,
-            Symbology::QrCode => BarcodeFormat::QR_CODE,
-            Symbology::Ean13 => BarcodeFormat::EAN_13,
-            Symbology::Ean8 => BarcodeFormat::EAN_8,
-            Symbology::UpcA => BarcodeFormat::UPC_A,
-            Symbology::Code128 => BarcodeFormat::CODE_128,
-        }
-    }
-
-    const ALL: [Symbology; 6] = [
-        Symbology::DataMatrix,
-        Symbology::QrCode,
-        Symbology::Ean13,
-        Symbology::Ean8,
-        Symbology::UpcA,
-        Symbology::Code128,
-    ];
 }
 
 /// A set of symbologies to look for: the format hint. Fewer formats, faster scans.
@@ -121,17 +86,17 @@ impl FormatSet {
 
     /// Just one symbology.
     pub fn only(s: Symbology) -> FormatSet {
-        FormatSet(s.bit())
+        FormatSet(symbology_bit(s))
     }
 
     /// This set plus `s`.
     pub fn with(self, s: Symbology) -> FormatSet {
-        FormatSet(self.0 | s.bit())
+        FormatSet(self.0 | symbology_bit(s))
     }
 
     /// Whether `s` is in the set.
     pub fn contains(self, s: Symbology) -> bool {
-        self.0 & s.bit() != 0
+        self.0 & symbology_bit(s) != 0
     }
 
     fn has_linear(self) -> bool {
@@ -580,7 +545,7 @@ fn crop_and_shrink(frame: &LumaFrame<'_>, roi: Roi, factor: u32) -> Plane {
 }
 
 fn hints(formats: FormatSet) -> DecodeHints {
-    let set: HashSet<BarcodeFormat> = formats.iter().map(Symbology::to_rxing).collect();
+    let set: HashSet<BarcodeFormat> = formats.iter().map(symbology_to_rxing).collect();
     DecodeHints {
         TryHarder: Some(true),
         PossibleFormats: Some(set),
@@ -680,7 +645,7 @@ fn read_bitmap<B: Binarizer>(
 }
 
 fn to_decoded(r: &RXingResult) -> Option<Decoded> {
-    let symbology = Symbology::from_rxing(r.getBarcodeFormat())?;
+    let symbology = symbology_from_rxing(r.getBarcodeFormat())?;
     let meta = r.getRXingResultMetadata();
     let symbology_id = match meta.get(&RXingResultMetadataType::SYMBOLOGY_IDENTIFIER) {
         Some(RXingResultMetadataValue::SymbologyIdentifier(s)) => Some(s.clone()),

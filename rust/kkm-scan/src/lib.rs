@@ -32,17 +32,24 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "camera")]
 pub mod decode;
+#[cfg(feature = "camera")]
 pub mod frame;
 pub mod gs1;
 pub mod receipt;
 pub mod rules;
+pub mod symbology;
+#[cfg(feature = "synth")]
 pub mod synth;
 
-pub use decode::{Decoded, Effort, FormatSet, ScanOptions, Scanner, StepTrace, Symbology};
+#[cfg(feature = "camera")]
+pub use decode::{Decoded, Effort, FormatSet, ScanOptions, Scanner, StepTrace};
+#[cfg(feature = "camera")]
 pub use frame::{FrameError, LumaFrame, OwnedLuma, Roi};
 pub use gs1::{ExciseMark, Gs1Error, Gtin};
 pub use receipt::{ReceiptQr, ReceiptQrError, ReceiptTime};
-pub use rules::{
-    classify, BasketError, Catalogue, CatalogueItem, MarkedLine, ScanBasket, ScanContent,
-};
+#[cfg(feature = "camera")]
+pub use rules::classify;
+pub use rules::{BasketError, Catalogue, CatalogueItem, MarkedLine, ScanBasket, ScanContent};
+pub use symbology::Symbology;

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::gs1::{ExciseMark, Gs1Error, Gtin};
 use crate::receipt::ReceiptQr;
-use crate::{Decoded, Symbology};
+use crate::Symbology;
 
 /// What a decoded code means to the register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,8 @@ pub enum ScanContent {
 /// let c = classify_text("4870204390513", Symbology::Ean13, false).unwrap();
 /// assert!(matches!(c, ScanContent::Product(g) if g.as_gtin14() == "04870204390513"));
 /// ```
-pub fn classify(decoded: &Decoded) -> Result<ScanContent, Gs1Error> {
+#[cfg(feature = "camera")]
+pub fn classify(decoded: &crate::Decoded) -> Result<ScanContent, Gs1Error> {
     classify_text(&decoded.text, decoded.symbology, decoded.gs1)
 }
 
