@@ -33,7 +33,10 @@ use rxing::{
     LuminanceSource, RXingResult, RXingResultMetadataType, RXingResultMetadataValue, Reader,
 };
 
-use crate::frame::{LumaFrame, Roi};
+use crate::dm;
+use crate::frame::LumaFrame;
+use crate::frame::Roi;
+use crate::plane::{crop_and_shrink, Plane};
 pub use crate::symbology::Symbology;
 
 fn symbology_bit(s: Symbology) -> u8 {
@@ -208,6 +211,11 @@ struct Ctx<'o> {
 }
 
 impl Ctx<'_> {
+    /// When the time budget runs out, if there is one.
+    fn deadline(&self) -> Option<Instant> {
+        self.opts.time_budget.map(|b| self.started + b)
+    }
+
     fn out_of_time(&self) -> bool {
         self.opts
             .time_budget
@@ -317,84 +325,99 @@ impl Scanner {
     /// The search. Coordinates of a result are in `base` pixels.
     fn cascade(&self, base: &Plane, ctx: &mut Ctx<'_>) -> Option<Decoded> {
         let formats = self.options.formats;
+        let effort = self.options.effort;
+        let dm = formats.contains(Symbology::DataMatrix);
         let small = base.width < 64 || base.height < 64;
         // Half size first: a quarter of the pixels, noise averaged away, and rxing's
         // detector is superlinear in image size. Tiny inputs skip straight to full size.
         let half = if small { None } else { Some(base.shrink2()) };
-        let mut candidates: Vec<(Quad, bool)> = Vec::new();
-        let methods: &[Method] = match self.options.effort {
-            Effort::Fast => &[Method::Hybrid],
-            Effort::Normal | Effort::Thorough => &[Method::Hybrid, Method::LocalMean],
-        };
-        for &method in methods {
-            if let Some(half) = &half {
-                for inverted in [false, true] {
-                    if ctx.out_of_time() {
-                        return None;
-                    }
-                    let matrix_codes = formats.contains(Symbology::DataMatrix)
-                        || formats.contains(Symbology::QrCode);
-                    if inverted && (self.options.effort == Effort::Fast || !matrix_codes) {
-                        continue;
-                    }
-                    let mut cands = Vec::new();
-                    let r = ctx.run(
-                        || format!("half {method:?}{}", if inverted { " inverted" } else { "" }),
-                        || read_plane(half, method, inverted, formats, Some(&mut cands)),
-                    );
-                    if let Some(d) = r {
-                        return Some(scaled(d, 2.0, 0.0, 0.0));
-                    }
-                    candidates.extend(cands.into_iter().map(|q| (scale_quad(q, 2.0), inverted)));
-                }
+        let mut located: Vec<(Quad, bool)> = Vec::new();
+
+        // Rung 1: rxing at half size, hybrid binariser — most clean frames end here.
+        if let Some(half) = &half {
+            let mut cands = Vec::new();
+            let r = ctx.run(
+                || "half Hybrid".to_string(),
+                || read_plane(half, Method::Hybrid, false, formats, Some(&mut cands)),
+            );
+            if let Some(d) = r {
+                return Some(scaled(d, 2.0, 0.0, 0.0));
             }
-            // Full resolution, but only where the coarse pass located a symbol it could not
-            // read (small modules need every pixel).
-            let mut seen: Vec<(f32, f32, f32)> = Vec::new();
-            for (quad, inverted) in candidates.drain(..) {
-                let (cx, cy, r) = quad_circle(&quad);
-                if r < 4.0
-                    || seen
-                        .iter()
-                        .any(|&(x, y, _)| (x - cx).hypot(y - cy) < r * 0.5)
-                {
-                    continue;
-                }
-                seen.push((cx, cy, r));
-                if seen.len() > 4 || ctx.out_of_time() {
-                    break;
-                }
-                let Some((crop, ox, oy)) = base.crop_around(cx, cy, r * 1.6) else {
-                    continue;
+            located.extend(cands.into_iter().map(|q| (scale_quad(q, 2.0), false)));
+        }
+        if dm {
+            // Rung 2: our grid reader where rxing located a symbol but could not read it.
+            if let Some(d) = self.read_located(base, &located, ctx) {
+                return Some(d);
+            }
+            // Rung 3: our own locator (texture map → dark components → quads) and reader.
+            if !small && !ctx.out_of_time() {
+                let max_quads = match effort {
+                    Effort::Fast => 3,
+                    Effort::Normal => 10,
+                    Effort::Thorough => 24,
                 };
+                let polarity: &[bool] = if effort == Effort::Thorough {
+                    &[false, true]
+                } else {
+                    &[false]
+                };
+                let deadline = ctx.deadline();
                 let r = ctx.run(
-                    || {
-                        format!(
-                            "crop {}×{} @({cx:.0},{cy:.0}) {method:?}",
-                            crop.width, crop.height
-                        )
-                    },
-                    || read_plane(&crop, method, inverted, FormatSet::EXCISE, None),
+                    || "grid locate".to_string(),
+                    || dm::scan(base, half.as_ref(), max_quads, polarity, deadline).map(dm_decoded),
                 );
-                if let Some(d) = r {
-                    return Some(scaled(d, 1.0, ox, oy));
-                }
-                // Modules of 2–3 px: sample between pixels too (bilinear ×2).
-                if crop.width.max(crop.height) <= 320 {
-                    let up = crop.grow2();
-                    let r = ctx.run(
-                        || format!("crop×2 {}×{} {method:?}", up.width, up.height),
-                        || read_plane(&up, method, inverted, FormatSet::EXCISE, None),
-                    );
-                    if let Some(d) = r {
-                        return Some(scaled(d, 0.5, ox, oy));
-                    }
+                if r.is_some() {
+                    return r;
                 }
             }
         }
+        if effort == Effort::Fast {
+            return None;
+        }
+
+        // Rungs 4–5: rxing on inverted and locally thresholded matrices, then at full
+        // resolution where it located a symbol it could not read.
+        let matrix_codes = dm || formats.contains(Symbology::QrCode);
+        let mut passes: Vec<(Method, bool)> = Vec::new();
+        if matrix_codes {
+            passes.push((Method::Hybrid, true));
+        }
+        passes.push((Method::LocalMean, false));
+        if matrix_codes {
+            passes.push((Method::LocalMean, true));
+        }
+        if let Some(half) = &half {
+            for (method, inverted) in passes {
+                if ctx.out_of_time() {
+                    return None;
+                }
+                let mut cands = Vec::new();
+                let r = ctx.run(
+                    || format!("half {method:?}{}", if inverted { " inverted" } else { "" }),
+                    || read_plane(half, method, inverted, formats, Some(&mut cands)),
+                );
+                if let Some(d) = r {
+                    return Some(scaled(d, 2.0, 0.0, 0.0));
+                }
+                let fresh: Vec<(Quad, bool)> = cands
+                    .into_iter()
+                    .map(|q| (scale_quad(q, 2.0), inverted))
+                    .collect();
+                if dm {
+                    if let Some(d) = self.read_located(base, &fresh, ctx) {
+                        return Some(d);
+                    }
+                }
+                located.extend(fresh);
+            }
+        }
+        if let Some(d) = self.read_crops(base, &located, ctx) {
+            return Some(d);
+        }
         // Whole frame at full size: small codes the coarse pass did not even locate, QR and
         // 1-D codes with thin modules or bars.
-        let full_methods: &[Method] = match self.options.effort {
+        let full_methods: &[Method] = match effort {
             Effort::Fast => &[],
             // 1-D codes are not in the coarse passes' candidates; give them one full pass.
             Effort::Normal if formats.has_linear() || formats.contains(Symbology::QrCode) => {
@@ -421,6 +444,104 @@ impl Scanner {
         }
         None
     }
+
+    /// Our grid reader on quads rxing located but could not read (full-size pixels).
+    fn read_located(
+        &self,
+        base: &Plane,
+        located: &[(Quad, bool)],
+        ctx: &mut Ctx<'_>,
+    ) -> Option<Decoded> {
+        let mut seen: Vec<(f32, f32, f32)> = Vec::new();
+        for (quad, inverted) in located {
+            let (cx, cy, r) = quad_circle(quad);
+            if r < 6.0
+                || seen
+                    .iter()
+                    .any(|&(x, y, _)| (x - cx).hypot(y - cy) < r * 0.5)
+            {
+                continue;
+            }
+            seen.push((cx, cy, r));
+            if seen.len() > 3 || ctx.out_of_time() {
+                break;
+            }
+            let q = quad.map(|(x, y)| (f64::from(x), f64::from(y)));
+            let deadline = ctx.deadline();
+            let r = ctx.run(
+                || format!("grid @({cx:.0},{cy:.0})"),
+                || dm::read_quad(base, q, &dm::grid::SIZES, &[*inverted], deadline).map(dm_decoded),
+            );
+            if r.is_some() {
+                return r;
+            }
+        }
+        None
+    }
+
+    /// rxing at full resolution (and ×2) where a coarse pass located a symbol.
+    fn read_crops(
+        &self,
+        base: &Plane,
+        located: &[(Quad, bool)],
+        ctx: &mut Ctx<'_>,
+    ) -> Option<Decoded> {
+        let mut seen: Vec<(f32, f32, f32)> = Vec::new();
+        for &(quad, inverted) in located {
+            let (cx, cy, r) = quad_circle(&quad);
+            if r < 4.0
+                || seen
+                    .iter()
+                    .any(|&(x, y, _)| (x - cx).hypot(y - cy) < r * 0.5)
+            {
+                continue;
+            }
+            seen.push((cx, cy, r));
+            if seen.len() > 4 || ctx.out_of_time() {
+                break;
+            }
+            let Some((crop, ox, oy)) = base.crop_around(cx, cy, r * 1.6) else {
+                continue;
+            };
+            let r = ctx.run(
+                || format!("crop {}×{} @({cx:.0},{cy:.0})", crop.width, crop.height),
+                || read_plane(&crop, Method::LocalMean, inverted, FormatSet::EXCISE, None),
+            );
+            if let Some(d) = r {
+                return Some(scaled(d, 1.0, ox, oy));
+            }
+            // Modules of 2–3 px: sample between pixels too (bilinear ×2).
+            if crop.width.max(crop.height) <= 320 {
+                let up = crop.grow2();
+                let r = ctx.run(
+                    || format!("crop×2 {}×{}", up.width, up.height),
+                    || read_plane(&up, Method::Hybrid, inverted, FormatSet::EXCISE, None),
+                );
+                if let Some(d) = r {
+                    return Some(scaled(d, 0.5, ox, oy));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A hit of our grid reader as a [`Decoded`].
+fn dm_decoded(hit: dm::DmHit) -> Decoded {
+    let t = hit.text;
+    Decoded {
+        symbology: Symbology::DataMatrix,
+        text: t.text,
+        gs1: t.gs1,
+        symbology_id: Some(format!("]d{}", t.modifier)),
+        points: hit
+            .grid
+            .corners
+            .iter()
+            .map(|&(x, y)| (x as f32, y as f32))
+            .collect(),
+        pass: 0,
+    }
 }
 
 fn scaled(mut d: Decoded, k: f32, ox: f32, oy: f32) -> Decoded {
@@ -443,105 +564,6 @@ fn quad_circle(q: &Quad) -> (f32, f32, f32) {
         .map(|p| (p.0 - cx).hypot(p.1 - cy))
         .fold(0.0f32, f32::max);
     (cx, cy, r)
-}
-
-/// A packed luma image the cascade works on.
-#[derive(Debug, Clone)]
-struct Plane {
-    /// Pixels, row-major, no padding.
-    data: Vec<u8>,
-    /// Width.
-    width: u32,
-    /// Height.
-    height: u32,
-}
-
-impl Plane {
-    /// Box-downscale ×2 (odd trailing row/column dropped).
-    fn shrink2(&self) -> Plane {
-        let (w, h) = (self.width / 2, self.height / 2);
-        let sw = self.width as usize;
-        let mut data = Vec::with_capacity(w as usize * h as usize);
-        for y in 0..h as usize {
-            let r0 = &self.data[2 * y * sw..2 * y * sw + sw];
-            let r1 = &self.data[(2 * y + 1) * sw..(2 * y + 1) * sw + sw];
-            for (a, b) in r0.chunks_exact(2).zip(r1.chunks_exact(2)) {
-                let s = u16::from(a[0]) + u16::from(a[1]) + u16::from(b[0]) + u16::from(b[1]);
-                data.push(((s + 2) / 4) as u8);
-            }
-        }
-        Plane {
-            data,
-            width: w,
-            height: h,
-        }
-    }
-
-    /// Bilinear upscale ×2.
-    fn grow2(&self) -> Plane {
-        let (w, h) = (self.width as usize, self.height as usize);
-        let mut data = vec![0u8; 4 * w * h];
-        let at = |x: usize, y: usize| u16::from(self.data[y.min(h - 1) * w + x.min(w - 1)]);
-        for y in 0..h {
-            for x in 0..w {
-                let (a, b, c, d) = (at(x, y), at(x + 1, y), at(x, y + 1), at(x + 1, y + 1));
-                let o = 2 * y * 2 * w + 2 * x;
-                data[o] = a as u8;
-                data[o + 1] = (a + b).div_ceil(2) as u8;
-                data[o + 2 * w] = (a + c).div_ceil(2) as u8;
-                data[o + 2 * w + 1] = ((a + b + c + d + 2) / 4) as u8;
-            }
-        }
-        Plane {
-            data,
-            width: 2 * self.width,
-            height: 2 * self.height,
-        }
-    }
-
-    /// The square of half-side `r` around `(cx, cy)`, clipped; with its offset.
-    fn crop_around(&self, cx: f32, cy: f32, r: f32) -> Option<(Plane, f32, f32)> {
-        let x0 = (cx - r).max(0.0) as u32;
-        let y0 = (cy - r).max(0.0) as u32;
-        let x1 = ((cx + r).max(0.0) as u32).min(self.width);
-        let y1 = ((cy + r).max(0.0) as u32).min(self.height);
-        if x1 < x0 + 16 || y1 < y0 + 16 {
-            return None;
-        }
-        let mut data = Vec::with_capacity(((x1 - x0) * (y1 - y0)) as usize);
-        for y in y0..y1 {
-            let s = (y * self.width) as usize;
-            data.extend_from_slice(&self.data[s + x0 as usize..s + x1 as usize]);
-        }
-        Some((
-            Plane {
-                data,
-                width: x1 - x0,
-                height: y1 - y0,
-            },
-            x0 as f32,
-            y0 as f32,
-        ))
-    }
-}
-
-fn crop_and_shrink(frame: &LumaFrame<'_>, roi: Roi, factor: u32) -> Plane {
-    let mut data = Vec::with_capacity(roi.width as usize * roi.height as usize);
-    for y in roi.y..roi.y + roi.height {
-        let row = frame.row(y);
-        data.extend_from_slice(&row[roi.x as usize..(roi.x + roi.width) as usize]);
-    }
-    let mut plane = Plane {
-        data,
-        width: roi.width,
-        height: roi.height,
-    };
-    let mut f = factor;
-    while f > 1 && plane.width >= 32 && plane.height >= 32 {
-        plane = plane.shrink2();
-        f /= 2;
-    }
-    plane
 }
 
 fn hints(formats: FormatSet) -> DecodeHints {

@@ -35,8 +35,14 @@
 #[cfg(feature = "camera")]
 pub mod decode;
 #[cfg(feature = "camera")]
+pub(crate) mod dm;
+#[cfg(feature = "camera")]
 pub mod frame;
+#[cfg(feature = "camera")]
+pub(crate) mod geom;
 pub mod gs1;
+#[cfg(feature = "camera")]
+pub(crate) mod plane;
 pub mod receipt;
 pub mod rules;
 pub mod symbology;
