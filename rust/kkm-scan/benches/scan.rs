@@ -102,6 +102,7 @@ struct Outcome {
     times_ms: Vec<f64>,
     cpu_ms: Vec<f64>,
     empty_times_ms: Vec<f64>,
+    empty_cpu_ms: Vec<f64>,
     empty_false: u32,
 }
 
@@ -172,6 +173,7 @@ fn run<F: FnMut(&OwnedLuma) -> Option<String>>(
         times_ms: Vec::new(),
         cpu_ms: Vec::new(),
         empty_times_ms: Vec::new(),
+        empty_cpu_ms: Vec::new(),
         empty_false: 0,
     };
     for fr in frames {
@@ -183,9 +185,11 @@ fn run<F: FnMut(&OwnedLuma) -> Option<String>>(
         o.hits.push(got.map(|g| norm(&g) == norm(&fr.text)));
     }
     for e in empty {
+        let c = thread_cpu_ms();
         let t = Instant::now();
         let got = f(e);
         o.empty_times_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        o.empty_cpu_ms.push(thread_cpu_ms() - c);
         o.empty_false += u32::from(got.is_some());
     }
     o
@@ -217,6 +221,7 @@ fn external_outcome(name: &str, dir: &Path, file: &str, n: usize) -> Option<Outc
         times_ms: Vec::new(),
         cpu_ms: Vec::new(),
         empty_times_ms: Vec::new(),
+        empty_cpu_ms: Vec::new(),
         empty_false: 0,
     };
     for l in text.lines() {
@@ -347,6 +352,7 @@ fn baseline(rev: &str, set: &Path, frames: &[Frame]) -> Option<Outcome> {
         times_ms: Vec::new(),
         cpu_ms: Vec::new(),
         empty_times_ms: Vec::new(),
+        empty_cpu_ms: Vec::new(),
         empty_false: 0,
     };
     for (i, f) in frames.iter().enumerate() {
@@ -409,6 +415,15 @@ fn report(frames: &[Frame], outcomes: &[Outcome], categories: &[&'static str]) {
             print!(" | {:>24}", "-");
         } else {
             print!(" | {:>24.2}", pct(&o.empty_times_ms, 0.5));
+        }
+    }
+    println!();
+    print!("{:<22}", "median CPU ms, empty");
+    for o in outcomes {
+        if o.empty_cpu_ms.is_empty() {
+            print!(" | {:>24}", "-");
+        } else {
+            print!(" | {:>24.2}", pct(&o.empty_cpu_ms, 0.5));
         }
     }
     println!();
@@ -524,6 +539,33 @@ fn main() {
 
     if a.diag {
         diag(&frames, &outcomes[0], &outcomes[2]);
+        // Where the time goes on frames without a code (wall time per step, summed).
+        let mut steps: BTreeMap<String, (f64, u32)> = BTreeMap::new();
+        for e in &empty {
+            let (_, trace) = excise.scan_traced(&e.as_frame());
+            for s in trace {
+                let name: String = s.step.split(" @").next().unwrap_or("").to_string();
+                let v = steps.entry(name).or_insert((0.0, 0));
+                v.0 += s.elapsed.as_secs_f64() * 1e3 / empty.len().max(1) as f64;
+                v.1 += 1;
+            }
+        }
+        for e in empty.iter().take(4) {
+            println!(
+                "locate profile: {:?}",
+                synth::diag::locate_profile(&e.as_frame())
+            );
+        }
+        for e in empty.iter().take(2) {
+            println!("\nempty frame:");
+            for l in synth::diag::explain(&e.as_frame(), 12) {
+                println!("  {}", l.chars().take(220).collect::<String>());
+            }
+        }
+        println!("\n== empty frames: mean wall ms per frame by step (runs) ==");
+        for (k, (ms, n)) in steps {
+            println!("  {k:<32} {ms:>7.2} ms  ({n})");
+        }
     }
 
     let dir = a
@@ -610,6 +652,10 @@ fn diag(frames: &[Frame], ours: &Outcome, plain: &Outcome) {
                 .fold(f64::MAX, f64::min)
         });
         located += usize::from(near.is_some_and(|d| d < 8.0));
+        let comp = f.corners.map(|c| {
+            let (x, y) = (c[3].0 * 0.9 + c[1].0 * 0.1, c[3].1 * 0.9 + c[1].1 * 0.1);
+            synth::diag::component_at(&frame, x, y)
+        });
         println!(
             "f{i:04} {:<13} {} | plain {:?} | exact {:?} | oracle {:?} | nearest quad {:.0}px | {}",
             f.category,
@@ -623,6 +669,9 @@ fn diag(frames: &[Frame], ours: &Outcome, plain: &Outcome) {
             near.unwrap_or(f64::NAN),
             f.recipe
         );
+        if near.is_none_or(|d| d >= 8.0) {
+            println!("      {}", comp.unwrap_or_default());
+        }
     }
     println!(
         "{missed} missed; the grid reader decodes {oracle_ok} of them from the true corners; the locator had a quad within 8 px of {located}"

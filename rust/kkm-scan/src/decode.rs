@@ -352,10 +352,25 @@ impl Scanner {
             }
             // Rung 3: our own locator (texture map → dark components → quads) and reader.
             if !small && !ctx.out_of_time() {
-                let max_quads = match effort {
-                    Effort::Fast => 3,
-                    Effort::Normal => 10,
-                    Effort::Thorough => 24,
+                let budget = match effort {
+                    Effort::Fast => dm::locate::Budget {
+                        quads: 4,
+                        refine: 3,
+                        boxes: 2,
+                        levels: 0,
+                    },
+                    Effort::Normal => dm::locate::Budget {
+                        quads: 10,
+                        refine: 6,
+                        boxes: 3,
+                        levels: 1,
+                    },
+                    Effort::Thorough => dm::locate::Budget {
+                        quads: 30,
+                        refine: 30,
+                        boxes: 8,
+                        levels: 3,
+                    },
                 };
                 let polarity: &[bool] = if effort == Effort::Thorough {
                     &[false, true]
@@ -365,7 +380,7 @@ impl Scanner {
                 let deadline = ctx.deadline();
                 let r = ctx.run(
                     || "grid locate".to_string(),
-                    || dm::scan(base, half.as_ref(), max_quads, polarity, deadline).map(dm_decoded),
+                    || dm::scan(base, half.as_ref(), budget, polarity, deadline).map(dm_decoded),
                 );
                 if r.is_some() {
                     return r;
@@ -378,13 +393,14 @@ impl Scanner {
 
         // Rungs 4–5: rxing on inverted and locally thresholded matrices, then at full
         // resolution where it located a symbol it could not read.
+        // Light-on-dark codes (etched cans) get one pass in Normal, two in Thorough.
         let matrix_codes = dm || formats.contains(Symbology::QrCode);
         let mut passes: Vec<(Method, bool)> = Vec::new();
         if matrix_codes {
             passes.push((Method::Hybrid, true));
         }
         passes.push((Method::LocalMean, false));
-        if matrix_codes {
+        if matrix_codes && effort == Effort::Thorough {
             passes.push((Method::LocalMean, true));
         }
         if let Some(half) = &half {
@@ -417,13 +433,11 @@ impl Scanner {
         }
         // Whole frame at full size: small codes the coarse pass did not even locate, QR and
         // 1-D codes with thin modules or bars.
+        // Normal ends with one full-size hybrid pass: it only runs on frames every rung
+        // above failed (small codes none of them located, thin 1-D bars).
         let full_methods: &[Method] = match effort {
             Effort::Fast => &[],
-            // 1-D codes are not in the coarse passes' candidates; give them one full pass.
-            Effort::Normal if formats.has_linear() || formats.contains(Symbology::QrCode) => {
-                &[Method::Hybrid]
-            }
-            Effort::Normal => &[],
+            Effort::Normal => &[Method::Hybrid],
             Effort::Thorough => &[Method::Hybrid, Method::LocalMean],
         };
         for &method in if small {

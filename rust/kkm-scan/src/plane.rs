@@ -37,9 +37,11 @@ impl Plane {
     #[inline]
     pub(crate) fn sample(&self, x: f64, y: f64) -> f32 {
         let (fx, fy) = (x - 0.5, y - 0.5);
-        let (x0, y0) = (fx.floor(), fy.floor());
-        let (tx, ty) = ((fx - x0) as f32, (fy - y0) as f32);
-        let (x0, y0) = (x0 as i64, y0 as i64);
+        // floor() without the libm call: truncate, then step down for negatives.
+        let (mut x0, mut y0) = (fx as i64, fy as i64);
+        x0 -= i64::from((x0 as f64) > fx);
+        y0 -= i64::from((y0 as f64) > fy);
+        let (tx, ty) = ((fx - x0 as f64) as f32, (fy - y0 as f64) as f32);
         let (w, h) = (i64::from(self.width), i64::from(self.height));
         if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
             let i = y0 as usize * self.width as usize + x0 as usize;

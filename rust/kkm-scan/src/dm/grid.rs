@@ -347,7 +347,7 @@ pub(crate) fn classify(img: &Plane, q: [Pt; 4], inverted: bool) -> Option<Sides>
         if (mid.0 - centre.0) * nrm.0 + (mid.1 - centre.1) * nrm.1 > 0.0 {
             nrm = (-nrm.0, -nrm.1); // inward
         }
-        let k = ((len / 0.7) as usize).clamp(24, 200);
+        let k = ((len / 0.8) as usize).clamp(24, 120);
         let strip = |inset: f64| -> Vec<f32> {
             (0..k)
                 .map(|s| {
@@ -376,16 +376,21 @@ pub(crate) fn classify(img: &Plane, q: [Pt; 4], inverted: bool) -> Option<Sides>
                 .collect()
         };
         let max_inset = (0.07 * len).clamp(1.5, 9.0);
-        let inset_step = (len / 120.0).max(0.6);
+        let inset_step = (len / 100.0).max(0.7);
         let mut inset = 0.6;
         while inset <= max_inset {
             let v = strip(inset);
             let mut d: Vec<f32> = v.iter().zip(&deep).map(|(x, m)| m - x).collect();
             // Contrast scale: how far dark samples sit below the reference.
-            d.sort_by(|a, b| a.total_cmp(b));
-            let spread = d[d.len() * 9 / 10] - d[d.len() / 10];
-            if spread > 6.0 || d[d.len() / 2] > 6.0 {
-                let scale = spread.max(d[d.len() / 2]).max(6.0);
+            let n = d.len();
+            let p90 = *d
+                .select_nth_unstable_by(n * 9 / 10, |a, b| a.total_cmp(b))
+                .1;
+            let p10 = *d.select_nth_unstable_by(n / 10, |a, b| a.total_cmp(b)).1;
+            let p50 = *d.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b)).1;
+            let spread = p90 - p10;
+            if spread > 6.0 || p50 > 6.0 {
+                let scale = spread.max(p50).max(6.0);
                 let dark = v
                     .iter()
                     .zip(&deep)
@@ -917,4 +922,72 @@ fn pivot(img: &Plane, from: Pt, to: Pt, quad: &[Pt; 4], m: f64, sign: f32) -> Op
     }
     let th = best.1;
     Line::through(from, (from.0 + th.cos(), from.1 + th.sin()))
+}
+
+/// Re-fits each side of a rough quad on its own: along each side's normal, within `band`
+/// pixels either way, the strongest fall from light (outside) to dark (inside); a robust
+/// line through those points. Solid edges — the L-finder — come out right even when the
+/// rough quad is tilted or a few modules off; the clock-track sides are refined later.
+/// Returns the new quad (clockwise) and, per side, the share of points on its line.
+pub(crate) fn refit_sides(
+    img: &Plane,
+    q: [Pt; 4],
+    band: f64,
+    inverted: bool,
+) -> Option<([Pt; 4], [f64; 4])> {
+    let q = clockwise(q);
+    let sign = if inverted { -1.0f32 } else { 1.0 };
+    let mut lines = [None; 4];
+    let mut support = [0.0f64; 4];
+    let steps = (2.0 * band / 0.5) as usize + 1;
+    let mut prof = vec![0f32; steps];
+    for i in 0..4 {
+        let (p, r) = (q[i], q[(i + 1) % 4]);
+        let len = (r.0 - p.0).hypot(r.1 - p.1);
+        if len < 6.0 {
+            return None;
+        }
+        let n = outward_of(p, r, q);
+        let k = ((len / 2.0) as usize).clamp(8, 48);
+        let mut pts: Vec<Pt> = Vec::with_capacity(k);
+        for s in 0..k {
+            let t = 0.12 + 0.76 * (s as f64 + 0.5) / k as f64;
+            let base = (p.0 + (r.0 - p.0) * t, p.1 + (r.1 - p.1) * t);
+            for (j, v) in prof.iter_mut().enumerate() {
+                let d = band - 0.5 * j as f64;
+                *v = sign * img.sample(base.0 + n.0 * d, base.1 + n.1 * d);
+            }
+            // Strongest fall over one pixel (two steps), light outside to dark inside.
+            let mut best = (0f32, 0usize);
+            for j in 2..steps {
+                let fall = prof[j - 2] - prof[j];
+                if fall > best.0 {
+                    best = (fall, j);
+                }
+            }
+            if best.0 < 6.0 {
+                continue;
+            }
+            let d = band - 0.5 * (best.1 as f64 - 1.0);
+            pts.push((base.0 + n.0 * d, base.1 + n.1 * d));
+        }
+        if pts.len() < 4 {
+            lines[i] = Line::through(p, r);
+            continue;
+        }
+        let l = robust_line(&pts).or_else(|| Line::through(p, r));
+        if let Some(l) = l {
+            let on = pts.iter().filter(|&&pt| l.dist(pt).abs() < 1.0).count();
+            support[i] = on as f64 / k as f64;
+        }
+        lines[i] = l;
+    }
+    let mut out = [(0.0, 0.0); 4];
+    for i in 0..4 {
+        out[i] = lines[(i + 3) % 4]?.intersect(&lines[i]?)?;
+    }
+    let moved = (0..4)
+        .map(|i| (out[i].0 - q[i].0).hypot(out[i].1 - q[i].1))
+        .fold(0.0, f64::max);
+    (moved < 3.0 * band).then(|| (clockwise(out), support))
 }

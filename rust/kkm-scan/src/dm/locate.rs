@@ -17,7 +17,13 @@ use crate::plane::Plane;
 ///    again with global thresholds at several levels inside their bounding box.
 /// 3. Each candidate is refined at full resolution: at half size 2-px modules blur, and
 ///    the isolated clock-track modules fall out of the component.
-pub(crate) fn candidates(full: &Plane, half: &Plane, inverted: bool, max: usize) -> Vec<[Pt; 4]> {
+pub(crate) fn candidates(
+    full: &Plane,
+    half: &Plane,
+    inverted: bool,
+    budget: Budget,
+) -> Vec<[Pt; 4]> {
+    let max = budget.quads;
     let (w, h) = (half.width as usize, half.height as usize);
     if w < 12 || h < 12 {
         return Vec::new();
@@ -25,30 +31,63 @@ pub(crate) fn candidates(full: &Plane, half: &Plane, inverted: bool, max: usize)
     let dark = binarize(half, inverted);
     let mut good: Vec<([Pt; 4], f64)> = Vec::new();
     let mut retry: Vec<(u32, u32, u32, u32, f64)> = Vec::new();
+    let mut boxes: Vec<(u32, u32, u32, u32, f64)> = Vec::new();
     for b in components(&dark, w, h) {
+        let texture = f64::from(b.runs) / f64::from(b.y1 - b.y0);
+        let fits = b.x1 - b.x0 <= MAX_SIDE && b.y1 - b.y0 <= MAX_SIDE;
         match assess(&b) {
             Ok(found) => good.push(found),
-            Err("untextured") | Err("small") | Err("tiny quad") => {}
-            Err(_) => {
-                let texture = b.runs.len() as f64 / f64::from(b.y1 - b.y0);
-                let fits = b.x1 - b.x0 <= MAX_SIDE && b.y1 - b.y0 <= MAX_SIDE;
-                if texture >= 2.0 && fits {
-                    retry.push((b.x0, b.y0, b.x1, b.y1, texture * f64::from(b.count).sqrt()));
-                }
+            Err("untextured") | Err("small") | Err("tiny quad") | Err("large") => {}
+            // A small-module symbol falls apart at half size, or a spur skews its
+            // hull: its box gets a look at full resolution.
+            Err("sides") | Err("angles") | Err("hull beyond quad") | Err("no quad")
+                if texture >= 1.6 && b.count >= 40 =>
+            {
+                boxes.push((b.x0, b.y0, b.x1, b.y1, texture * f64::from(b.count).sqrt()))
             }
+            Err(_) => {}
+        }
+        if texture >= 2.0 && fits && assess(&b).is_err() {
+            retry.push((b.x0, b.y0, b.x1, b.y1, texture * f64::from(b.count).sqrt()));
         }
     }
     good.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut out: Vec<[Pt; 4]> = Vec::new();
-    for (q, _) in good {
+    for (i, (q, _)) in good.into_iter().enumerate() {
         if out.len() >= max {
             return out;
         }
         let q = q.map(|(x, y)| (2.0 * x, 2.0 * y));
-        out.push(refine(full, q, inverted, false).unwrap_or(q));
+        // The likeliest get a full-resolution look; the tail goes as it is, and so do
+        // large quads, whose modules survive the half size.
+        let side = (q[0].0 - q[2].0).hypot(q[0].1 - q[2].1) / std::f64::consts::SQRT_2;
+        let refined = if i < budget.refine && side < 170.0 {
+            refine(full, q, inverted, false)
+        } else {
+            None
+        };
+        out.push(refined.unwrap_or(q));
+    }
+    boxes.sort_by(|a, b| b.4.total_cmp(&a.4));
+    for &(x0, y0, x1, y1, _) in boxes.iter().take(budget.boxes) {
+        if out.len() >= max {
+            return out;
+        }
+        // A square around the box's centre (full-size pixels).
+        let (cx, cy) = (f64::from(x0 + x1), f64::from(y0 + y1));
+        let r = f64::from((x1 - x0).max(y1 - y0));
+        let q = [
+            (cx - r, cy - r),
+            (cx + r, cy - r),
+            (cx + r, cy + r),
+            (cx - r, cy + r),
+        ];
+        if let Some(r) = refine(full, q, inverted, false) {
+            out.push(r);
+        }
     }
     retry.sort_by(|a, b| b.4.total_cmp(&a.4));
-    for &(x0, y0, x1, y1, _) in retry.iter().take(3) {
+    for &(x0, y0, x1, y1, _) in retry.iter().take(budget.levels) {
         let pad = (x1 - x0).max(y1 - y0) / 4 + 2;
         let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
         let crop = half.crop(x0, y0, x1 + pad, y1 + pad);
@@ -61,6 +100,19 @@ pub(crate) fn candidates(full: &Plane, half: &Plane, inverted: bool, max: usize)
         }
     }
     out
+}
+
+/// How much looking [`candidates`] may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Budget {
+    /// Candidate quads returned at most.
+    pub(crate) quads: usize,
+    /// Of those, refined at full resolution.
+    pub(crate) refine: usize,
+    /// Half-size blobs that failed only on shape, looked at again at full size.
+    pub(crate) boxes: usize,
+    /// Textured blobs looked at again with global thresholds (the costliest step).
+    pub(crate) levels: usize,
 }
 
 /// Quads of [`candidates`] in a single plane (no half size: small regions of interest).
@@ -135,7 +187,7 @@ fn refine(full: &Plane, q: [Pt; 4], inverted: bool, global: bool) -> Option<[Pt;
     let side = (0..4)
         .map(|i| (q[i].0 - q[(i + 1) % 4].0).hypot(q[i].1 - q[(i + 1) % 4].1))
         .fold(0.0f64, f64::max);
-    let pad = 0.2 * side + 4.0;
+    let pad = 0.15 * side + 4.0;
     let (x0, x1) = (
         q.iter().map(|p| p.0).fold(f64::MAX, f64::min) - pad,
         q.iter().map(|p| p.0).fold(f64::MIN, f64::max) + pad,
@@ -156,7 +208,7 @@ fn refine(full: &Plane, q: [Pt; 4], inverted: bool, global: bool) -> Option<[Pt;
     let offset = |c: [Pt; 4]| c.map(|(x, y)| (x + f64::from(x0), y + f64::from(y0)));
     let plausible = |c: &[Pt; 4]| {
         let a = area2(c).abs() / 2.0;
-        a > 0.5 * area && a < 2.0 * area
+        a > 0.3 * area && a < 2.5 * area
     };
     let nearest = |a: &[Pt; 4], b: &[Pt; 4]| {
         let (ca, cb) = (centre(a), centre(b));
@@ -191,7 +243,7 @@ pub(crate) fn report_at(img: &Plane, inverted: bool, x: f64, y: f64) -> String {
         .filter(|b| b.count >= 10)
         .map(|b| {
             let d = b
-                .runs
+                .rows
                 .iter()
                 .map(|&(ry, x0, x1)| {
                     let dx = if x < f64::from(x0) {
@@ -213,7 +265,7 @@ pub(crate) fn report_at(img: &Plane, inverted: bool, x: f64, y: f64) -> String {
             b.count,
             b.x1 - b.x0,
             b.y1 - b.y0,
-            b.runs.len() as f64 / f64::from(b.y1 - b.y0),
+            f64::from(b.runs) / f64::from(b.y1 - b.y0),
             assess(b).map(|(_, s)| s)
         ),
         None => "no blob".to_string(),
@@ -229,7 +281,7 @@ fn assess(b: &Blob) -> Result<([Pt; 4], f64), &'static str> {
     if bw > MAX_SIDE || bh > MAX_SIDE {
         return Err("large");
     }
-    let texture = b.runs.len() as f64 / f64::from(bh);
+    let texture = f64::from(b.runs) / f64::from(bh);
     let fill_box = f64::from(b.count) / f64::from(bw * bh);
     if texture < 1.6 {
         return Err("untextured");
@@ -237,8 +289,8 @@ fn assess(b: &Blob) -> Result<([Pt; 4], f64), &'static str> {
     if !(0.12..=0.85).contains(&fill_box) {
         return Err("box fill");
     }
-    let mut pts = Vec::with_capacity(4 * b.runs.len());
-    for &(y, x0, x1) in &b.runs {
+    let mut pts = Vec::with_capacity(4 * b.rows.len());
+    for &(y, x0, x1) in &b.rows {
         let (y, x0, x1) = (f64::from(y), f64::from(x0), f64::from(x1));
         pts.extend([(x0, y), (x0, y + 1.0), (x1, y), (x1, y + 1.0)]);
     }
@@ -293,19 +345,23 @@ fn assess(b: &Blob) -> Result<([Pt; 4], f64), &'static str> {
 
 /// Largest component box considered, in pixels of the plane it is found on (a mark
 /// filling half the frame's height at half size).
-const MAX_SIDE: u32 = 240;
+const MAX_SIDE: u32 = 160;
 
-/// A connected component: pixel count, bounding box and its runs (row, x0, x1 exclusive).
+/// A connected component: pixel count, bounding box, number of runs and — for those
+/// worth a look — its extent per row (row, first x, last x exclusive).
 struct Blob {
     count: u32,
     x0: u32,
     y0: u32,
     x1: u32,
     y1: u32,
-    runs: Vec<(u32, u32, u32)>,
+    runs: u32,
+    rows: Vec<(u32, u32, u32)>,
 }
 
-/// Run-length labelling of `dark` (8-connectivity) into blobs.
+/// Run-length labelling of `dark` (8-connectivity) into blobs. Only blobs of at least
+/// 10 pixels that are not wider or taller than [`MAX_SIDE`] get their row extents (the
+/// rest are counted, not described: a busy frame has thousands of specks).
 fn components(dark: &[bool], w: usize, h: usize) -> Vec<Blob> {
     let mut runs: Vec<(u32, u32, u32)> = Vec::new();
     let mut parent: Vec<u32> = Vec::new();
@@ -349,10 +405,13 @@ fn components(dark: &[bool], w: usize, h: usize) -> Vec<Blob> {
         }
         prev = row_start..runs.len();
     }
+    // Pass 1: statistics per root.
+    let mut root: Vec<u32> = Vec::with_capacity(runs.len());
     let mut index: Vec<u32> = vec![u32::MAX; runs.len()];
     let mut blobs: Vec<Blob> = Vec::new();
     for i in 0..runs.len() {
         let r = find(&mut parent, i as u32) as usize;
+        root.push(r as u32);
         if index[r] == u32::MAX {
             index[r] = blobs.len() as u32;
             blobs.push(Blob {
@@ -361,17 +420,37 @@ fn components(dark: &[bool], w: usize, h: usize) -> Vec<Blob> {
                 y0: u32::MAX,
                 x1: 0,
                 y1: 0,
-                runs: Vec::new(),
+                runs: 0,
+                rows: Vec::new(),
             });
         }
         let b = &mut blobs[index[r] as usize];
         let (y, x0, x1) = runs[i];
         b.count += x1 - x0;
+        b.runs += 1;
         b.x0 = b.x0.min(x0);
         b.x1 = b.x1.max(x1);
         b.y0 = b.y0.min(y);
         b.y1 = b.y1.max(y + 1);
-        b.runs.push(runs[i]);
+    }
+    // Pass 2: row extents of the blobs worth describing (runs come in row order).
+    let wanted: Vec<bool> = blobs
+        .iter()
+        .map(|b| b.count >= 10 && b.x1 - b.x0 <= MAX_SIDE && b.y1 - b.y0 <= MAX_SIDE)
+        .collect();
+    for (i, &(y, x0, x1)) in runs.iter().enumerate() {
+        let bi = index[root[i] as usize] as usize;
+        if !wanted[bi] {
+            continue;
+        }
+        let rows = &mut blobs[bi].rows;
+        match rows.last_mut() {
+            Some(last) if last.0 == y => {
+                last.1 = last.1.min(x0);
+                last.2 = last.2.max(x1);
+            }
+            _ => rows.push((y, x0, x1)),
+        }
     }
     blobs
 }
@@ -387,34 +466,54 @@ fn binarize(img: &Plane, inverted: bool) -> Vec<bool> {
     )
 }
 
-/// [`binarize`] with window radius `r`.
+/// [`binarize`] with window radius `r`: a sliding box sum (column sums over the
+/// window's rows, a running sum along each row), a few operations per pixel.
 fn binarize_r(img: &Plane, inverted: bool, r: usize) -> Vec<bool> {
     let (w, h) = (img.width as usize, img.height as usize);
-    let iw = w + 1;
-    let mut integral = vec![0u32; iw * (h + 1)];
-    for y in 0..h {
-        let mut row_sum = 0u32;
-        for x in 0..w {
-            row_sum += u32::from(img.data[y * w + x]);
-            integral[(y + 1) * iw + x + 1] = integral[y * iw + x + 1] + row_sum;
+    let px = &img.data;
+    let mut out = vec![false; w * h];
+    if w == 0 || h == 0 {
+        return out;
+    }
+    let mut col = vec![0u32; w];
+    for row in px.chunks_exact(w).take(r.min(h - 1) + 1) {
+        for (c, &v) in col.iter_mut().zip(row) {
+            *c += u32::from(v);
         }
     }
-    let mut out = vec![false; w * h];
     for y in 0..h {
-        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        let rows = ((y + r + 1).min(h) - y.saturating_sub(r)) as u32;
+        let mut acc: u32 = col[..(r + 1).min(w)].iter().sum();
+        let line = &px[y * w..(y + 1) * w];
+        let dst = &mut out[y * w..(y + 1) * w];
         for x in 0..w {
-            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let sum = integral[y1 * iw + x1] + integral[y0 * iw + x0]
-                - integral[y0 * iw + x1]
-                - integral[y1 * iw + x0];
-            let n = ((y1 - y0) * (x1 - x0)) as u32;
-            let p = u32::from(img.data[y * w + x]) * n;
+            let cols = ((x + r + 1).min(w) - x.saturating_sub(r)) as u32;
+            let n = rows * cols;
+            let p = u32::from(line[x]) * n;
             let margin = 2 * n;
-            out[y * w + x] = if inverted {
-                p > sum + margin
+            dst[x] = if inverted {
+                p > acc + margin
             } else {
-                p + margin < sum
+                p + margin < acc
             };
+            if x + r + 1 < w {
+                acc += col[x + r + 1];
+            }
+            if x >= r {
+                acc -= col[x - r];
+            }
+        }
+        if y + r + 1 < h {
+            let add = &px[(y + r + 1) * w..(y + r + 2) * w];
+            for (c, &v) in col.iter_mut().zip(add) {
+                *c += u32::from(v);
+            }
+        }
+        if y >= r {
+            let sub = &px[(y - r) * w..(y - r + 1) * w];
+            for (c, &v) in col.iter_mut().zip(sub) {
+                *c -= u32::from(v);
+            }
         }
     }
     out
@@ -423,4 +522,32 @@ fn binarize_r(img: &Plane, inverted: bool, r: usize) -> Vec<bool> {
 /// The binarisation [`quads`] works on (diagnostics).
 pub(crate) fn binarize_for_diag(img: &Plane) -> Vec<bool> {
     binarize(img, false)
+}
+
+/// Wall time of each stage of [`candidates`] on `full` (diagnostics): binarise,
+/// label, assess, refine good quads, boxes, levels.
+pub(crate) fn profile(full: &Plane, half: &Plane) -> Vec<(&'static str, f64, usize)> {
+    use std::time::Instant;
+    let mut out = Vec::new();
+    let (w, h) = (half.width as usize, half.height as usize);
+    let t = Instant::now();
+    let dark = binarize(half, false);
+    out.push(("binarize half", t.elapsed().as_secs_f64() * 1e3, 1));
+    let t = Instant::now();
+    let blobs = components(&dark, w, h);
+    out.push((
+        "components half",
+        t.elapsed().as_secs_f64() * 1e3,
+        blobs.len(),
+    ));
+    let t = Instant::now();
+    let good: Vec<_> = blobs.iter().filter_map(|b| assess(b).ok()).collect();
+    out.push(("assess", t.elapsed().as_secs_f64() * 1e3, good.len()));
+    let t = Instant::now();
+    for (q, _) in &good {
+        let q = q.map(|(x, y)| (2.0 * x, 2.0 * y));
+        let _ = refine(full, q, false, false);
+    }
+    out.push(("refine good", t.elapsed().as_secs_f64() * 1e3, good.len()));
+    out
 }

@@ -87,8 +87,11 @@ pub(crate) fn read_quad(
     .map(grid::clockwise);
     let mut tried: Vec<Grid> = Vec::new();
     for &inv in inverted {
+        // Each side re-fitted on its own strongest edge: puts the L right even when a
+        // corner of the rough quad is far off.
+        let refit = grid::refit_sides(img, raw, (0.12 * side).clamp(3.0, 16.0), inv).map(|r| r.0);
         let mut grids: Vec<(Grid, f64)> = Vec::new();
-        for q in [Some(raw), fitted].into_iter().flatten() {
+        for q in [Some(raw), fitted, refit].into_iter().flatten() {
             // The L-finder first: no two solid adjacent sides, no symbol.
             let Some(sides) = grid::classify(img, q, inv) else {
                 continue;
@@ -176,6 +179,26 @@ fn read_grid(img: &Plane, g: Grid, tried: &mut Vec<Grid>) -> Option<DmHit> {
             }
         }
     }
+    // The corner where the two clock tracks meet is the least certain: nudge it by a
+    // third of a module around the polished grid and read again.
+    let m = fitted.module_px();
+    for (dx, dy) in [
+        (-1.0, 0.0),
+        (1.0, 0.0),
+        (0.0, -1.0),
+        (0.0, 1.0),
+        (-1.0, -1.0),
+        (1.0, 1.0),
+        (1.0, -1.0),
+        (-1.0, 1.0),
+    ] {
+        let mut g = fitted;
+        g.corners[1].0 += dx * m / 3.0;
+        g.corners[1].1 += dy * m / 3.0;
+        if let Some(text) = grid::read(img, &g, READINGS[0]) {
+            return Some(DmHit { text, grid: g });
+        }
+    }
     None
 }
 
@@ -188,19 +211,19 @@ fn same_place(a: &Grid, b: &Grid) -> bool {
 }
 
 /// Looks for symbols in `full` (a frame or region at full resolution; `half` is it
-/// box-downscaled ×2, where the components are found cheaper). Tries at most
-/// `max_quads` rough quads.
+/// box-downscaled ×2, where the components are found cheaper), looking as far as
+/// `budget` allows.
 pub(crate) fn scan(
     full: &Plane,
     half: Option<&Plane>,
-    max_quads: usize,
+    budget: locate::Budget,
     inverted: &[bool],
     deadline: Option<Instant>,
 ) -> Option<DmHit> {
     for &inv in inverted {
         let quads: Vec<[Pt; 4]> = match half {
-            Some(h) => locate::candidates(full, h, inv, max_quads),
-            None => locate::quads(full, inv, max_quads),
+            Some(h) => locate::candidates(full, h, inv, budget),
+            None => locate::quads(full, inv, budget.quads),
         };
         for q in quads {
             if deadline.is_some_and(|d| Instant::now() > d) {

@@ -44,7 +44,17 @@ pub fn modules_for(text: &str) -> Option<u32> {
 /// The rough quads the locator proposes (up to `max`), in frame pixels.
 pub fn located_quads(frame: &LumaFrame<'_>, max: usize) -> Vec<[(f64, f64); 4]> {
     let img = plane(frame);
-    dm::locate::candidates(&img, &img.shrink2(), false, max)
+    dm::locate::candidates(
+        &img,
+        &img.shrink2(),
+        false,
+        dm::locate::Budget {
+            quads: max,
+            refine: 6,
+            boxes: 3,
+            levels: 1,
+        },
+    )
 }
 
 /// Why the locator did or did not propose the component at frame pixel `(x, y)`.
@@ -58,7 +68,17 @@ pub fn explain(frame: &LumaFrame<'_>, max: usize) -> Vec<String> {
     use std::time::Instant;
     let img = plane(frame);
     let t = Instant::now();
-    let quads = dm::locate::candidates(&img, &img.shrink2(), false, max);
+    let quads = dm::locate::candidates(
+        &img,
+        &img.shrink2(),
+        false,
+        dm::locate::Budget {
+            quads: max,
+            refine: 6,
+            boxes: 3,
+            levels: 1,
+        },
+    );
     let mut out = vec![format!(
         "locate: {} quads in {:.2} ms",
         quads.len(),
@@ -201,4 +221,10 @@ pub fn steps_from_truth(frame: &LumaFrame<'_>, corners: [(f64, f64); 4], n: u32)
         ));
     }
     out
+}
+
+/// Wall time per stage of the locator (diagnostics).
+pub fn locate_profile(frame: &LumaFrame<'_>) -> Vec<(&'static str, f64, usize)> {
+    let img = plane(frame);
+    dm::locate::profile(&img, &img.shrink2())
 }
