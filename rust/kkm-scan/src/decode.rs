@@ -17,26 +17,13 @@
 //! photo costs what a 720p frame does. The [`FormatSet`] hint limits the readers: "DataMatrix
 //! only" for excise scanning skips the 1-D row scans and the QR finder entirely.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-use rxing::common::DetectorRXingResult;
-use rxing::common::{BitArray, BitMatrix, HybridBinarizer};
-use rxing::datamatrix::decoder::Decoder as DmDecoder;
-use rxing::datamatrix::detector::zxing_cpp_detector;
-use rxing::oned::MultiFormatOneDReader;
-use rxing::qrcode::QRCodeReader;
-use rxing::{
-    BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, ImmutableReader, Luma8Source,
-    LuminanceSource, RXingResult, RXingResultMetadataType, RXingResultMetadataValue, Reader,
-};
 
 use crate::dm;
 use crate::frame::LumaFrame;
 use crate::frame::Roi;
 use crate::plane::{crop_and_shrink, Plane};
+use crate::rx::{read_plane, Method, Quad};
 pub use crate::symbology::Symbology;
 
 fn symbology_bit(s: Symbology) -> u8 {
@@ -47,29 +34,6 @@ fn symbology_bit(s: Symbology) -> u8 {
         Symbology::Ean8 => 8,
         Symbology::UpcA => 16,
         Symbology::Code128 => 32,
-    }
-}
-
-fn symbology_from_rxing(f: &BarcodeFormat) -> Option<Symbology> {
-    Some(match f {
-        BarcodeFormat::DATA_MATRIX => Symbology::DataMatrix,
-        BarcodeFormat::QR_CODE => Symbology::QrCode,
-        BarcodeFormat::EAN_13 => Symbology::Ean13,
-        BarcodeFormat::EAN_8 => Symbology::Ean8,
-        BarcodeFormat::UPC_A => Symbology::UpcA,
-        BarcodeFormat::CODE_128 => Symbology::Code128,
-        _ => return None,
-    })
-}
-
-fn symbology_to_rxing(s: Symbology) -> BarcodeFormat {
-    match s {
-        Symbology::DataMatrix => BarcodeFormat::DATA_MATRIX,
-        Symbology::QrCode => BarcodeFormat::QR_CODE,
-        Symbology::Ean13 => BarcodeFormat::EAN_13,
-        Symbology::Ean8 => BarcodeFormat::EAN_8,
-        Symbology::UpcA => BarcodeFormat::UPC_A,
-        Symbology::Code128 => BarcodeFormat::CODE_128,
     }
 }
 
@@ -102,11 +66,11 @@ impl FormatSet {
         self.0 & symbology_bit(s) != 0
     }
 
-    fn has_linear(self) -> bool {
+    pub(crate) fn has_linear(self) -> bool {
         self.0 & FormatSet::PRODUCT.0 != 0
     }
 
-    fn iter(self) -> impl Iterator<Item = Symbology> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Symbology> {
         Symbology::ALL
             .into_iter()
             .filter(move |s| self.contains(*s))
@@ -171,6 +135,42 @@ pub struct Decoded {
     pub points: Vec<(f32, f32)>,
     /// The cascade pass that found it (0 = first); a diagnostic for tuning.
     pub pass: u8,
+    /// How much of the symbol's error correction the read used, when known (our grid
+    /// reader reports it; rxing's readers do not).
+    pub ecc: Option<EccUse>,
+    /// Modules per side (DataMatrix read by our grid reader).
+    pub modules: Option<u32>,
+}
+
+/// Error correction a read used: `corrected` of the `capacity` check codewords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EccUse {
+    /// Codewords repaired (an erasure counts once, an error once).
+    pub corrected: u32,
+    /// Check codewords in the symbol (the repair budget is about half of them).
+    pub capacity: u32,
+}
+
+/// Where a DataMatrix is in a frame, read or not: the corners of its module grid
+/// (top-left, top-right, bottom-right, bottom-left L-corner; for rxing's reads, its
+/// corner points) and its modules per side (0: not known).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Located {
+    /// Grid corners in frame pixels.
+    pub corners: [(f32, f32); 4],
+    /// Modules per side.
+    pub modules: u32,
+}
+
+/// Everything one scan learnt (see [`Scanner::scan_detailed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanReport {
+    /// The code found, if any.
+    pub decoded: Option<Decoded>,
+    /// The likeliest DataMatrix grid the reader fitted, even when it could not read it.
+    pub located: Option<Located>,
+    /// Time per step.
+    pub trace: Vec<StepTrace>,
 }
 
 /// Finds codes in camera frames. Cheap to create; holds no per-frame state, so one
@@ -179,18 +179,6 @@ pub struct Decoded {
 pub struct Scanner {
     options: ScanOptions,
 }
-
-/// A binarisation method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    /// rxing's hybrid binariser (8×8 blocks, 5×5 block neighbourhood).
-    Hybrid,
-    /// Our integral-image local mean.
-    LocalMean,
-}
-
-/// A quadrilateral in plane coordinates where a DataMatrix was located but not decoded.
-type Quad = [(f32, f32); 4];
 
 /// Time spent in one step of the cascade (see [`Scanner::scan_traced`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -208,6 +196,8 @@ struct Ctx<'o> {
     started: Instant,
     trace: Option<Vec<StepTrace>>,
     step: u8,
+    /// Best grid the reader fitted (plane coordinates) and its border score.
+    seen: Option<(dm::grid::Grid, f64)>,
 }
 
 impl Ctx<'_> {
@@ -273,26 +263,40 @@ impl Scanner {
     /// assert!(Scanner::excise().scan(&frame).is_none());
     /// ```
     pub fn scan(&self, frame: &LumaFrame<'_>) -> Option<Decoded> {
-        self.scan_inner(frame, None).0
+        self.scan_inner(frame, None, None).0
     }
 
     /// Like [`scan`](Self::scan), and also returns what each step of the cascade cost —
     /// for tuning on real photos (`kkm-scan --trace`).
     pub fn scan_traced(&self, frame: &LumaFrame<'_>) -> (Option<Decoded>, Vec<StepTrace>) {
-        let (d, t) = self.scan_inner(frame, Some(Vec::new()));
+        let (d, _, t) = self.scan_inner(frame, Some(Vec::new()), None);
         (d, t.unwrap_or_default())
+    }
+
+    /// Like [`scan`](Self::scan), and also reports where a DataMatrix was located even
+    /// when it could not be read, and the step trace. `seed` is where a symbol was in an
+    /// earlier frame (a camera stream): it is tried first.
+    pub fn scan_detailed(&self, frame: &LumaFrame<'_>, seed: Option<&Located>) -> ScanReport {
+        let (decoded, located, trace) = self.scan_inner(frame, Some(Vec::new()), seed);
+        ScanReport {
+            decoded,
+            located,
+            trace: trace.unwrap_or_default(),
+        }
     }
 
     fn scan_inner(
         &self,
         frame: &LumaFrame<'_>,
         trace: Option<Vec<StepTrace>>,
-    ) -> (Option<Decoded>, Option<Vec<StepTrace>>) {
+        seed: Option<&Located>,
+    ) -> (Option<Decoded>, Option<Located>, Option<Vec<StepTrace>>) {
         let mut ctx = Ctx {
             opts: &self.options,
             started: Instant::now(),
             trace,
             step: 0,
+            seen: None,
         };
         let roi = self
             .options
@@ -311,15 +315,57 @@ impl Scanner {
             pre *= 2;
         }
         let base = crop_and_shrink(frame, roi, pre);
-        let found = self.cascade(&base, &mut ctx);
+        let k = pre as f32;
+        let (ox, oy) = (roi.x as f32, roi.y as f32);
+        let to_frame = |(x, y): (f32, f32)| (x * k + ox, y * k + oy);
+        let mut found = None;
+        if let Some(seed) = seed {
+            if self.options.formats.contains(Symbology::DataMatrix) {
+                let corners = seed
+                    .corners
+                    .map(|(x, y)| (f64::from((x - ox) / k), f64::from((y - oy) / k)));
+                let sizes = if seed.modules == 0 {
+                    dm::grid::SIZES.to_vec()
+                } else {
+                    let mut s = vec![seed.modules];
+                    s.extend(dm::grid::neighbours(seed.modules));
+                    s
+                };
+                let mut seen = None;
+                found = ctx.run(
+                    || format!("tracked grid n={}", seed.modules),
+                    || {
+                        dm::read_quad(&base, corners, &sizes, &[false], None, &mut seen)
+                            .map(dm_decoded)
+                    },
+                );
+                ctx.seen = seen;
+            }
+        }
+        if found.is_none() {
+            found = self.cascade(&base, &mut ctx);
+        }
         let found = found.map(|mut d| {
-            let k = pre as f32;
             for p in d.points.iter_mut() {
-                *p = (p.0 * k + roi.x as f32, p.1 * k + roi.y as f32);
+                *p = to_frame(*p);
             }
             d
         });
-        (found, ctx.trace)
+        let located = match (&found, ctx.seen) {
+            // A DataMatrix read: where it is (rxing's reads do not tell the module count).
+            (Some(d), _) if d.symbology == Symbology::DataMatrix && d.points.len() == 4 => {
+                Some(Located {
+                    corners: [d.points[0], d.points[1], d.points[2], d.points[3]],
+                    modules: d.modules.unwrap_or(0),
+                })
+            }
+            (_, Some((g, _))) => Some(Located {
+                corners: g.corners.map(|(x, y)| to_frame((x as f32, y as f32))),
+                modules: g.n,
+            }),
+            _ => None,
+        };
+        (found, located, ctx.trace)
     }
 
     /// The search. Coordinates of a result are in `base` pixels.
@@ -378,10 +424,15 @@ impl Scanner {
                     &[false]
                 };
                 let deadline = ctx.deadline();
+                let mut seen = ctx.seen.take();
                 let r = ctx.run(
                     || "grid locate".to_string(),
-                    || dm::scan(base, half.as_ref(), budget, polarity, deadline).map(dm_decoded),
+                    || {
+                        dm::scan(base, half.as_ref(), budget, polarity, deadline, &mut seen)
+                            .map(dm_decoded)
+                    },
                 );
+                ctx.seen = seen;
                 if r.is_some() {
                     return r;
                 }
@@ -482,10 +533,22 @@ impl Scanner {
             }
             let q = quad.map(|(x, y)| (f64::from(x), f64::from(y)));
             let deadline = ctx.deadline();
+            let mut grid_seen = ctx.seen.take();
             let r = ctx.run(
                 || format!("grid @({cx:.0},{cy:.0})"),
-                || dm::read_quad(base, q, &dm::grid::SIZES, &[*inverted], deadline).map(dm_decoded),
+                || {
+                    dm::read_quad(
+                        base,
+                        q,
+                        &dm::grid::SIZES,
+                        &[*inverted],
+                        deadline,
+                        &mut grid_seen,
+                    )
+                    .map(dm_decoded)
+                },
             );
+            ctx.seen = grid_seen;
             if r.is_some() {
                 return r;
             }
@@ -543,7 +606,13 @@ impl Scanner {
 /// A hit of our grid reader as a [`Decoded`].
 fn dm_decoded(hit: dm::DmHit) -> Decoded {
     let t = hit.text;
+    let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
     Decoded {
+        ecc: Some(EccUse {
+            corrected: to_u32(t.corrected),
+            capacity: to_u32(t.check),
+        }),
+        modules: Some(hit.grid.n),
         symbology: Symbology::DataMatrix,
         text: t.text,
         gs1: t.gs1,
@@ -578,237 +647,4 @@ fn quad_circle(q: &Quad) -> (f32, f32, f32) {
         .map(|p| (p.0 - cx).hypot(p.1 - cy))
         .fold(0.0f32, f32::max);
     (cx, cy, r)
-}
-
-fn hints(formats: FormatSet) -> DecodeHints {
-    let set: HashSet<BarcodeFormat> = formats.iter().map(symbology_to_rxing).collect();
-    DecodeHints {
-        TryHarder: Some(true),
-        PossibleFormats: Some(set),
-        ..DecodeHints::default()
-    }
-}
-
-/// Binarises `plane` and runs the readers for `formats`. DataMatrix symbols that are
-/// located but not decoded are added to `candidates` (plane coordinates).
-fn read_plane(
-    plane: &Plane,
-    method: Method,
-    inverted: bool,
-    formats: FormatSet,
-    candidates: Option<&mut Vec<Quad>>,
-) -> Option<Decoded> {
-    let source = Luma8Source::new_with_slice(&plane.data, plane.width, plane.height).ok()?;
-    match method {
-        Method::Hybrid => {
-            let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-            read_bitmap(&mut bitmap, inverted, formats, candidates)
-        }
-        Method::LocalMean => {
-            let mut bitmap = BinaryBitmap::new(LocalMeanBinarizer::new(source));
-            read_bitmap(&mut bitmap, inverted, formats, candidates)
-        }
-    }
-}
-
-static DM_DECODER: OnceLock<DmDecoder> = OnceLock::new();
-
-/// rxing's zxing-cpp-style DataMatrix detector over the binarised matrix, decoding every
-/// symbol it locates; undecodable ones become candidates for a full-resolution retry.
-fn read_datamatrix(matrix: &BitMatrix, candidates: Option<&mut Vec<Quad>>) -> Option<Decoded> {
-    let found = zxing_cpp_detector::detect(matrix, true, true).ok()?;
-    let decoder = DM_DECODER.get_or_init(DmDecoder::new);
-    let mut failed = Vec::new();
-    for sym in &found {
-        let points: Vec<(f32, f32)> = sym.getPoints().iter().map(|p| (p.x, p.y)).collect();
-        match decoder.decode(sym.getBits()) {
-            Ok(r) => {
-                let modifier = r.getSymbologyModifier();
-                return Some(Decoded {
-                    symbology: Symbology::DataMatrix,
-                    text: r.getText().to_string(),
-                    gs1: r.getContentType() == "GS1" || modifier == 2,
-                    symbology_id: Some(format!("]d{modifier}")),
-                    points,
-                    pass: 0,
-                });
-            }
-            Err(_) => {
-                if points.len() == 4 {
-                    failed.push([points[0], points[1], points[2], points[3]]);
-                }
-            }
-        }
-    }
-    if let Some(c) = candidates {
-        c.extend(failed);
-    }
-    None
-}
-
-fn read_bitmap<B: Binarizer>(
-    bitmap: &mut BinaryBitmap<B>,
-    inverted: bool,
-    formats: FormatSet,
-    candidates: Option<&mut Vec<Quad>>,
-) -> Option<Decoded> {
-    let hints = hints(formats);
-    if inverted {
-        // Only the 2-D matrix readers look at the inverted matrix; 1-D readers scan rows
-        // of the source directly, and inverted EANs do not occur on packaging.
-        if !(formats.contains(Symbology::DataMatrix) || formats.contains(Symbology::QrCode)) {
-            return None;
-        }
-        bitmap.get_black_matrix_mut().flip_self();
-    }
-    if formats.contains(Symbology::DataMatrix) {
-        if let Some(d) = read_datamatrix(bitmap.get_black_matrix(), candidates) {
-            return Some(d);
-        }
-    }
-    if formats.contains(Symbology::QrCode) {
-        if let Ok(r) = QRCodeReader.immutable_decode_with_hints(bitmap, &hints) {
-            return to_decoded(&r);
-        }
-    }
-    if formats.has_linear() && !inverted {
-        let mut reader = MultiFormatOneDReader::new(&hints);
-        if let Ok(r) = reader.decode_with_hints(bitmap, &hints) {
-            return to_decoded(&r);
-        }
-    }
-    None
-}
-
-fn to_decoded(r: &RXingResult) -> Option<Decoded> {
-    let symbology = symbology_from_rxing(r.getBarcodeFormat())?;
-    let meta = r.getRXingResultMetadata();
-    let symbology_id = match meta.get(&RXingResultMetadataType::SYMBOLOGY_IDENTIFIER) {
-        Some(RXingResultMetadataValue::SymbologyIdentifier(s)) => Some(s.clone()),
-        _ => None,
-    };
-    let content_gs1 = matches!(
-        meta.get(&RXingResultMetadataType::CONTENT_TYPE),
-        Some(RXingResultMetadataValue::ContentType(t)) if t == "GS1"
-    );
-    let gs1 = content_gs1
-        || matches!(
-            symbology_id.as_deref(),
-            Some("]d2") | Some("]Q3") | Some("]C1")
-        );
-    Some(Decoded {
-        symbology,
-        text: r.getText().to_string(),
-        gs1,
-        symbology_id,
-        points: r.getPoints().iter().map(|p| (p.x, p.y)).collect(),
-        pass: 0,
-    })
-}
-
-/// Local-mean thresholding over an integral image: a pixel is dark when it is darker than
-/// the mean of its `(2r+1)²` neighbourhood by more than a small margin. The window is
-/// about 1/24 of the shorter side (≈ 15 px on 720p: two to five modules of a mark), so it
-/// follows glare and shading; the margin keeps flat areas white instead of salt-and-pepper.
-struct LocalMeanBinarizer<'a> {
-    source: Luma8Source<'a>,
-    matrix: BitMatrix,
-}
-
-impl<'a> LocalMeanBinarizer<'a> {
-    fn new(source: Luma8Source<'a>) -> Self {
-        let w = source.get_width();
-        let h = source.get_height();
-        let pixels = source.get_matrix();
-        let matrix = local_mean_threshold(&pixels, w, h).unwrap_or_else(|| {
-            BitMatrix::new(w.max(1) as u32, h.max(1) as u32)
-                .unwrap_or_else(|_| BitMatrix::parse_bools(&[vec![false]]))
-        });
-        LocalMeanBinarizer { source, matrix }
-    }
-}
-
-fn local_mean_threshold(px: &[u8], w: usize, h: usize) -> Option<BitMatrix> {
-    let mut m = BitMatrix::new(w as u32, h as u32).ok()?;
-    let r = (w.min(h) / 48).clamp(4, 40);
-    // Integral image with a zero row/column in front.
-    let iw = w + 1;
-    let mut integral = vec![0u32; iw * (h + 1)];
-    for y in 0..h {
-        let mut row_sum = 0u32;
-        for x in 0..w {
-            row_sum += u32::from(px[y * w + x]);
-            integral[(y + 1) * iw + x + 1] = integral[y * iw + x + 1] + row_sum;
-        }
-    }
-    for y in 0..h {
-        let y0 = y.saturating_sub(r);
-        let y1 = (y + r + 1).min(h);
-        for x in 0..w {
-            let x0 = x.saturating_sub(r);
-            let x1 = (x + r + 1).min(w);
-            let sum = integral[y1 * iw + x1] + integral[y0 * iw + x0]
-                - integral[y0 * iw + x1]
-                - integral[y1 * iw + x0];
-            let n = ((y1 - y0) * (x1 - x0)) as u32;
-            // dark if p*n < sum - margin*n, margin ~ 3% of the local mean + 2 levels.
-            let p = u32::from(px[y * w + x]) * n;
-            let margin = sum / 32 + 2 * n;
-            if p + margin < sum {
-                m.set(x as u32, y as u32);
-            }
-        }
-    }
-    Some(m)
-}
-
-impl<'a> Binarizer for LocalMeanBinarizer<'a> {
-    type Source = Luma8Source<'a>;
-
-    fn get_luminance_source(&self) -> &Self::Source {
-        &self.source
-    }
-
-    fn get_black_row(&self, y: usize) -> rxing::common::Result<Cow<'_, BitArray>> {
-        Ok(Cow::Owned(self.matrix.getRow(y as u32)))
-    }
-
-    fn get_black_row_from_matrix(&self, y: usize) -> rxing::common::Result<Cow<'_, BitArray>> {
-        self.get_black_row(y)
-    }
-
-    fn get_black_matrix(&self) -> rxing::common::Result<&BitMatrix> {
-        Ok(&self.matrix)
-    }
-
-    fn get_black_line(
-        &self,
-        l: usize,
-        lt: rxing::common::LineOrientation,
-    ) -> rxing::common::Result<Cow<'_, BitArray>> {
-        match lt {
-            rxing::common::LineOrientation::Row => self.get_black_row(l),
-            rxing::common::LineOrientation::Column => Ok(Cow::Owned(self.matrix.getCol(l as u32))),
-        }
-    }
-
-    fn create_binarizer(&self, source: Self::Source) -> Self {
-        LocalMeanBinarizer::new(source)
-    }
-
-    fn get_width(&self) -> usize {
-        self.source.get_width()
-    }
-
-    fn get_height(&self) -> usize {
-        self.source.get_height()
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod tests_support {
-    /// Exposes the result conversion to other unit tests.
-    pub fn to_decoded_pub(r: &rxing::RXingResult) -> Option<super::Decoded> {
-        super::to_decoded(r)
-    }
 }

@@ -66,6 +66,7 @@ impl Homography {
     }
 
     /// The inverse map (the adjugate: a scale factor does not matter projectively).
+    #[cfg(feature = "synth")]
     pub fn inverse(&self) -> Homography {
         let m = self.0;
         Homography([

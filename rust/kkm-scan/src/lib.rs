@@ -45,12 +45,18 @@ pub mod gs1;
 pub(crate) mod plane;
 pub mod receipt;
 pub mod rules;
+#[cfg(feature = "camera")]
+pub(crate) mod rx;
+#[cfg(feature = "camera")]
+pub mod stream;
 pub mod symbology;
 #[cfg(feature = "synth")]
 pub mod synth;
 
 #[cfg(feature = "camera")]
-pub use decode::{Decoded, Effort, FormatSet, ScanOptions, Scanner, StepTrace};
+pub use decode::{
+    Decoded, EccUse, Effort, FormatSet, Located, ScanOptions, ScanReport, Scanner, StepTrace,
+};
 #[cfg(feature = "camera")]
 pub use frame::{FrameError, LumaFrame, OwnedLuma, Roi};
 pub use gs1::{ExciseMark, Gs1Error, Gtin};
@@ -58,4 +64,6 @@ pub use receipt::{ReceiptQr, ReceiptQrError, ReceiptTime};
 #[cfg(feature = "camera")]
 pub use rules::classify;
 pub use rules::{BasketError, Catalogue, CatalogueItem, MarkedLine, ScanBasket, ScanContent};
+#[cfg(feature = "camera")]
+pub use stream::{Acceptance, Accepted, StreamOptions, StreamScanner, StreamStep};
 pub use symbology::Symbology;

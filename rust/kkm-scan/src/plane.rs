@@ -16,6 +16,7 @@ pub(crate) struct Plane {
 
 impl Plane {
     /// Wraps packed pixels (`data.len()` must be `width × height`).
+    #[cfg(feature = "synth")]
     pub(crate) fn new(data: Vec<u8>, width: u32, height: u32) -> Plane {
         debug_assert_eq!(data.len(), width as usize * height as usize);
         Plane {

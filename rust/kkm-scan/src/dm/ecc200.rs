@@ -196,8 +196,6 @@ pub(crate) fn rs_correct(
 pub(crate) struct Placement {
     /// Symbol modules (row, column) of each codeword, most significant bit first.
     pub(crate) codewords: Vec<[(u16, u16); 8]>,
-    /// Modules that the placement fills with the fixed corner pattern (dark), if any.
-    pub(crate) fixed_dark: Vec<(u16, u16)>,
     /// The symbol's size and error-correction layout.
     pub(crate) version: &'static Version,
 }
@@ -381,26 +379,16 @@ impl Placement {
             )
         };
         let mut codewords = vec![[(0u16, 0u16); 8]; count];
-        let mut fixed_dark = Vec::new();
         for r in 0..side {
             for c in 0..side {
-                match walk.cell[(r * side + c) as usize] {
-                    Some((chr, bit)) => codewords[chr][usize::from(bit)] = to_symbol(r, c),
-                    // The unfilled 2×2 corner of some sizes: dark on the diagonal.
-                    None if (r == side - 1 && c == side - 1)
-                        || (r == side - 2 && c == side - 2) =>
-                    {
-                        fixed_dark.push(to_symbol(r, c))
-                    }
-                    None => {}
+                // Cells no codeword reaches (the fixed 2×2 corner of some sizes) carry
+                // no data.
+                if let Some((chr, bit)) = walk.cell[(r * side + c) as usize] {
+                    codewords[chr][usize::from(bit)] = to_symbol(r, c);
                 }
             }
         }
-        (count == version.getTotalCodewords() as usize).then_some(Placement {
-            codewords,
-            fixed_dark,
-            version,
-        })
+        (count == version.getTotalCodewords() as usize).then_some(Placement { codewords, version })
     }
 }
 

@@ -60,21 +60,11 @@ pub(crate) fn clockwise(mut q: [Pt; 4]) -> [Pt; 4] {
 /// midpoint between the quiet zone and the darkest value is an edge point. On the
 /// clock-track sides only the dark clock modules reach the border, the light ones leave
 /// points a module or more inside: the fit keeps the outer envelope (points within `tol`
-/// of the 20th percentile from outside), which also shrugs off a little junk.
+/// of the 20th percentile from outside), which also shrugs off a little junk. A side
+/// keeps its old line where the fit would move either end of it by more than
+/// `max_move` pixels (a faint or glared side pulls the edge points astray; a good grid
+/// should only be nudged).
 pub(crate) fn fit_borders(
-    img: &Plane,
-    q: [Pt; 4],
-    out: f64,
-    inward: f64,
-    tol: f64,
-) -> Option<[Pt; 4]> {
-    fit_borders_within(img, q, out, inward, tol, f64::MAX)
-}
-
-/// [`fit_borders`], keeping a side's old line where the fit would move either end of it
-/// by more than `max_move` pixels (a faint or glared side pulls the edge points astray;
-/// a good grid should only be nudged).
-pub(crate) fn fit_borders_within(
     img: &Plane,
     q: [Pt; 4],
     out: f64,
@@ -293,20 +283,44 @@ pub(crate) fn score(img: &Plane, grid: &Grid) -> (f64, f64) {
     border_score(img, grid)
 }
 
-/// The continuous objective the corner polish climbs: mean light-clock value minus mean
-/// finder/dark-clock value.
-fn border_contrast(img: &Plane, grid: &Grid) -> f64 {
+/// The continuous objective the corner polish climbs: the correlation of border samples
+/// with the pattern they should show — the L dark, the clock track alternating, and a
+/// ring half a module outside the symbol light (the quiet zone). The ring keeps the
+/// grid from sliding inwards, where blurred data modules next to the L look as dark as
+/// the L itself; a correlation does not care how faint or glared the print is.
+fn border_fit(img: &Plane, grid: &Grid) -> f64 {
     let Some(h) = grid.map() else {
         return f64::MIN;
     };
-    let b = border(img, &h, grid.n);
-    let mean = |v: &[f32]| f64::from(v.iter().sum::<f32>()) / v.len().max(1) as f64;
-    let c = mean(&b.light) - mean(&b.dark);
-    if grid.inverted {
-        -c
-    } else {
-        c
+    let n = grid.n as usize;
+    let nf = f64::from(grid.n);
+    let mut v: Vec<f32> = Vec::with_capacity(8 * n);
+    let mut e: Vec<f32> = Vec::with_capacity(8 * n);
+    let mut at = |x: f64, y: f64, light: bool| {
+        let p = h.apply(x, y);
+        let s = img.sample(p.0, p.1);
+        v.push(if grid.inverted { 255.0 - s } else { s });
+        e.push(if light { 1.0 } else { -1.0 });
+    };
+    for i in 0..n {
+        let c = i as f64 + 0.5;
+        at(0.5, c, false); // L, left
+        at(c, nf - 0.5, false); // L, bottom
+        at(c, 0.5, i % 2 == 1); // clock, top: dark on even columns
+        at(nf - 0.5, c, i % 2 == 0); // clock, right: dark on odd rows
+        at(-0.5, c, true); // quiet zone around
+        at(c, nf + 0.5, true);
+        at(c, -0.5, true);
+        at(nf + 0.5, c, true);
     }
+    let m = v.iter().sum::<f32>() / v.len() as f32;
+    let (mut num, mut var) = (0f64, 0f64);
+    for (x, s) in v.iter().zip(&e) {
+        let d = f64::from(x - m);
+        num += d * f64::from(*s);
+        var += d * d;
+    }
+    num / (var.sqrt() * (v.len() as f64).sqrt()).max(1e-9)
 }
 
 /// What the four sides of a quad look like just inside the border.
@@ -493,7 +507,7 @@ pub(crate) fn orient(
 /// Moves each corner by ever smaller steps while the border contrast grows.
 pub(crate) fn polish(img: &Plane, grid: Grid) -> Grid {
     let mut g = grid;
-    let mut best = border_contrast(img, &g);
+    let mut best = border_fit(img, &g);
     let m = g.module_px();
     for step in [0.8 * m, 0.4 * m, 0.2 * m, 0.1 * m] {
         for _ in 0..3 {
@@ -503,7 +517,7 @@ pub(crate) fn polish(img: &Plane, grid: Grid) -> Grid {
                     let mut t = g;
                     t.corners[c].0 += dx * step;
                     t.corners[c].1 += dy * step;
-                    let v = border_contrast(img, &t);
+                    let v = border_fit(img, &t);
                     if v > best {
                         best = v;
                         g = t;

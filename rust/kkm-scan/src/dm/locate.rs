@@ -66,7 +66,18 @@ pub(crate) fn candidates(
         } else {
             None
         };
-        out.push(refined.unwrap_or(q));
+        match refined {
+            Some(r) => {
+                out.push(r);
+                // A glare spot can split the full-size component: keep the half-size
+                // quad too when the two disagree.
+                let (a, b) = (centre(&r), centre(&q));
+                if (a.0 - b.0).hypot(a.1 - b.1) > 0.1 * side && out.len() < max {
+                    out.push(q);
+                }
+            }
+            None => out.push(q),
+        }
     }
     boxes.sort_by(|a, b| b.4.total_cmp(&a.4));
     for &(x0, y0, x1, y1, _) in boxes.iter().take(budget.boxes) {
@@ -234,6 +245,7 @@ fn refine(full: &Plane, q: [Pt; 4], inverted: bool, global: bool) -> Option<[Pt;
 }
 
 /// Why the component of `img` nearest to `(x, y)` was or was not proposed (diagnostics).
+#[cfg(feature = "synth")]
 pub(crate) fn report_at(img: &Plane, inverted: bool, x: f64, y: f64) -> String {
     let (w, h) = (img.width as usize, img.height as usize);
     let dark = binarize(img, inverted);
@@ -520,12 +532,14 @@ fn binarize_r(img: &Plane, inverted: bool, r: usize) -> Vec<bool> {
 }
 
 /// The binarisation [`quads`] works on (diagnostics).
+#[cfg(feature = "synth")]
 pub(crate) fn binarize_for_diag(img: &Plane) -> Vec<bool> {
     binarize(img, false)
 }
 
 /// Wall time of each stage of [`candidates`] on `full` (diagnostics): binarise,
 /// label, assess, refine good quads, boxes, levels.
+#[cfg(feature = "synth")]
 pub(crate) fn profile(full: &Plane, half: &Plane) -> Vec<(&'static str, f64, usize)> {
     use std::time::Instant;
     let mut out = Vec::new();

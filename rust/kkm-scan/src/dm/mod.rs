@@ -44,6 +44,9 @@ pub(crate) struct DmHit {
     pub(crate) grid: Grid,
 }
 
+/// Border score from which a grid counts as a located symbol.
+const SEEN: f64 = 0.6;
+
 /// The ways modules are turned into bits, tried in turn.
 pub(crate) const READINGS: [Reading; 3] = [
     Reading {
@@ -69,6 +72,7 @@ pub(crate) fn read_quad(
     sizes: &[u32],
     inverted: &[bool],
     deadline: Option<Instant>,
+    seen: &mut Option<(Grid, f64)>,
 ) -> Option<DmHit> {
     let side = (0..4)
         .map(|i| (rough[i].0 - rough[(i + 1) % 4].0).hypot(rough[i].1 - rough[(i + 1) % 4].1))
@@ -76,7 +80,7 @@ pub(crate) fn read_quad(
     let raw = grid::clockwise(rough);
     // A gentle border fit: a quad from a full-size component is usually within a pixel
     // or two; a wide search would jump to the pack beyond a thin quiet zone.
-    let fitted = grid::fit_borders_within(
+    let fitted = grid::fit_borders(
         img,
         raw,
         (0.05 * side).clamp(2.0, 8.0),
@@ -112,6 +116,20 @@ pub(crate) fn read_quad(
                 };
                 // Sizes near the counted clock modules, or near side / module size.
                 let est = g0.module_px() * 10.0 / m;
+                // An L and its clock edges are a located symbol even when blur hides
+                // the modules (a weak claim, below any scored grid).
+                if seen.is_none() {
+                    let n = grid::SIZES
+                        .iter()
+                        .copied()
+                        .min_by(|a, b| {
+                            (f64::from(*a) - est)
+                                .abs()
+                                .total_cmp(&(f64::from(*b) - est).abs())
+                        })
+                        .unwrap_or(10);
+                    *seen = Some((Grid { n, ..g0 }, 0.3));
+                }
                 for &n in grid::SIZES.iter() {
                     let nf = f64::from(n);
                     let counted = [top, right]
@@ -135,6 +153,13 @@ pub(crate) fn read_quad(
             }
         }
         grids.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // The best-looking grid is where a symbol is, read or not (the camera stream
+        // tracks it into the next frame).
+        if let Some(&(g, score)) = grids.first() {
+            if score >= SEEN && seen.is_none_or(|s| score > s.1) {
+                *seen = Some((g, score));
+            }
+        }
         for (g, _) in grids.into_iter().take(3) {
             if deadline.is_some_and(|d| Instant::now() > d) {
                 return None;
@@ -151,7 +176,7 @@ pub(crate) fn read_quad(
 /// neighbouring module counts too.
 fn read_grid(img: &Plane, g: Grid, tried: &mut Vec<Grid>) -> Option<DmHit> {
     let m = g.module_px();
-    let corners = grid::fit_borders_within(
+    let corners = grid::fit_borders(
         img,
         g.corners,
         (1.6 * m).max(2.0),
@@ -160,15 +185,13 @@ fn read_grid(img: &Plane, g: Grid, tried: &mut Vec<Grid>) -> Option<DmHit> {
         0.6 * m,
     )
     .unwrap_or(g.corners);
-    let fitted = grid::polish(img, Grid { corners, ..g });
-    let mut ns = vec![fitted.n];
-    ns.extend(grid::neighbours(fitted.n));
-    for n in ns {
-        let cand = if n == fitted.n {
-            fitted
-        } else {
-            grid::polish(img, Grid { n, ..fitted })
-        };
+    let unpolished = Grid { corners, ..g };
+    let fitted = grid::polish(img, unpolished);
+    let mut cands = vec![fitted, unpolished];
+    for n in grid::neighbours(fitted.n) {
+        cands.push(grid::polish(img, Grid { n, ..fitted }));
+    }
+    for cand in cands {
         if tried.iter().any(|t| t.n == cand.n && same_place(t, &cand)) {
             continue;
         }
@@ -219,6 +242,7 @@ pub(crate) fn scan(
     budget: locate::Budget,
     inverted: &[bool],
     deadline: Option<Instant>,
+    seen: &mut Option<(Grid, f64)>,
 ) -> Option<DmHit> {
     for &inv in inverted {
         let quads: Vec<[Pt; 4]> = match half {
@@ -229,7 +253,7 @@ pub(crate) fn scan(
             if deadline.is_some_and(|d| Instant::now() > d) {
                 return None;
             }
-            if let Some(hit) = read_quad(full, q, &grid::SIZES, &[inv], deadline) {
+            if let Some(hit) = read_quad(full, q, &grid::SIZES, &[inv], deadline, seen) {
                 return Some(hit);
             }
         }

@@ -18,7 +18,7 @@ fn plane(frame: &LumaFrame<'_>) -> Plane {
 /// bottom-right, bottom-left), any size, or `None`.
 pub fn read_at_corners(frame: &LumaFrame<'_>, corners: [(f64, f64); 4]) -> Option<String> {
     let img = plane(frame);
-    dm::read_quad(&img, corners, &dm::grid::SIZES, &[false], None).map(|h| h.text.text)
+    dm::read_quad(&img, corners, &dm::grid::SIZES, &[false], None, &mut None).map(|h| h.text.text)
 }
 
 /// The grid reader's text from the exact grid — true corners and module count, no
@@ -89,7 +89,7 @@ pub fn explain(frame: &LumaFrame<'_>, max: usize) -> Vec<String> {
         let side = (0..4)
             .map(|i| (q[i].0 - q[(i + 1) % 4].0).hypot(q[i].1 - q[(i + 1) % 4].1))
             .fold(0.0f64, f64::max);
-        let fitted = dm::grid::fit_borders_within(
+        let fitted = dm::grid::fit_borders(
             &img,
             q,
             (0.05 * side).clamp(2.0, 8.0),
@@ -103,7 +103,7 @@ pub fn explain(frame: &LumaFrame<'_>, max: usize) -> Vec<String> {
             .as_ref()
             .map(|s| dm::grid::orient(&img, qq, &s.sizes, &[false], &s.rotations))
             .unwrap_or_default();
-        let hit = dm::read_quad(&img, q, &dm::grid::SIZES, &[false], None);
+        let hit = dm::read_quad(&img, q, &dm::grid::SIZES, &[false], None, &mut None);
         out.push(format!(
             "quad {:?} c=({:.0},{:.0}) side {:.0}px borders {} sides {:?} grids {:?} → {} ({:.2} ms)",
             qq.map(|p| ((p.0 * 10.0).round() / 10.0, (p.1 * 10.0).round() / 10.0)),
@@ -153,7 +153,7 @@ pub fn steps_from_truth(frame: &LumaFrame<'_>, corners: [(f64, f64); 4], n: u32)
     };
     let m = g.module_px();
     let mut out = vec![format!("exact: reads {} (module {m:.2}px)", reads(&g))];
-    if let Some(c) = dm::grid::fit_borders_within(
+    if let Some(c) = dm::grid::fit_borders(
         &img,
         corners,
         (1.6 * m).max(2.0),
@@ -183,7 +183,7 @@ pub fn steps_from_truth(frame: &LumaFrame<'_>, corners: [(f64, f64); 4], n: u32)
             (corners[i].0 - corners[(i + 1) % 4].0).hypot(corners[i].1 - corners[(i + 1) % 4].1)
         })
         .fold(0.0f64, f64::max);
-    let coarse = dm::grid::fit_borders_within(
+    let coarse = dm::grid::fit_borders(
         &img,
         corners,
         (0.05 * side).clamp(2.0, 8.0),

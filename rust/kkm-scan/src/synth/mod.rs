@@ -19,7 +19,7 @@ use crate::Symbology;
 
 mod camera;
 pub mod diag;
-pub use camera::{camera_frame, Camera, Category, Glare};
+pub use camera::{camera_frame, photograph, Camera, Category, Glare};
 
 /// Width of generated frames (a CameraX 720p analysis frame).
 pub const FRAME_WIDTH: u32 = 1280;
@@ -750,7 +750,7 @@ mod tests {
             )
             .unwrap();
             assert_eq!(r.getText(), text);
-            let d = crate::decode::tests_support::to_decoded_pub(&r).unwrap();
+            let d = crate::rx::tests_support::to_decoded_pub(&r).unwrap();
             assert!(d.gs1);
             assert_eq!(d.symbology_id.as_deref(), Some("]d2"));
         }
