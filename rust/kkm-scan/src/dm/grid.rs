@@ -817,7 +817,7 @@ pub(crate) fn trace_l(
             t += step;
         }
         let end = last_dark + 0.5 * step;
-        (last_dark > 0.5 * rough).then(|| (bl.0 + d.0 * end, bl.1 + d.1 * end))
+        (last_dark > 0.5 * rough).then_some((bl.0 + d.0 * end, bl.1 + d.1 * end))
     };
     let tl = end_of(c[0], n_left)?;
     let br = end_of(c[2], n_bottom)?;

@@ -421,7 +421,7 @@ fn components(dark: &[bool], w: usize, h: usize) -> Vec<Blob> {
     let mut root: Vec<u32> = Vec::with_capacity(runs.len());
     let mut index: Vec<u32> = vec![u32::MAX; runs.len()];
     let mut blobs: Vec<Blob> = Vec::new();
-    for i in 0..runs.len() {
+    for (i, &(y, x0, x1)) in runs.iter().enumerate() {
         let r = find(&mut parent, i as u32) as usize;
         root.push(r as u32);
         if index[r] == u32::MAX {
@@ -437,7 +437,6 @@ fn components(dark: &[bool], w: usize, h: usize) -> Vec<Blob> {
             });
         }
         let b = &mut blobs[index[r] as usize];
-        let (y, x0, x1) = runs[i];
         b.count += x1 - x0;
         b.runs += 1;
         b.x0 = b.x0.min(x0);

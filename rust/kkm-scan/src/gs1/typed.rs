@@ -341,7 +341,7 @@ fn with_separators(s: &str, profile: &KeyboardProfile, literal_ambiguous: bool) 
 
 /// A substitute made only of characters a mark's values can hold.
 fn is_ambiguous(t: &str) -> bool {
-    t.bytes().all(|b| super::is_cset82(b))
+    t.bytes().all(super::is_cset82)
 }
 
 fn is_aim(s: &str) -> bool {
@@ -492,6 +492,33 @@ pub fn parse_typed_mark(
         return Err(TypedMarkError::Ambiguous { readings: stricts });
     }
     decide(readings, strict)
+}
+
+/// The one entry point for a marking code that arrives as text — over the HTTP API
+/// (`items[].commodity.excise_stamp`), at the console, from a keyboard-mode scanner with
+/// its factory settings — whatever path it came by: [`parse_typed_mark`] with
+/// [`KeyboardProfile::default`] (no prefix or suffix, every common GS stand-in, either
+/// keyboard layout, the Kazakh mark structures).
+///
+/// A code that already carries its GS separators (what a camera or a scanner in HID-POS
+/// mode delivers) comes back unchanged; one whose separators were dropped or replaced is
+/// rebuilt. Either way `excise_stamp()` is what the OFD wants in `list_excise_stamp`, and
+/// `barcode()` the GTIN-14. A code that cannot be rebuilt without doubt is an error that
+/// says why (its `Display` is fit for the cashier and for an API `description`). The
+/// crate without its default `camera` feature (only `thiserror`) has this function:
+/// `kkm-register` and the daemon link it that way.
+///
+/// ```
+/// use kkm_scan::{normalize_typed_mark, TypedMarkError};
+/// let m = normalize_typed_mark("0104870204390513215ZxKq9aBcDeFg<GS>93AbCd").unwrap();
+/// assert_eq!(m.excise_stamp(), "0104870204390513215ZxKq9aBcDeFg\u{1d}93AbCd");
+/// assert_eq!(m.barcode(), "04870204390513");
+/// let camera = "0104870204390513215ZxKq9aBcDeFg\u{1d}93AbCd";
+/// assert_eq!(normalize_typed_mark(camera).unwrap().excise_stamp(), camera);
+/// assert_eq!(normalize_typed_mark("4870204390513"), Err(TypedMarkError::NotAMark));
+/// ```
+pub fn normalize_typed_mark(text: &str) -> Result<ExciseMark, TypedMarkError> {
+    parse_typed_mark(text, &KeyboardProfile::default())
 }
 
 /// Collects the structure readings and the plain parse of one cleaned text.
