@@ -12,11 +12,17 @@
 //!   (RGBA, PNG/JPEG files), [`Roi`].
 //! - [`decode`]: [`Scanner`] with [`ScanOptions`] (format hint, ROI, effort, time budget)
 //!   → [`Decoded`] (text with GS separators for GS1, symbology identifier).
-//! - [`gs1`]: [`ExciseMark`], [`Gtin`], [`Gs1Error`].
+//! - [`gs1`]: [`ExciseMark`], [`Gtin`], [`Gs1Error`]; marks typed by keyboard-mode
+//!   scanners ([`gs1::typed`]): [`normalize_typed_mark`] is the one parser for a mark
+//!   that arrives as text (the daemon, the console, the FFI), [`TypedMarkError`] says
+//!   why one is refused.
 //! - [`receipt`]: [`ReceiptQr`], [`ReceiptQrError`].
 //! - [`rules`]: [`ScanContent`] classification, [`ScanBasket`] (a mark once per basket),
 //!   the [`Catalogue`] seam (GTIN → name, price).
-//! - [`synth`]: the seeded camera-frame generator used by tests and the benchmark.
+//! - [`stream`] (feature `camera`): [`StreamScanner`], the camera-stream tracker (last
+//!   location and scale reused, region of interest, a read accepted once its check
+//!   characters verify or two frames agree).
+//! - [`synth`] (feature `synth`): the seeded camera-frame generator used by tests and the benchmark.
 //!
 //! ```
 //! use kkm_scan::{classify, LumaFrame, ScanContent, Scanner};
@@ -59,7 +65,7 @@ pub use decode::{
 };
 #[cfg(feature = "camera")]
 pub use frame::{FrameError, LumaFrame, OwnedLuma, Roi};
-pub use gs1::{ExciseMark, Gs1Error, Gtin};
+pub use gs1::{normalize_typed_mark, ExciseMark, Gs1Error, Gtin, KeyboardProfile, TypedMarkError};
 pub use receipt::{ReceiptQr, ReceiptQrError, ReceiptTime};
 #[cfg(feature = "camera")]
 pub use rules::classify;

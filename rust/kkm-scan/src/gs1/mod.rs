@@ -14,8 +14,8 @@ use thiserror::Error;
 pub mod typed;
 
 pub use typed::{
-    parse_typed_mark, parse_typed_receipt, KeyboardLayout, KeyboardProfile, MarkStructure,
-    TypedMarkError,
+    normalize_typed_mark, parse_typed_mark, parse_typed_receipt, KeyboardLayout, KeyboardProfile,
+    MarkStructure, TypedMarkError,
 };
 
 /// Group separator: the FNC1 stand-in between variable-length elements.
