@@ -1,17 +1,21 @@
 //! The search strategy: which image, which binarisation, which readers, in which order.
 //!
-//! A camera frame is tried in a short cascade of passes, cheapest and most likely first,
-//! stopping at the first decode:
+//! A camera frame is tried on a ladder of rungs, cheapest and most likely first,
+//! stopping at the first decode (each rung is a named step in [`Scanner::scan_traced`]):
 //!
-//! 1. the region of interest at full resolution with rxing's hybrid binariser (local
-//!    8×8-block thresholds) — most frames end here;
-//! 2. the same region box-downscaled ×2: averaging four pixels removes sensor noise and
-//!    JPEG ringing, and big or blurred modules become crisp; it costs a quarter;
-//! 3. our local-mean binariser (integral image, window scaled to the image, a small
-//!    bias to the dark side), which holds up under glare, uneven light and low contrast
-//!    where 8×8 blocks flip to noise;
-//! 4. each binarised matrix is also read inverted (light modules on dark: etched cans,
-//!    dark packs), which costs one bit flip and a detector run, not a new binarisation.
+//! 0. on a camera stream, the last frame's DataMatrix grid (corners, module count) read
+//!    again through our grid reader ([`crate::stream`]);
+//! 1. the region of interest box-downscaled ×2 with rxing's hybrid binariser and
+//!    detector — clean frames end here; quads it located but could not read are re-read
+//!    from the full-size frame;
+//! 2. our perspective-correct DataMatrix reader (`dm`: L-finder and clock track fitted
+//!    as edges, homography sampling, a module-space threshold that follows a glare spot,
+//!    erasure decoding) on the quads its locator proposes — `Effort::Fast` stops here;
+//! 3. rxing again on the inverted matrix (light-on-dark codes) and with our local-mean
+//!    binariser (glare, uneven light, low contrast), located quads re-read at full size;
+//! 4. one full-size pass (Thorough: two) for small codes no rung above located.
+//!
+//! A `time_budget` cuts the ladder between rungs (a live camera loop).
 //!
 //! Frames larger than [`ScanOptions::max_side`] are box-downscaled first so a 12 MP
 //! photo costs what a 720p frame does. The [`FormatSet`] hint limits the readers: "DataMatrix
