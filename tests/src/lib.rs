@@ -4,7 +4,12 @@
 //! holds what they share: [`CpcrClient`], a deliberately tiny CPCR client built
 //! directly on `kkm-proto` (it is the yardstick, not the product's client), and
 //! [`workspace_bin`], which finds (building it if needed) a binary of the workspace so
-//! a test can run it as a separate process.
+//! a test can run it as a separate process, [`printer_emu`], a network receipt printer
+//! that decodes what it is sent, and [`daemon`], the daemon under test with its emulator
+//! and a client that checks every answer as a CashCore client reads it.
+
+pub mod daemon;
+pub mod printer_emu;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -67,12 +72,7 @@ impl CpcrClient {
             token,
             reqnum,
         };
-        self.framed
-            .send(Frame {
-                header,
-                message: request,
-            })
-            .await?;
+        self.framed.send(Frame::new(header, request)).await?;
         let answer = tokio::time::timeout(Duration::from_secs(5), self.framed.next())
             .await
             .context("no answer within 5 s")?
@@ -104,6 +104,12 @@ impl CpcrClient {
 /// next to the test executable (`target/<profile>/`) and runs `cargo build` if the
 /// binary is not there yet.
 pub fn workspace_bin(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+    workspace_bin_with(package, bin, &[])
+}
+
+/// [`workspace_bin`] with cargo features of the package on (a binary behind
+/// `required-features`, such as the OFD emulator's `cli`).
+pub fn workspace_bin_with(package: &str, bin: &str, features: &[&str]) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let profile_dir = exe
         .parent()
@@ -113,6 +119,9 @@ pub fn workspace_bin(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
     build.args(["build", "--quiet", "-p", package, "--bin", bin]);
+    if !features.is_empty() {
+        build.arg("--features").arg(features.join(","));
+    }
     // Cargo gives a test the variables of its own package (CARGO_MANIFEST_DIR,
     // CARGO_PKG_*, …). Build scripts that watch them (ring's `rerun-if-env-changed`)
     // would see them change and rebuild half the tree (~20 s) on every call: drop them.

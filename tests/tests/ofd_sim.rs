@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kkm_e2e::{workspace_bin, CpcrClient};
+use kkm_e2e::{workspace_bin_with, CpcrClient};
 use kkm_ofd_sim::{Fault, FaultPlan, OfdSim, SimConfig, TokenPolicy};
 use kkm_proto::cpcr::{
     CloseShiftRequest, CommandTypeEnum, DateTime, Money, MoneyPlacementEnum, MoneyPlacementRequest,
@@ -48,17 +48,23 @@ async fn info_returns_registration_data_and_ticket_gets_a_fiscal_sign() {
     assert_eq!(code(&info), OK);
     assert_eq!(info.command, CommandTypeEnum::CommandInfo as i32);
     let service = info.service.expect("INFO answers with the service part");
-    let reg = &service.reg_info;
-    assert_eq!(reg.kkm.fns_kkm_id.as_deref(), Some("010100134464"));
-    assert_eq!(reg.kkm.serial_number.as_deref(), Some("ISCR1018036404743"));
-    assert_eq!(reg.org.iin, "910812450255");
+    let reg = service.reg_info.as_ref().expect("registration data");
+    let (kkm, org) = (
+        reg.kkm.as_ref().expect("KKM"),
+        reg.org.as_ref().expect("org"),
+    );
+    assert_eq!(kkm.fns_kkm_id.as_deref(), Some("010100134464"));
+    assert_eq!(kkm.serial_number.as_deref(), Some("ISCR1018036404743"));
+    assert_eq!(org.inn.as_deref(), Some("910812450255"));
     assert_eq!(
-        reg.pos.as_ref().map(|p| p.title.as_str()),
+        reg.pos.as_ref().and_then(|p| p.title.as_deref()),
         Some("Для Макса")
     );
     assert!(service.ticket_ads[0].text.contains("${ticket_number}"));
-    let x = info.report.expect("INFO carries the X report");
-    assert_eq!(x.report, ReportTypeEnum::ReportX as i32);
+    // A KKM that never worked: no shift is open, so INFO carries a Z (of shift 0).
+    let z = info.report.expect("INFO carries the report");
+    assert_eq!(z.report, ReportTypeEnum::ReportZ as i32);
+    assert_eq!(z.zx_report.expect("a Z").shift_number, 0);
 
     let sale = c.send(ticket(T0)).await.unwrap();
     assert_eq!(code(&sale.message), OK, "{:?}", sale.message.result);
@@ -268,10 +274,10 @@ async fn shift_close_money_placement_and_the_24_hour_rule() {
     let placement = |op: MoneyPlacementEnum, tiyn: u64, at: i64| Request {
         command: CommandTypeEnum::CommandMoneyPlacement as i32,
         money_placement: Some(MoneyPlacementRequest {
-            date_time: DateTime::from_unix_seconds(at),
+            datetime: DateTime::from_unix_seconds(at),
             operation: op as i32,
             sum: Money::from_tiyn(tiyn),
-            operator: operator.clone(),
+            operator: Some(operator.clone()),
             ..Default::default()
         }),
         ..Default::default()
@@ -325,7 +331,7 @@ async fn shift_close_money_placement_and_the_24_hour_rule() {
         command: CommandTypeEnum::CommandCloseShift as i32,
         close_shift: Some(CloseShiftRequest {
             close_time: DateTime::from_unix_seconds(late),
-            operator,
+            operator: Some(operator),
             ..Default::default()
         }),
         ..Default::default()
@@ -334,7 +340,7 @@ async fn shift_close_money_placement_and_the_24_hour_rule() {
     assert_eq!(code(&z), OK);
     let z = z.report.expect("CLOSE_SHIFT answers with the Z report");
     assert_eq!(z.report, ReportTypeEnum::ReportZ as i32);
-    let z = z.zx_report;
+    let z = z.zx_report.expect("a ZX report");
     assert_eq!(z.shift_number, 1);
     let sell = &z.ticket_operations[2];
     assert_eq!(
@@ -398,7 +404,7 @@ async fn control(addr: SocketAddr, command: &str) -> String {
 
 #[tokio::test]
 async fn the_binary_serves_clients_and_takes_faults_on_its_control_port() {
-    let bin = workspace_bin("kkm-ofd-sim", "kkm-ofd-sim").expect("binary builds");
+    let bin = workspace_bin_with("kkm-ofd-sim", "kkm-ofd-sim", &["cli"]).expect("binary builds");
     let help = std::process::Command::new(&bin)
         .arg("--help")
         .output()

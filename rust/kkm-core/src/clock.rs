@@ -53,6 +53,68 @@ impl Timestamp {
     pub fn from_cpcr(date_time: &kkm_proto::cpcr::DateTime) -> Option<Timestamp> {
         date_time.to_unix_seconds().map(Timestamp)
     }
+
+    /// Reads a date-time as the API writes it, `yyyy-MM-ddTHH:mm:ss[.zzz]` (a space for
+    /// the `T` too), or as a receipt's QR code writes it, `yyyyMMddTHHmmss`; `None` if
+    /// it is neither or a field is out of range. Milliseconds are dropped.
+    ///
+    /// ```
+    /// use kkm_core::Timestamp;
+    /// let a = Timestamp::parse("2025-01-17T13:34:37.000").unwrap();
+    /// assert_eq!(Timestamp::parse("20250117T133437"), Some(a));
+    /// assert_eq!(a.to_string(), "2025-01-17 13:34:37");
+    /// assert_eq!(Timestamp::parse("2025-02-30T00:00:00"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Timestamp> {
+        let text = text.trim();
+        let digits = |s: &str| -> Option<u32> {
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse().ok())
+                .flatten()
+        };
+        let (date, time) = text.split_once(['T', ' '])?;
+        let (y, mo, d, h, mi, se) = if date.len() == 8 && time.len() == 6 {
+            (
+                digits(&date[..4])?,
+                digits(&date[4..6])?,
+                digits(&date[6..])?,
+                digits(&time[..2])?,
+                digits(&time[2..4])?,
+                digits(&time[4..])?,
+            )
+        } else {
+            let mut ymd = date.split('-');
+            let time = time.split('.').next()?;
+            let mut hms = time.split(':');
+            let parts = (
+                digits(ymd.next()?)?,
+                digits(ymd.next()?)?,
+                digits(ymd.next()?)?,
+                digits(hms.next()?)?,
+                digits(hms.next()?)?,
+                digits(hms.next().unwrap_or("0"))?,
+            );
+            if ymd.next().is_some() || hms.next().is_some() {
+                return None;
+            }
+            parts
+        };
+        let dt = kkm_proto::cpcr::DateTime {
+            date: kkm_proto::cpcr::Date {
+                year: y,
+                month: mo,
+                day: d,
+            },
+            time: kkm_proto::cpcr::Time {
+                hour: h,
+                minute: mi,
+                second: Some(se),
+            },
+        };
+        // Round-trips only if every field was in range.
+        let t = Timestamp::from_cpcr(&dt)?;
+        (t.to_cpcr() == dt).then_some(t)
+    }
 }
 
 impl fmt::Display for Timestamp {

@@ -68,8 +68,8 @@ fn key_values(list: &[KeyValue]) -> Vec<cpcr::KeyValuePair> {
 
 fn tax(line: &TaxLine) -> tr::Tax {
     tr::Tax {
-        r#type: cpcr::TaxTypeEnum::Vat as i32,
-        taxation_type: line.taxation_type.map(|t| i32::from(t.code())),
+        tax_type: cpcr::TaxTypeEnum::Vat as u32,
+        taxation_type: line.taxation_type.map(|t| u32::from(t.code())),
         percent: line.percent.thousandths(),
         sum: line.sum.to_cpcr_abs(),
         is_in_total_sum: line.included,
@@ -82,6 +82,30 @@ fn modifier(m: &Modifier) -> tr::Modifier {
         sum: m.sum.to_cpcr_abs(),
         taxes: Vec::new(),
         auxiliary: key_values(&m.auxiliary),
+    }
+}
+
+/// The CPCR `Domain`: its type and the attributes the request gave.
+fn domain(kind: crate::enums::DomainType, details: &crate::domain::DomainDetails) -> tr::Domain {
+    tr::Domain {
+        r#type: Some(i32::from(kind.code())),
+        services: details.services.as_ref().map(|s| tr::domain::Services {
+            account_number: s.account_number.clone(),
+        }),
+        gasoil: details.gasoil.as_ref().map(|g| tr::domain::GasOil {
+            correction_number: g.correction_number.clone(),
+            correction_sum: g.correction_sum.map(|m| m.to_cpcr_abs()),
+            card_number: g.card_number.clone(),
+        }),
+        taxi: details.taxi.as_ref().map(|t| tr::domain::Taxi {
+            car_number: t.car_number.clone(),
+            is_order: t.is_order,
+            current_fee: t.current_fee.to_cpcr_abs(),
+        }),
+        parking: details.parking.as_ref().map(|p| tr::domain::Parking {
+            begin_time: p.begin_time.to_cpcr(),
+            end_time: p.end_time.to_cpcr(),
+        }),
     }
 }
 
@@ -105,9 +129,10 @@ impl Receipt {
                     physical_label: c.physical_label.clone(),
                     product_id: c.product_id.clone(),
                     barcode: c.barcode.clone(),
-                    measure_unit_code: c.measure_unit_code.clone(),
+                    measure_unit_code: Some(c.measure_unit_code.clone()),
                     list_excise_stamp: c.excise_stamp.iter().cloned().collect(),
-                    ntin: None,
+                    ntin: c.ntin.clone(),
+                    excise_stamp: None,
                 }),
                 ..Default::default()
             });
@@ -131,10 +156,7 @@ impl Receipt {
             operation: i32::from(self.operation.code()),
             date_time: meta.date_time.to_cpcr(),
             operator: meta.operator.to_cpcr(),
-            domain: tr::Domain {
-                r#type: i32::from(self.domain.code()),
-                ..Default::default()
-            },
+            domain: Some(domain(self.domain, &self.domain_details)),
             items,
             payments: self
                 .payments
@@ -153,13 +175,15 @@ impl Receipt {
                 markup: self.markup.as_ref().map(modifier),
                 discount: self.discount.as_ref().map(modifier),
             },
-            extension_options: self
-                .customer_iin_or_bin
-                .as_ref()
-                .map(|iin| tr::ExtensionOptions {
-                    customer_iin_or_bin: Some(iin.clone()),
-                    ..Default::default()
-                }),
+            extension_options: (self.customer_iin_or_bin.is_some()
+                || self.customer_email.is_some()
+                || self.customer_phone.is_some())
+            .then(|| tr::ExtensionOptions {
+                customer_iin_or_bin: self.customer_iin_or_bin.clone(),
+                customer_email: self.customer_email.clone(),
+                customer_phone: self.customer_phone.clone(),
+                ..Default::default()
+            }),
             offline_ticket_number: meta.offline_ticket_number,
             printed_ticket: meta.printed_ticket.clone(),
             fr_shift_number: Some(meta.shift_number),
@@ -171,6 +195,7 @@ impl Receipt {
                 parent_ticket_total: p.total.to_cpcr_abs(),
                 parent_ticket_is_offline: p.is_offline,
             }),
+            ..Default::default()
         }
     }
 }
@@ -179,13 +204,13 @@ impl MoneyPlacement {
     /// The CPCR `MoneyPlacementRequest` (COMMAND_MONEY_PLACEMENT).
     pub fn to_cpcr(&self, meta: &DocumentMeta) -> cpcr::MoneyPlacementRequest {
         cpcr::MoneyPlacementRequest {
-            date_time: meta.date_time.to_cpcr(),
+            datetime: meta.date_time.to_cpcr(),
             operation: i32::from(self.kind.code()),
             sum: self.sum.to_cpcr_abs(),
             is_offline: Some(meta.is_offline),
             fr_shift_number: Some(meta.shift_number),
             printed_document_number: meta.printed_document_number,
-            operator: meta.operator.to_cpcr(),
+            operator: Some(meta.operator.to_cpcr()),
         }
     }
 }
@@ -202,8 +227,8 @@ impl ShiftClosure {
             is_offline: Some(meta.is_offline),
             fr_shift_number: Some(self.report.shift_number),
             withdraw_money: Some(self.withdrawn.is_some()),
-            z_report: self.report.to_cpcr(),
-            operator: meta.operator.to_cpcr(),
+            z_report: Some(self.report.to_cpcr()),
+            operator: Some(meta.operator.to_cpcr()),
             printed_document_number: meta.printed_document_number,
         }
     }

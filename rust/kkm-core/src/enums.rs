@@ -177,7 +177,7 @@ code_enum! {
     TaxationType: u16 {
         /// `STS` (100) — УСН, simplified.
         Sts = 100,
-        /// `RTS` (101) — ОСН, general regime (`TRTS` in the CPCR proto names).
+        /// `RTS` (101) — ОСН, general regime.
         Rts = 101,
         /// `TRFF` (102) — peasant and farm households.
         Trff = 102,

@@ -2,7 +2,9 @@
 //!
 //! [`ErrorCode`] is the seed's whole table (codes 0–95, constant names and meanings as
 //! the seed's "Описание кодов ошибок" gives them; two typos of the seed are corrected
-//! and the meanings the seed leaves blank are filled in). Adapters map it to the HTTP
+//! and the meanings the seed leaves blank are filled in), plus the three codes CashCore's
+//! own modules raise beyond the seed's table (96 `tax_value_is_incorrect`, 97
+//! `payment_sum_is_incorrect`, 98 `payment_type_is_incorrect`). Adapters map it to the HTTP
 //! `response_code` or to a Kotlin exception's `code`.
 //!
 //! [`CoreError`] is what every rule of this crate returns: one variant per failure, each
@@ -12,7 +14,7 @@ use std::fmt;
 
 macro_rules! define_error_codes {
     ($($variant:ident = $code:literal, $name:literal, $desc:literal;)*) => {
-        /// A response code of the seed API (`response_code`), 0–95.
+        /// A response code of the seed API (`response_code`), 0–95, and CashCore's 96–98.
         ///
         /// ```
         /// use kkm_core::ErrorCode;
@@ -160,6 +162,9 @@ define_error_codes! {
     LicenseOnlineCheckError = 93, "license_online_check_error", "ошибка онлайн-проверки лицензии";
     ItemPriceIsIncorrect = 94, "item_price_is_incorrect", "значение цены для позиции указано некорректно";
     ItemSumIsIncorrect = 95, "item_sum_is_incorrect", "значение суммы для позиции указано некорректно";
+    TaxValueIsIncorrect = 96, "tax_value_is_incorrect", "значение налога указано некорректно";
+    PaymentSumIsIncorrect = 97, "payment_sum_is_incorrect", "сумма платежа указана некорректно";
+    PaymentTypeIsIncorrect = 98, "payment_type_is_incorrect", "вид оплаты указан некорректно";
 }
 
 impl fmt::Display for ErrorCode {
@@ -388,6 +393,15 @@ pub enum CoreError {
         /// The action refused.
         action: crate::operator::Action,
     },
+    /// 71 — a cashier asked to print a document beyond what a cashier may print (a
+    /// report, or a document older than the previous shift).
+    #[error("a cashier may print receipts and cash slips of the current and the previous shift only; document {shift_document_number} of shift {shift_number} is beyond that (a senior cashier or an administrator can print it)")]
+    PrintNotAllowed {
+        /// The document's shift.
+        shift_number: u32,
+        /// Its number in the shift.
+        shift_document_number: u32,
+    },
     /// 72 — the operator is not bound to this KKM.
     #[error("operator {operator_id} is not bound to KKM {kkm_id}")]
     NotBound {
@@ -445,6 +459,32 @@ pub enum CoreError {
         /// What is wrong.
         reason: String,
     },
+    /// 96 — a tax's value does not fit: a sum without a percent (as CashCore checks it),
+    /// a negative or unreadable sum.
+    #[error("`{field}`: incorrect tax value: {reason}")]
+    TaxValueIncorrect {
+        /// JSON path of the tax.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// 97 — a payment's sum is missing, unreadable or negative (a negative cash payment
+    /// is 53, as the seed says; a payment of 0 is allowed and left out).
+    #[error("`{field}`: incorrect payment sum: {reason}")]
+    PaymentSumIncorrect {
+        /// JSON path of the sum.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// 98 — a payment's type is missing, unknown, or given twice.
+    #[error("`{field}`: incorrect payment type: {reason}")]
+    PaymentTypeIncorrect {
+        /// JSON path of the type.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl CoreError {
@@ -482,7 +522,7 @@ impl CoreError {
             E::DiscountAndMarkup { .. } => ErrorCode::DiscountAndMarkupAreMutuallyExclusive,
             E::HasOfflineQueue { .. } => ErrorCode::KkmHasOfflineQueue,
             E::ValuesConflict { .. } => ErrorCode::KkmLockedDueToValuesConflict,
-            E::AccessDenied { .. } => ErrorCode::KkmAccessDenied,
+            E::AccessDenied { .. } | E::PrintNotAllowed { .. } => ErrorCode::KkmAccessDenied,
             E::NotBound { .. } => ErrorCode::KkmInvalidBindings,
             E::ShiftNotClosed => ErrorCode::KkmShiftIsNotClosed,
             E::SameTaxpayerAndCustomer(_) => ErrorCode::SameTaxpayerAndCustomer,
@@ -492,6 +532,9 @@ impl CoreError {
             E::DuplicateTaxPercent { .. } => ErrorCode::TaxPercentageIsAlreadyPresent,
             E::PriceIncorrect { .. } => ErrorCode::ItemPriceIsIncorrect,
             E::ItemSumIncorrect { .. } => ErrorCode::ItemSumIsIncorrect,
+            E::TaxValueIncorrect { .. } => ErrorCode::TaxValueIsIncorrect,
+            E::PaymentSumIncorrect { .. } => ErrorCode::PaymentSumIsIncorrect,
+            E::PaymentTypeIncorrect { .. } => ErrorCode::PaymentTypeIsIncorrect,
         }
     }
 

@@ -22,12 +22,16 @@
 //! * [`receipt`] — [`validate_trade_operation`]: request → [`Receipt`] or
 //!   [`CoreError`]; returns against a [`ReturnBasis`].
 //! * [`tax`] — tax computation and tiyn-exact allocation.
+//! * [`domain`] — a receipt's domain attributes (services, fuel, taxi, parking).
+//! * [`customer`] — the buyer: ИИН/БИН, e-mail and phone for the e-receipt.
 //! * [`units`] — unit codes (`796`) and the short names a receipt prints (`шт`).
+//! * [`znm`] — the factory number (ЗНМ) in CashCore's form, with its issue date.
 //! * [`shift`] — [`ShiftBook`]: shift state machine and counters; X and Z.
+//! * [`migrate`] — a KKM taken over from the OFD's report (INFO): its book.
 //! * [`report`] — [`ZxReport`], the seed's report JSON and its CPCR form.
 //! * [`operator`] — roles, permissions, bindings, KKM status checks.
 //! * [`cpcr`] — receipt / placement / close → CPCR messages.
-//! * [`error`] — [`ErrorCode`] (the seed's table 0–95) and [`CoreError`].
+//! * [`error`] — [`ErrorCode`] (the seed's table 0–95 and CashCore's 96–98) and [`CoreError`].
 //!
 //! ## Example: the seed's TradeOperation
 //!
@@ -65,8 +69,11 @@ pub use serde as __serde;
 
 pub mod clock;
 pub mod cpcr;
+pub mod customer;
+pub mod domain;
 pub mod enums;
 pub mod error;
+pub mod migrate;
 pub mod money;
 pub mod operator;
 pub mod placement;
@@ -76,6 +83,7 @@ pub mod request;
 pub mod shift;
 pub mod tax;
 pub mod units;
+pub mod znm;
 
 pub use clock::{Clock, ManualClock, Timestamp};
 pub use cpcr::{DocumentMeta, OperatorRef};
@@ -84,7 +92,10 @@ pub use enums::{
 };
 pub use error::{CoreError, ErrorCode};
 pub use money::{AmountError, JsonNumber, Money, Percent, Quantity};
-pub use operator::{authorize, check_kkm_status, Action, KkmStatus, OperatorAccess, Role};
+pub use operator::{
+    authorize, authorize_print, check_kkm_status, Action, KkmStatus, OperatorAccess, PrintScope,
+    Role,
+};
 pub use placement::MoneyPlacement;
 pub use receipt::{validate_trade_operation, ParentTicket, Receipt, ReturnBasis, SaleContext};
 pub use report::ZxReport;

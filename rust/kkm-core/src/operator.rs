@@ -7,13 +7,19 @@
 //!
 //! | action | ADMINISTRATOR | SENIOR_CASHIER | CASHIER |
 //! | --- | --- | --- | --- |
-//! | [`Action::TradeOperation`], [`Action::MoneyPlacement`], [`Action::ViewKkm`] | yes | yes | yes |
+//! | [`Action::TradeOperation`], [`Action::MoneyPlacement`], [`Action::ViewKkm`], [`Action::PrintDocument`] | yes | yes | yes |
 //! | [`Action::XReport`], [`Action::ZReport`], [`Action::ViewJournal`] | yes | yes | no |
 //! | [`Action::ManageKkm`], [`Action::DeleteKkm`], [`Action::ManageOperators`], [`Action::ManageLicense`] | yes | no | no |
 //!
 //! A role that may not → 71 (`kkm_access_denied`). Bindings: an administrator works on
 //! every KKM; anyone else only on the KKMs in their bindings → 72
 //! (`kkm_invalid_bindings`).
+//!
+//! Printing ([`authorize_print`]): the seed's manual says a cashier «позволяет печатать
+//! чеки». A cashier prints and reprints the receipts and cash slips of its KKMs made in
+//! the current shift and the one before it (so the first customer after a Z still gets
+//! a copy of yesterday's receipt); reports and older documents need the journal right
+//! of a senior cashier or an administrator, who may print any document.
 
 use std::fmt;
 
@@ -67,7 +73,10 @@ impl Role {
             ),
             Role::Cashier => matches!(
                 action,
-                Action::TradeOperation | Action::MoneyPlacement | Action::ViewKkm
+                Action::TradeOperation
+                    | Action::MoneyPlacement
+                    | Action::ViewKkm
+                    | Action::PrintDocument
             ),
         }
     }
@@ -111,6 +120,8 @@ pub enum Action {
     ViewJournal,
     /// GetKKMList — the KKMs one may work on.
     ViewKkm,
+    /// GetDocumentImage, print and reprint — within [`authorize_print`]'s limits.
+    PrintDocument,
     /// SaveKKM, GetVendorId — configure KKMs.
     ManageKkm,
     /// DeleteKKM — needs an empty offline queue and a closed shift.
@@ -140,6 +151,7 @@ impl fmt::Display for Action {
             Action::ZReport => "close the shift (Z-report)",
             Action::ViewJournal => "view the journal",
             Action::ViewKkm => "view KKMs",
+            Action::PrintDocument => "print documents",
             Action::ManageKkm => "configure KKMs",
             Action::DeleteKkm => "delete KKMs",
             Action::ManageOperators => "manage operators",
@@ -187,6 +199,53 @@ pub fn authorize(
                 kkm_id,
             });
         }
+    }
+    Ok(())
+}
+
+/// What a print request concerns, for [`authorize_print`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrintScope {
+    /// The document is an X or Z report (not a receipt or a cash slip).
+    pub is_report: bool,
+    /// The document's shift.
+    pub shift_number: u32,
+    /// Its number in the shift.
+    pub shift_document_number: u32,
+    /// The KKM's current shift: the open one, or the next one when closed.
+    pub current_shift: u32,
+}
+
+/// May `operator` print (or reprint) the document of `scope` on KKM `kkm_id`? Binding
+/// first (72); then anyone who may view the journal prints anything, and a cashier
+/// prints receipts and cash slips of the current and the previous shift (71 beyond).
+///
+/// ```
+/// use kkm_core::operator::{authorize_print, OperatorAccess, PrintScope, Role};
+/// let cashier = OperatorAccess { id: 3, role: Role::Cashier, bindings: vec![6923] };
+/// let receipt = |shift| PrintScope { is_report: false, shift_number: shift, shift_document_number: 1, current_shift: 10 };
+/// assert!(authorize_print(&cashier, 6923, receipt(10)).is_ok());
+/// assert!(authorize_print(&cashier, 6923, receipt(9)).is_ok());
+/// assert_eq!(authorize_print(&cashier, 6923, receipt(8)).unwrap_err().code().code(), 71);
+/// assert_eq!(authorize_print(&cashier, 1, receipt(10)).unwrap_err().code().code(), 72);
+/// let senior = OperatorAccess { id: 2, role: Role::SeniorCashier, bindings: vec![6923] };
+/// assert!(authorize_print(&senior, 6923, receipt(1)).is_ok());
+/// ```
+pub fn authorize_print(
+    operator: &OperatorAccess,
+    kkm_id: i64,
+    scope: PrintScope,
+) -> Result<(), CoreError> {
+    authorize(operator, Some(kkm_id), Action::PrintDocument)?;
+    if operator.role.may(Action::ViewJournal) {
+        return Ok(());
+    }
+    let recent = scope.shift_number.saturating_add(1) >= scope.current_shift;
+    if scope.is_report || !recent {
+        return Err(CoreError::PrintNotAllowed {
+            shift_number: scope.shift_number,
+            shift_document_number: scope.shift_document_number,
+        });
     }
     Ok(())
 }

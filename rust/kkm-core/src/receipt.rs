@@ -100,6 +100,15 @@ pub struct Receipt {
     pub parent: Option<ParentTicket>,
     /// Extra key/value pairs of the request.
     pub auxiliary: Vec<KeyValue>,
+    /// The buyer's e-mail for the e-receipt, normalised ([`crate::customer::email`]).
+    #[serde(default)]
+    pub customer_email: Option<String>,
+    /// The buyer's phone for the e-receipt, normalised ([`crate::customer::phone`]).
+    #[serde(default)]
+    pub customer_phone: Option<String>,
+    /// The domain's attributes (services, fuel, taxi, parking), as given.
+    #[serde(default)]
+    pub domain_details: crate::domain::DomainDetails,
 }
 
 /// One good or service of a receipt.
@@ -147,6 +156,9 @@ pub struct Commodity {
     pub measure_unit_code: String,
     /// Extra key/value pairs.
     pub auxiliary: Vec<KeyValue>,
+    /// НТИН — national goods identifier, if given.
+    #[serde(default)]
+    pub ntin: Option<String>,
 }
 
 impl Commodity {
@@ -442,8 +454,21 @@ fn parse_taxes(list: Option<&Vec<TaxRequest>>, field: &str) -> Result<Vec<TaxSpe
             )
         })?;
         if let Some(sum) = &tax.sum {
-            Money::parse_non_negative(sum.as_str())
-                .map_err(|e| CoreError::invalid(format!("{path}.sum"), describe(&e)))?;
+            let sum = Money::parse_non_negative(sum.as_str()).map_err(|e| {
+                CoreError::TaxValueIncorrect {
+                    field: format!("{path}.sum"),
+                    reason: describe(&e),
+                }
+            })?;
+            // CashCore refuses a sum without a percent (96). A percent with a sum of 0 is
+            // taken as "compute it" — the register computes every tax itself anyway, with
+            // its one rounding rule — so clients that leave the sum out or at 0 still work.
+            if percent.thousandths() == 0 && !sum.is_zero() {
+                return Err(CoreError::TaxValueIncorrect {
+                    field: path,
+                    reason: format!("a tax of {sum} without a percent"),
+                });
+            }
         }
         if specs.iter().any(|s| s.percent == percent) {
             return Err(CoreError::DuplicateTaxPercent {
@@ -619,6 +644,7 @@ fn parse_commodity(
             barcode: non_empty(request.barcode.as_ref()),
             measure_unit_code,
             auxiliary: request.auxiliary.clone().unwrap_or_default(),
+            ntin: non_empty(request.ntin.as_ref()),
         },
         taxes,
     ))
@@ -802,33 +828,39 @@ fn parse_payments(request: &TradeOperationRequest) -> Result<Tendered, CoreError
     let mut tendered = Tendered::default();
     for (i, payment) in request.payments.iter().flatten().enumerate() {
         let path = format!("payments[{i}]");
-        let kind = payment.kind.ok_or_else(|| {
-            CoreError::invalid(format!("{path}.type"), "the payment type is required")
-        })?;
-        let kind = PaymentType::from_code(kind).ok_or_else(|| {
-            CoreError::invalid(
-                format!("{path}.type"),
-                format!("unknown payment type {kind} (0 cash, 1 card, 4 mobile)"),
-            )
+        let type_path = format!("{path}.type");
+        let kind = payment
+            .kind
+            .ok_or_else(|| CoreError::PaymentTypeIncorrect {
+                field: type_path.clone(),
+                reason: "the payment type is required".into(),
+            })?;
+        let kind = PaymentType::from_code(kind).ok_or_else(|| CoreError::PaymentTypeIncorrect {
+            field: type_path.clone(),
+            reason: format!("unknown payment type {kind} (0 cash, 1 card, 4 mobile)"),
         })?;
         let sum_path = format!("{path}.sum");
         let text = payment
             .sum
             .as_ref()
-            .ok_or_else(|| CoreError::PaidSumIncorrect {
-                reason: format!("`{sum_path}` is missing"),
+            .ok_or_else(|| CoreError::PaymentSumIncorrect {
+                field: sum_path.clone(),
+                reason: "the sum is required".into(),
             })?;
-        let sum = Money::parse_tenge(text.as_str()).map_err(|e| CoreError::PaidSumIncorrect {
-            reason: format!("`{sum_path}`: {}", describe(&e)),
-        })?;
+        let sum =
+            Money::parse_tenge(text.as_str()).map_err(|e| CoreError::PaymentSumIncorrect {
+                field: sum_path.clone(),
+                reason: describe(&e),
+            })?;
         if sum.is_negative() {
             return Err(match kind {
                 PaymentType::Cash => CoreError::CashNegative {
                     field: sum_path,
                     value: text.as_str().to_owned(),
                 },
-                _ => CoreError::PaidSumIncorrect {
-                    reason: format!("`{sum_path}` {} is negative", text.as_str()),
+                _ => CoreError::PaymentSumIncorrect {
+                    field: sum_path,
+                    reason: format!("{} is negative", text.as_str()),
                 },
             });
         }
@@ -838,10 +870,10 @@ fn parse_payments(request: &TradeOperationRequest) -> Result<Tendered, CoreError
             PaymentType::Mobile => &mut tendered.mobile,
         };
         if slot.is_some() {
-            return Err(CoreError::invalid(
-                format!("{path}.type"),
-                "at most one payment of each type",
-            ));
+            return Err(CoreError::PaymentTypeIncorrect {
+                field: type_path,
+                reason: "at most one payment of each type".into(),
+            });
         }
         *slot = Some(sum);
         tendered.order.push(kind);
@@ -1119,18 +1151,24 @@ pub fn validate_trade_operation(
         .collect();
 
     // Customer.
-    let customer_iin_or_bin = non_empty(request.customer_iin_or_bin.as_ref());
+    let customer_iin_or_bin = non_empty(request.customer_iin_or_bin.as_ref())
+        .map(|c| crate::customer::iin_or_bin("customer_iin_or_bin", &c))
+        .transpose()?;
     if let Some(customer) = &customer_iin_or_bin {
-        if customer.len() != 12 || !customer.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CoreError::invalid(
-                "customer_iin_or_bin",
-                "an IIN/BIN is 12 digits",
-            ));
-        }
         if context.seller_iin_or_bin.map(str::trim) == Some(customer.as_str()) {
             return Err(CoreError::SameTaxpayerAndCustomer(customer.clone()));
         }
     }
+    let customer_email = non_empty(request.customer_email.as_ref())
+        .map(|e| crate::customer::email("customer_email", &e))
+        .transpose()?;
+    let customer_phone = non_empty(request.customer_phone.as_ref())
+        .map(|p| crate::customer::phone("customer_phone", &p))
+        .transpose()?;
+    let domain_details = match &request.domain {
+        Some(d) => crate::domain::DomainDetails::from_request(d)?,
+        None => crate::domain::DomainDetails::default(),
+    };
 
     let mut receipt = Receipt {
         operation,
@@ -1148,12 +1186,69 @@ pub fn validate_trade_operation(
         customer_iin_or_bin,
         parent: None,
         auxiliary: request.auxiliary.clone().unwrap_or_default(),
+        customer_email,
+        customer_phone,
+        domain_details,
     };
 
     if let Some(parent) = &request.parent_ticket {
         receipt.parent = Some(check_return(&receipt, parent, context)?);
     }
     Ok(receipt)
+}
+
+/// A return of a receipt this journal does not hold (sold before a migration, or on
+/// another KKM of the business): described by the request's own data, which must be
+/// complete (date and time, РНМ, total). Only the total can be checked against it: the
+/// original's lines are unknown here. Without that data the original is not found (43).
+fn external_parent(
+    receipt: &Receipt,
+    parent: &crate::request::ParentTicketRequest,
+    fiscal_id: String,
+) -> Result<ParentTicket, CoreError> {
+    let described = parent.date_time.is_some() || parent.total.is_some();
+    if !described {
+        return Err(CoreError::ParentTicketNotFound { fiscal_id });
+    }
+    let date_time = non_empty(parent.date_time.as_ref())
+        .and_then(|t| Timestamp::parse(&t))
+        .ok_or_else(|| {
+            CoreError::invalid(
+                "parent_ticket.date_time",
+                "the original's date and time are required (yyyy-MM-ddTHH:mm:ss)",
+            )
+        })?;
+    let kgd_kkm_id = non_empty(parent.kgd_kkm_id.as_ref()).ok_or_else(|| {
+        CoreError::invalid(
+            "parent_ticket.kgd_kkm_id",
+            "the РНМ of the KKM that sold the original is required",
+        )
+    })?;
+    let total = parent
+        .total
+        .as_ref()
+        .ok_or_else(|| {
+            CoreError::invalid("parent_ticket.total", "the original's total is required")
+        })
+        .and_then(|t| {
+            Money::parse_non_negative(t.as_str())
+                .map_err(|e| CoreError::invalid("parent_ticket.total", describe(&e)))
+        })?;
+    if receipt.total > total {
+        return Err(CoreError::TotalIncorrect {
+            reason: format!(
+                "returning {} but the original `{fiscal_id}` was {total}",
+                receipt.total
+            ),
+        });
+    }
+    Ok(ParentTicket {
+        fiscal_id,
+        date_time,
+        kgd_kkm_id,
+        total,
+        is_offline: parent.is_offline.unwrap_or(false),
+    })
 }
 
 /// The return rules against the original receipt.
@@ -1174,12 +1269,12 @@ fn check_return(
             "the fiscal sign of the original receipt is required",
         )
     })?;
-    let basis = context
+    let Some(basis) = context
         .return_basis
         .filter(|b| b.parent.fiscal_id == fiscal_id)
-        .ok_or_else(|| CoreError::ParentTicketNotFound {
-            fiscal_id: fiscal_id.clone(),
-        })?;
+    else {
+        return external_parent(receipt, parent, fiscal_id);
+    };
     if basis.operation != original_operation {
         return Err(CoreError::invalid(
             "operation",

@@ -392,7 +392,7 @@ impl ZxReport {
                 .taxes
                 .iter()
                 .map(|t| z::Tax {
-                    r#type: cpcr::TaxTypeEnum::Vat as i32,
+                    tax_type: cpcr::TaxTypeEnum::Vat as u32,
                     percent: t.percent,
                     operations: t
                         .operations
@@ -401,7 +401,7 @@ impl ZxReport {
                             operation: i32::from(o.operation.code()),
                             turnover: wire(o.turnover),
                             sum: wire(o.sum),
-                            turnover_without_tax: wire(o.turnover_without_tax),
+                            turnover_without_tax: Some(wire(o.turnover_without_tax)),
                         })
                         .collect(),
                 })
@@ -425,13 +425,13 @@ impl ZxReport {
                         .map(|p| z::ticket_operation::Payment {
                             payment: i32::from(p.payment.code()),
                             sum: wire(p.sum),
-                            count: p.count,
+                            count: Some(p.count),
                         })
                         .collect(),
-                    offline_count: t.offline_count,
-                    discount_sum: wire(t.discount_sum),
-                    markup_sum: wire(t.markup_sum),
-                    change_sum: wire(t.change_sum),
+                    offline_count: Some(t.offline_count),
+                    discount_sum: Some(wire(t.discount_sum)),
+                    markup_sum: Some(wire(t.markup_sum)),
+                    change_sum: Some(wire(t.change_sum)),
                 })
                 .collect(),
             money_placements: self
@@ -442,7 +442,7 @@ impl ZxReport {
                     operations_total_count: m.operations_total_count,
                     operations_count: m.operations_count,
                     operations_sum: wire(m.operations_sum),
-                    offline_count: m.offline_count,
+                    offline_count: Some(m.offline_count),
                 })
                 .collect(),
             cash_sum: wire(self.cash_sum),
@@ -455,13 +455,14 @@ impl ZxReport {
                 .iter()
                 .map(wire_non_nullable)
                 .collect(),
-            open_shift_time: self.open_shift_time.to_cpcr(),
+            open_shift_time: Some(self.open_shift_time.to_cpcr()),
             close_shift_time: self.close_shift_time.map(Timestamp::to_cpcr),
             checksum: if self.checksum.is_empty() {
                 None
             } else {
                 Some(self.checksum.clone())
             },
+            annulled_tickets: None,
         }
     }
 

@@ -60,6 +60,14 @@ pub struct TradeOperationRequest {
     /// `customer_iin_or_bin` — ИИН/БИН of the buyer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_iin_or_bin: Option<String>,
+    /// `customer_email` — our addition: the buyer's e-mail; the OFD sends the receipt
+    /// there (CPCR `extension_options.customer_email`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_email: Option<String>,
+    /// `customer_phone` — our addition: the buyer's phone for the e-receipt
+    /// (`extension_options.customer_phone`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_phone: Option<String>,
     /// `parent_ticket` — our addition: the receipt a return refers to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_ticket: Option<ParentTicketRequest>,
@@ -75,6 +83,69 @@ pub struct DomainRequest {
     /// `type` — `DomainTypeEnum` code.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<i64>,
+    /// `services` — services and hotels: `{account_number}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<ServicesRequest>,
+    /// `gasoil` — fuel: `{correction_number, correction_sum, card_number}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gasoil: Option<GasOilRequest>,
+    /// `taxi` — `{car_number, is_order, current_fee}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taxi: Option<TaxiRequest>,
+    /// `parking` — `{begin_time, end_time}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parking: Option<ParkingRequest>,
+}
+
+/// `domain.services` (`TicketRequest::Domain::Services`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServicesRequest {
+    /// `account_number` — лицевой счёт (required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_number: Option<String>,
+}
+
+/// `domain.gasoil` (`TicketRequest::Domain::GasOil`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GasOilRequest {
+    /// `correction_number` — номер коррекции.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction_number: Option<String>,
+    /// `correction_sum` — сумма коррекции, tenge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction_sum: Option<JsonNumber>,
+    /// `card_number` — номер карты.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_number: Option<String>,
+}
+
+/// `domain.taxi` (`TicketRequest::Domain::Taxi`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaxiRequest {
+    /// `car_number` — госномер (required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub car_number: Option<String>,
+    /// `is_order` — by order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_order: Option<bool>,
+    /// `current_fee` — текущий тариф, tenge (required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_fee: Option<JsonNumber>,
+}
+
+/// `domain.parking` (`TicketRequest::Domain::Parking`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ParkingRequest {
+    /// `begin_time` — `yyyy-MM-ddTHH:mm:ss` (required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub begin_time: Option<String>,
+    /// `end_time` — `yyyy-MM-ddTHH:mm:ss` (required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
 }
 
 /// One element of `items` (`Item`).
@@ -132,6 +203,10 @@ pub struct CommodityRequest {
     /// `measure_unit_code` — unit code of ИС ЭСФ (required, 81).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub measure_unit_code: Option<String>,
+    /// `ntin` — our addition: the national goods identifier (НТИН) of the national
+    /// catalogue, sent to the OFD (CPCR 2.0.3 `Commodity.ntin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ntin: Option<String>,
     /// `auxiliary` — extra key/value pairs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auxiliary: Option<Vec<KeyValue>>,
@@ -207,13 +282,32 @@ pub struct AmountsRequest {
     pub discount: Option<ModifierRequest>,
 }
 
-/// `parent_ticket` (our addition) — the original receipt of a return.
+/// `parent_ticket` (our addition) — the original receipt of a return. The fiscal sign
+/// alone names a receipt of this journal; a receipt this journal does not hold (sold
+/// before a migration, or on another KKM) is described by its data — or by the text of
+/// its QR code, which carries the same.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ParentTicketRequest {
     /// `fiscal_id` — the fiscal sign (or offline number) of the original receipt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fiscal_id: Option<String>,
+    /// `date_time` — when the original was made (`yyyy-MM-ddTHH:mm:ss`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_time: Option<String>,
+    /// `kgd_kkm_id` — РНМ (the KGD registration number) of the KKM that sold it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kgd_kkm_id: Option<String>,
+    /// `total` — the original's total, tenge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<JsonNumber>,
+    /// `is_offline` — the original was made autonomously.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_offline: Option<bool>,
+    /// `qr` — the text of the original's QR code (`…?i=…&f=…&s=…&t=…`), in place of the
+    /// fields above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
 }
 
 /// `KeyValuePair`.
@@ -247,4 +341,17 @@ pub struct MoneyPlacementRequest {
     /// `sum` — in tenge, more than zero.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum: Option<JsonNumber>,
+    /// `is_printable` — print the slip (as TradeOperation and ZXReport; our addition
+    /// where the seed's table has no such field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_printable: Option<bool>,
+    /// `image_width` — slip image width in pixels (default: the printer's paper).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_width: Option<u32>,
+    /// `image_scale` — image scale (default 1.0), kept as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_scale: Option<JsonNumber>,
+    /// `image_pixel_draw_threshold` — 0..255 (default 128).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_pixel_draw_threshold: Option<u32>,
 }

@@ -15,7 +15,8 @@
 //!
 //! * a receipt or a placement on a closed book opens shift `last + 1` first;
 //! * while open, a receipt or placement more than 24 hours after the opening is
-//!   refused with 31 until the shift is closed;
+//!   refused with 31 until the shift is closed ([`ShiftBook::shift_expired`]: the
+//!   register closes such a shift itself before a receipt, as CashCore does);
 //! * a document dated before the previous one is refused with 36 (the clock went
 //!   back);
 //! * a withdrawal or a cash pay-out (BUY, SELL_RETURN) above the cash in the drawer is
@@ -49,6 +50,7 @@ pub const MAX_SHIFT_SECS: i64 = 24 * 3600;
 
 /// Count and sum.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CountSum {
     /// How many.
     pub count: u64,
@@ -65,6 +67,7 @@ impl CountSum {
 
 /// Tax totals of one rate and operation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TaxCounter {
     /// Оборот (including the tax).
     pub turnover: Money,
@@ -74,6 +77,7 @@ pub struct TaxCounter {
 
 /// Receipt totals of one operation in a shift.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TicketCounter {
     /// Receipts and their totals.
     pub tickets: CountSum,
@@ -91,6 +95,7 @@ pub struct TicketCounter {
 
 /// Placements of one kind in a shift.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PlacementCounter {
     /// Placements and their sum.
     pub placements: CountSum,
@@ -101,6 +106,7 @@ pub struct PlacementCounter {
 /// The counters of one open shift. Arrays are indexed by [`Operation::index`] (or
 /// [`MoneyPlacementKind::index`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ShiftCounters {
     /// Номер смены.
     pub number: u32,
@@ -132,6 +138,7 @@ pub struct ShiftCounters {
 
 /// Counters that are never reset.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LifetimeCounters {
     /// Non-nullable sums (Σ totals) per operation.
     pub non_nullable: [Money; 4],
@@ -145,6 +152,9 @@ pub struct LifetimeCounters {
     pub last_shift_number: u32,
     /// Time of the last document, to detect a clock that went back.
     pub last_document_at: Option<Timestamp>,
+    /// Documents already numbered in the next shift before it opened (X-reports taken
+    /// on a closed book): the shift's first receipt continues after them.
+    pub numbered_before_open: u32,
 }
 
 /// Where a registered document landed.
@@ -191,6 +201,7 @@ pub struct ShiftClosure {
 /// assert!(!book.is_open());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ShiftBook {
     /// Never-reset counters.
     pub lifetime: LifetimeCounters,
@@ -228,6 +239,15 @@ impl ShiftBook {
             })
     }
 
+    /// `true` when a shift is open and older than 24 hours at `now`: a new receipt must
+    /// close it first (the register does so itself, as CashCore does), and a placement is
+    /// refused with 31.
+    pub fn shift_expired(&self, now: Timestamp) -> bool {
+        self.shift
+            .as_ref()
+            .is_some_and(|s| now.secs_since(s.opened_at) > MAX_SHIFT_SECS)
+    }
+
     /// Checks that a new document may be registered at `now`: not before the previous
     /// document (36) and not in a shift older than 24 hours (31).
     pub fn check_document_time(&self, now: Timestamp) -> Result<(), CoreError> {
@@ -253,10 +273,39 @@ impl ShiftBook {
         self.shift = Some(ShiftCounters {
             number: self.lifetime.last_shift_number.saturating_add(1),
             opened_at: now,
+            documents: std::mem::take(&mut self.lifetime.numbered_before_open),
             start_non_nullable: self.lifetime.non_nullable,
             ..ShiftCounters::default()
         });
         true
+    }
+
+    /// Gives an X-report its own number in the shift, as CashCore does: the next
+    /// document number of the open shift, or, on a closed book, of the next shift (whose
+    /// first receipt then continues after it). Returns (shift number, document number).
+    /// Counts nothing else and does not move the clock check.
+    ///
+    /// ```
+    /// use kkm_core::ShiftBook;
+    /// let mut book = ShiftBook::new();
+    /// assert_eq!(book.number_x_report(), (1, 1));
+    /// assert_eq!(book.number_x_report(), (1, 2));
+    /// ```
+    pub fn number_x_report(&mut self) -> (u32, u32) {
+        match self.shift.as_mut() {
+            Some(shift) => {
+                shift.documents = shift.documents.saturating_add(1);
+                (shift.number, shift.documents)
+            }
+            None => {
+                let life = &mut self.lifetime;
+                life.numbered_before_open = life.numbered_before_open.saturating_add(1);
+                (
+                    life.last_shift_number.saturating_add(1),
+                    life.numbered_before_open,
+                )
+            }
+        }
     }
 
     fn stamp(&mut self, now: Timestamp, opened_shift: bool) -> DocumentStamp {

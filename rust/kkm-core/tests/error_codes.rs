@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 /// Every code the crate produces: the table below must cover exactly these.
 const PRODUCIBLE: &[u16] = &[
     2, 18, 31, 34, 35, 36, 39, 43, 44, 45, 46, 47, 48, 49, 50, 52, 53, 54, 55, 56, 57, 58, 59, 60,
-    62, 63, 64, 65, 67, 68, 71, 72, 76, 77, 81, 82, 88, 89, 94, 95,
+    62, 63, 64, 65, 67, 68, 71, 72, 76, 77, 81, 82, 88, 89, 94, 95, 96, 97, 98,
 ];
 
 const SELLER: &str = "910812450255";
@@ -387,6 +387,29 @@ fn cases() -> Vec<(u16, &'static str, Box<dyn Fn() -> Result<(), CoreError>>)> {
             "sum is not price × quantity",
             Box::new(|| receipt_case(|b| commodity(b)["sum"] = json!(2000.01))),
         ),
+        (
+            96,
+            "a tax sum without a percent (CashCore's check)",
+            Box::new(|| {
+                receipt_case(|b| {
+                    commodity(b)["taxes"] = json!([{"taxation_type": 101, "percent": 0, "sum": 1.5, "is_in_total_sum": true}]);
+                })
+            }),
+        ),
+        (
+            97,
+            "a negative card payment",
+            Box::new(|| {
+                receipt_case(|b| {
+                    b["payments"] = json!([{"type": 0, "sum": 2000}, {"type": 1, "sum": -1}]);
+                })
+            }),
+        ),
+        (
+            98,
+            "an unknown payment type",
+            Box::new(|| receipt_case(|b| b["payments"] = json!([{"type": 2, "sum": 2000}]))),
+        ),
     ]
 }
 
@@ -419,7 +442,8 @@ fn base_request_is_valid() {
 
 #[test]
 fn the_code_table_is_the_seeds() {
-    assert_eq!(ErrorCode::ALL.len(), 96);
+    // The seed's 0–95 and CashCore's 96–98.
+    assert_eq!(ErrorCode::ALL.len(), 99);
     for (i, code) in ErrorCode::ALL.iter().enumerate() {
         assert_eq!(usize::from(code.code()), i);
         assert!(!code.description().is_empty());
@@ -428,5 +452,9 @@ fn the_code_table_is_the_seeds() {
         ErrorCode::from_code(88).map(ErrorCode::name),
         Some("items_taxes_and_ticket_taxes_are_mutually_exclusive")
     );
-    assert_eq!(ErrorCode::from_code(96), None);
+    assert_eq!(
+        ErrorCode::from_code(98).map(ErrorCode::name),
+        Some("payment_type_is_incorrect")
+    );
+    assert_eq!(ErrorCode::from_code(99), None);
 }

@@ -127,6 +127,7 @@ impl HttpClient {
             .with_context(|| format!("bad status line {line:?}"))?;
         let mut headers = Vec::new();
         let mut length: Option<usize> = None;
+        let mut chunked = false;
         loop {
             line.clear();
             if self.stream.read_line(&mut line).await? == 0 {
@@ -145,16 +146,53 @@ impl HttpClient {
                 length = Some(value.parse().context("bad content-length")?);
             }
             if name == "transfer-encoding" {
-                bail!("chunked answers are not supported by this client");
+                if !value.eq_ignore_ascii_case("chunked") {
+                    bail!("transfer-encoding {value} is not supported by this client");
+                }
+                chunked = true;
             }
             headers.push((name, value));
         }
-        let mut body = vec![0; length.unwrap_or(0)];
-        self.stream.read_exact(&mut body).await?;
+        let body = if chunked {
+            self.read_chunked().await?
+        } else {
+            let mut body = vec![0; length.unwrap_or(0)];
+            self.stream.read_exact(&mut body).await?;
+            body
+        };
         Ok(HttpResponse {
             status,
             headers,
             body,
         })
+    }
+
+    /// A `Transfer-Encoding: chunked` body (the daemon streams long journal listings).
+    async fn read_chunked(&mut self) -> anyhow::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self.stream.read_line(&mut line).await? == 0 {
+                bail!("the connection closed inside a chunked body");
+            }
+            let size = line.trim().split(';').next().unwrap_or("");
+            let size = usize::from_str_radix(size, 16)
+                .with_context(|| format!("bad chunk size {line:?}"))?;
+            if size == 0 {
+                // Trailers (none expected) up to the empty line.
+                loop {
+                    line.clear();
+                    if self.stream.read_line(&mut line).await? == 0 || line.trim().is_empty() {
+                        return Ok(body);
+                    }
+                }
+            }
+            let start = body.len();
+            body.resize(start + size, 0);
+            self.stream.read_exact(&mut body[start..]).await?;
+            line.clear();
+            self.stream.read_line(&mut line).await?;
+        }
     }
 }

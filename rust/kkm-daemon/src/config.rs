@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use kkm_register::{Endpoint, OfdConfig, RegistryConfig};
+use kkm_register::{Endpoint, OfdConfig, PrintPolicy, RegistryConfig};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -165,6 +165,23 @@ pub struct FileConfig {
     /// The OFDs.
     #[serde(default)]
     pub ofd: Vec<OfdSpec>,
+    /// Network printers to list in GetPrinterList (addresses, e.g.
+    /// `tcp://192.0.2.10:9100?paper=80`): they cannot be found by asking the machine.
+    #[serde(default)]
+    pub printers: Vec<String>,
+    /// The cupsd to print to and list queues of (`host:port`; default `$CUPS_SERVER`
+    /// or `localhost:631`).
+    #[serde(default)]
+    pub cups_server: Option<String>,
+    /// Print job retries: first pause and longest pause (ms), sends before `failed`.
+    #[serde(default)]
+    pub print_retry_first_ms: Option<u64>,
+    /// See `print_retry_first_ms`.
+    #[serde(default)]
+    pub print_retry_max_ms: Option<u64>,
+    /// See `print_retry_first_ms`.
+    #[serde(default)]
+    pub print_max_attempts: Option<u32>,
 }
 
 impl FileConfig {
@@ -181,6 +198,21 @@ impl FileConfig {
     }
 }
 
+/// The machine's printers for the registry: every transport of `kkm-printer`, CUPS at
+/// `cups_server`, and `printers` listed by GetPrinterList.
+pub fn printer_driver(
+    printers: &[String],
+    cups_server: Option<String>,
+) -> std::sync::Arc<dyn kkm_print::device::PrinterDriver> {
+    std::sync::Arc::new(kkm_printer::SystemDriver {
+        discovery: kkm_printer::Discovery {
+            cups_server,
+            configured: printers.to_vec(),
+        },
+        retry: None,
+    })
+}
+
 /// What `serve` runs with, flags and file merged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServeConfig {
@@ -194,6 +226,12 @@ pub struct ServeConfig {
     pub log_json: bool,
     /// OFD budget of one fiscal command.
     pub ofd_budget: Duration,
+    /// Configured network printers (listed by GetPrinterList).
+    pub printers: Vec<String>,
+    /// The cupsd (`host:port`), if not the default.
+    pub cups_server: Option<String>,
+    /// Print job retries.
+    pub print_policy: PrintPolicy,
 }
 
 impl ServeConfig {
@@ -227,6 +265,20 @@ impl ServeConfig {
             ofds,
             log_json: log_json || file.log_json.unwrap_or(false),
             ofd_budget: Duration::from_millis(file.ofd_budget_ms.unwrap_or(5000)),
+            print_policy: {
+                let d = PrintPolicy::default();
+                PrintPolicy {
+                    first_retry: file
+                        .print_retry_first_ms
+                        .map_or(d.first_retry, Duration::from_millis),
+                    max_retry: file
+                        .print_retry_max_ms
+                        .map_or(d.max_retry, Duration::from_millis),
+                    max_attempts: file.print_max_attempts.unwrap_or(d.max_attempts).max(1),
+                }
+            },
+            printers: file.printers,
+            cups_server: file.cups_server,
         })
     }
 
@@ -239,6 +291,8 @@ impl ServeConfig {
             .map(OfdSpec::to_ofd_config)
             .collect::<Result<_, _>>()?;
         config.ofd_budget = self.ofd_budget;
+        config.printer_driver = Some(printer_driver(&self.printers, self.cups_server.clone()));
+        config.print_policy = self.print_policy;
         Ok(config)
     }
 }

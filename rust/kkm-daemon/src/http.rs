@@ -1,8 +1,11 @@
 //! The HTTP face: one route per API method (`/<Method>`), the envelope answers, and
 //! `/openapi.json`.
 //!
-//! Rules (the seed's, and our decisions where it says nothing; `docs/api.md`):
-//! * Every JSON answer is HTTP 200 with the envelope, errors included (as CashCore).
+//! Rules (the seed's, CashCore's, and our decisions where both say nothing; `docs/api.md`):
+//! * A success is HTTP 200 with the envelope; a failure has CashCore's HTTP status for
+//!   its code's class (400, 401, 403, 404, 500: [`api::http_status`]) and the body
+//!   `{"response_code", "response_data": "<text constant>", "message"}`.
+//! * Method names match without regard to case, as CashCore's server matches them.
 //! * POST reads a JSON body (any `Content-Type`; an empty body is `{}`); parameters in
 //!   the URL are ignored. GET is allowed where the seed says GET/POST and reads the
 //!   query string (or, without one, a JSON body).
@@ -82,6 +85,8 @@ enum Reply {
     Json(Vec<u8>),
     /// GetDocumentImage's PNG.
     Png(Vec<u8>),
+    /// GetTransactionList's envelope, written a page of the journal at a time.
+    Journal(kkm_register::TransactionPages),
 }
 
 fn ok<T: Serialize>(data: T) -> Result<Reply, ApiError> {
@@ -98,8 +103,7 @@ fn ok<T: Serialize>(data: T) -> Result<Reply, ApiError> {
 fn error_body(error: &ApiError) -> Vec<u8> {
     serde_json::to_vec(&Envelope::error(error.code, error.message.clone())).unwrap_or_else(|_| {
         // Serializing two strings and a number cannot fail; keep a fallback anyway.
-        br#"{"response_code":4,"response_data":{"text":"method_execution_exception","message":""}}"#
-            .to_vec()
+        br#"{"response_code":4,"response_data":"method_execution_exception","message":""}"#.to_vec()
     })
 }
 
@@ -123,8 +127,66 @@ fn reply_response(reply: Result<Reply, ApiError>) -> Response {
             );
             response
         }
-        Err(error) => json_response(error_body(&error)),
+        Ok(Reply::Journal(pages)) => {
+            let mut response = Response::new(Body::from_stream(journal_stream(pages)));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(JSON_CONTENT_TYPE),
+            );
+            response
+        }
+        Err(error) => {
+            let mut response = json_response(error_body(&error));
+            *response.status_mut() = StatusCode::from_u16(api::http_status(error.code))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            response
+        }
     }
+}
+
+/// The envelope `{"response_code":0,"response_data":[…]}` of a journal listing, one page
+/// of entries per chunk: any number of documents, with one page in memory. A failure
+/// after the first byte (the journal became unreadable mid-way) cannot change the
+/// status any more: the body then ends without its closing `]}`, so a client sees a
+/// broken answer rather than a short list, and the daemon logs why.
+fn journal_stream(
+    pages: kkm_register::TransactionPages,
+) -> impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
+    enum State {
+        Start(kkm_register::TransactionPages),
+        Pages(kkm_register::TransactionPages, bool),
+        Done,
+    }
+    futures::stream::unfold(State::Start(pages), |state| async move {
+        match state {
+            State::Start(pages) => Some((
+                Ok(br#"{"response_code":0,"response_data":["#.to_vec()),
+                State::Pages(pages, true),
+            )),
+            State::Pages(mut pages, first) => match pages.next_page().await {
+                Ok(Some(entries)) => {
+                    let mut chunk = Vec::with_capacity(entries.len() * 256);
+                    for (i, entry) in entries.iter().enumerate() {
+                        if !(first && i == 0) {
+                            chunk.push(b',');
+                        }
+                        if let Err(e) = serde_json::to_writer(&mut chunk, entry) {
+                            warn!(error = %e, "a journal entry could not be written");
+                            return Some((Err(std::io::Error::other(e)), State::Done));
+                        }
+                    }
+                    let first = first && entries.is_empty();
+                    Some((Ok(chunk), State::Pages(pages, first)))
+                }
+                Ok(None) => Some((Ok(b"]}".to_vec()), State::Done)),
+                Err(e) => {
+                    warn!(error = %e, "the journal listing failed after it started");
+                    Some((Err(std::io::Error::other(e.to_string())), State::Done))
+                }
+            },
+            State::Done => None,
+        }
+    })
 }
 
 /// Calls the registry's method for `method` with the decoded parameters.
@@ -162,7 +224,9 @@ async fn call(
             .money_placement(cred, params.decode()?, key)
             .await?),
         Method::ZxReport => ok(registry.zx_report(cred, params.decode()?).await?),
-        Method::GetTransactionList => ok(registry.transaction_list(cred, params.decode()?).await?),
+        Method::GetTransactionList => Ok(Reply::Journal(
+            registry.transaction_pages(cred, params.decode()?).await?,
+        )),
         Method::GetTransaction => ok(registry.transaction(cred, params.decode()?).await?),
         Method::GetPrinterList => {
             let _: api::GetPrinterListRequest = params.decode()?;
@@ -172,6 +236,26 @@ async fn call(
             let image = registry.document_image(cred, params.decode()?).await?;
             Ok(Reply::Png(image.png))
         }
+        Method::GetPrintJobList => {
+            let r: api::GetPrintJobListRequest = params.decode()?;
+            ok(registry
+                .print_jobs(cred, r.kkm_ofd_id, r.printer, r.limit)
+                .await?)
+        }
+        Method::ReprintDocument => {
+            let r: api::ReprintDocumentRequest = params.decode()?;
+            ok(registry
+                .reprint_document(
+                    cred,
+                    r.kkm_ofd_id,
+                    r.fr_shift_number,
+                    r.shift_document_number,
+                    r.printer,
+                )
+                .await?)
+        }
+        Method::GetKkmBlock => ok(registry.kkm_block(cred, params.decode()?).await?),
+        Method::ResolveKkmBlock => ok(registry.resolve_kkm_block(cred, params.decode()?).await?),
     }
 }
 
@@ -230,7 +314,7 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
 
     let outcome = route(&state, name, &verb, &parts, body).await;
     let code = match &outcome {
-        Ok(Reply::Json(_)) | Ok(Reply::Png(_)) => 0,
+        Ok(Reply::Json(_)) | Ok(Reply::Png(_)) | Ok(Reply::Journal(_)) => 0,
         Err(e) => e.code.code(),
     };
     let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -244,9 +328,7 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
             .unwrap_or("");
         info!(method = %name, verb = %verb, code, ms, message, "request refused");
     }
-    let mut response = reply_response(outcome);
-    *response.status_mut() = StatusCode::OK;
-    response
+    reply_response(outcome)
 }
 
 async fn route(
@@ -256,10 +338,12 @@ async fn route(
     parts: &axum::http::request::Parts,
     body: Body,
 ) -> Result<Reply, ApiError> {
-    let Some(method) = Method::from_name(name) else {
+    let Some(method) = Method::from_path(name) else {
         return Err(ApiError::new(
             ErrorCode::MethodNotFound,
-            format!("there is no method `{name}` (names are case-sensitive: /Ping, /TradeOperation, …; /openapi.json lists them)"),
+            format!(
+                "there is no method `{name}` (/Ping, /TradeOperation, …; /openapi.json lists them)"
+            ),
         ));
     };
     let is_get = *verb == Verb::GET || *verb == Verb::HEAD;
@@ -292,7 +376,7 @@ async fn route(
         Some(query) if is_get && !query.is_empty() => Params::Query(query.to_owned()),
         _ => Params::Json(body),
     };
-    let cred = input::credential(&parts.headers);
+    let cred = input::request_credential(&parts.headers, &params);
     let key = if method.is_idempotent_by_key() {
         input::idempotency_key(&parts.headers)?
     } else {

@@ -184,6 +184,40 @@ pub fn credential(headers: &axum::http::HeaderMap) -> Credential {
     }
 }
 
+/// The credential of a request: the `Authorization` header; without one, the `pin`
+/// of the parameters, as clients of core 1.8 send it (the seed: "since 1.9 a PIN in the
+/// body is ignored" — so before 1.9 it counted). A header always wins.
+pub fn request_credential(headers: &axum::http::HeaderMap, params: &Params) -> Credential {
+    match credential(headers) {
+        Credential::None => params.pin().map_or(Credential::None, Credential::Pin),
+        given => given,
+    }
+}
+
+impl Params {
+    /// The `pin` parameter (a JSON string or number, or a query parameter), if given.
+    pub fn pin(&self) -> Option<String> {
+        let value = match self {
+            Params::Json(body) => {
+                let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+                serde_json::from_slice::<Map<String, Value>>(body)
+                    .ok()?
+                    .remove("pin")?
+            }
+            Params::Query(query) => form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "pin")
+                .map(|(_, v)| Value::String(v.into_owned()))?,
+        };
+        let pin = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        let pin = pin.trim();
+        (!pin.is_empty()).then(|| pin.to_owned())
+    }
+}
+
 /// The `Idempotency-Key` header: `None` when absent or empty; 2 when longer than
 /// [`MAX_IDEMPOTENCY_KEY_LEN`] or not printable ASCII.
 pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {

@@ -1,5 +1,5 @@
-//! `kkm-daemon` — the command line: `serve`, `demo`, `verify`, `export` (and, on
-//! Windows, `service`). See `kkm-daemon --help`.
+//! `kkm-daemon` — the command line: `serve`, `demo`, `verify`, `export`, `blocked`,
+//! `unblock` (and, on Windows, `service`). See `kkm-daemon --help`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -59,6 +59,17 @@ impl ServeArgs {
     }
 }
 
+/// How to reach a running daemon.
+#[derive(Debug, clap::Args)]
+struct DaemonArgs {
+    /// The daemon's address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    daemon: SocketAddr,
+    /// The operator's PIN (better from the environment: it stays out of the process list).
+    #[arg(long, env = "KKM_PIN", hide_env_values = true)]
+    pin: String,
+}
+
 /// Journal export formats.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
@@ -115,6 +126,54 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+
+    /// The print queue: every job (newest first) with its state, attempts and error.
+    PrintJobs {
+        /// Data folder of the installation.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Only this KKM's jobs (its ofd_id).
+        #[arg(long, value_name = "ID")]
+        kkm: Option<u32>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+
+    /// The printers this machine offers (CUPS queues, serial ports, USB lp devices), as
+    /// addresses for SaveKKM's printer.name.
+    Printers {
+        /// The cupsd to ask (host:port; default $CUPS_SERVER or localhost:631).
+        #[arg(long, value_name = "HOST:PORT")]
+        cups_server: Option<String>,
+        /// Network printers to list as well (addresses).
+        #[arg(long = "printer", value_name = "ADDRESS")]
+        printers: Vec<String>,
+    },
+
+    /// Show what blocks a KKM of the running daemon: the document the OFD refused and
+    /// its answer (GetKKMBlock). Exits with 1 when the KKM is blocked.
+    Blocked {
+        #[command(flatten)]
+        daemon: DaemonArgs,
+        /// The KKM's id at the OFD (ofd_id).
+        #[arg(long, value_name = "ID")]
+        kkm: u32,
+    },
+
+    /// Resolve a blocked KKM of the running daemon (administrators): resend the refused
+    /// document, or with --set-aside take it out of the queue (ResolveKKMBlock). Exits
+    /// with 1 when the KKM is still blocked.
+    Unblock {
+        #[command(flatten)]
+        daemon: DaemonArgs,
+        /// The KKM's id at the OFD (ofd_id).
+        #[arg(long, value_name = "ID")]
+        kkm: u32,
+        /// Set the refused document aside instead of resending it.
+        #[arg(long)]
+        set_aside: bool,
     },
 
     /// Windows service: install, uninstall, or run under the service control manager.
@@ -201,6 +260,58 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let n = run::export(&data_dir, kkm, from, to, format, out.as_ref())?;
             eprintln!("kkm-daemon: {n} records exported");
+        }
+        Command::PrintJobs {
+            data_dir,
+            kkm,
+            limit,
+        } => {
+            let n = run::print_jobs(&data_dir, kkm, limit, &mut std::io::stdout())?;
+            eprintln!("kkm-daemon: {n} print job(s)");
+        }
+        Command::Printers {
+            cups_server,
+            printers,
+        } => {
+            let n = run::printers(cups_server, &printers, &mut std::io::stdout())?;
+            eprintln!("kkm-daemon: {n} printer(s)");
+        }
+        Command::Blocked { daemon, kkm } => {
+            let ok = runtime()?.block_on(run::block_command(
+                daemon.daemon,
+                &daemon.pin,
+                kkm,
+                None,
+                &mut std::io::stdout(),
+            ))?;
+            return Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        Command::Unblock {
+            daemon,
+            kkm,
+            set_aside,
+        } => {
+            let resolution = if set_aside {
+                kkm_register::api::BlockResolution::SetAside
+            } else {
+                kkm_register::api::BlockResolution::Resend
+            };
+            let ok = runtime()?.block_on(run::block_command(
+                daemon.daemon,
+                &daemon.pin,
+                kkm,
+                Some(resolution),
+                &mut std::io::stdout(),
+            ))?;
+            return Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
         }
         #[cfg(windows)]
         Command::Service(command) => match command {

@@ -8,6 +8,8 @@
 use kkm_register::api::Method;
 use serde_json::{json, Map, Value};
 
+mod additions;
+
 fn int() -> Value {
     json!({"type": "integer"})
 }
@@ -81,6 +83,9 @@ fn response_data_schema(method: Method) -> Option<Value> {
         Method::GetTransaction => schema("Transaction"),
         Method::GetPrinterList => list(schema("PrinterListEntry")),
         Method::GetDocumentImage => return None,
+        Method::GetPrintJobList => list(schema("PrintJob")),
+        Method::ReprintDocument => schema("PrintJob"),
+        added => return additions::response_data_schema(added),
     })
 }
 
@@ -105,8 +110,11 @@ fn summary(method: Method) -> &'static str {
         Method::ZxReport => "X-отчёт (report_type 1) или Z-отчёт (0, closes the shift)",
         Method::GetTransactionList => "Получение списка операций",
         Method::GetTransaction => "Получение содержимого операции",
-        Method::GetPrinterList => "Получение списка принтеров (the printers configured by SaveKKM)",
+        Method::GetPrinterList => "Получение списка принтеров: the machine's printers (CUPS queues, serial ports, USB lp devices, configured network printers; the spooler's on Windows) as addresses for SaveKKM's printer.name, then SaveKKM's printers",
+        Method::GetPrintJobList => "Our addition: print jobs, newest first, with their states (waiting, printing, printed, failed with the reason, interrupted)",
+        Method::ReprintDocument => "Our addition: queue a copy marked «ДУБЛИКАТ» of a document on the KKM's printer (or `printer`); answers the job at once",
         Method::GetDocumentImage => "Получение изображения документа: image/png on success, the JSON envelope on error",
+        added => additions::summary(added).unwrap_or(""),
     }
 }
 
@@ -295,23 +303,25 @@ fn components() -> Map<String, Value> {
 
     let entries: Vec<(&str, Value)> = vec![
         (
-            "ErrorData",
-            object(
-                &[("text", text()), ("message", text())],
-                &["text", "message"],
-            ),
-        ),
-        (
             "ErrorEnvelope",
             object(
                 &[
                     (
                         "response_code",
-                        json!({"type": "integer", "minimum": 1, "maximum": 95}),
+                        json!({"type": "integer", "minimum": 1, "maximum": 98,
+                               "description": "a code of the seed's table (1–95) or CashCore's 96–98"}),
                     ),
-                    ("response_data", schema("ErrorData")),
+                    (
+                        "response_data",
+                        json!({"type": "string",
+                               "description": "the code's text constant, e.g. not_enough_cash"}),
+                    ),
+                    (
+                        "message",
+                        json!({"type": "string", "description": "what went wrong, readable"}),
+                    ),
                 ],
-                &["response_code", "response_data"],
+                &["response_code", "response_data", "message"],
             ),
         ),
         ("PingRequest", object(&[], &[])),
@@ -386,6 +396,10 @@ fn components() -> Map<String, Value> {
                     ("kkm_ofd_id", int()),
                     ("operation", codes(&[0, 1], "0 deposit, 1 withdrawal")),
                     ("sum", money.clone()),
+                    ("is_printable", boolean()),
+                    ("image_width", int()),
+                    ("image_scale", number()),
+                    ("image_pixel_draw_threshold", int()),
                 ],
                 &["kkm_ofd_id"],
             ),
@@ -417,6 +431,63 @@ fn components() -> Map<String, Value> {
             ),
         ),
         ("GetPrinterListRequest", object(&[], &[])),
+        (
+            "GetPrintJobListRequest",
+            object(
+                &[("kkm_ofd_id", int()), ("printer", text()), ("limit", int())],
+                &[],
+            ),
+        ),
+        (
+            "ReprintDocumentRequest",
+            object(
+                &[
+                    ("kkm_ofd_id", int()),
+                    ("fr_shift_number", int()),
+                    ("shift_document_number", int()),
+                    ("printer", text()),
+                ],
+                &["kkm_ofd_id", "fr_shift_number", "shift_document_number"],
+            ),
+        ),
+        (
+            "PrintJob",
+            object(
+                &[
+                    ("id", int()),
+                    ("kkm_ofd_id", int()),
+                    ("transaction_id", int()),
+                    ("fr_shift_number", int()),
+                    ("shift_document_number", int()),
+                    ("printer", text()),
+                    (
+                        "copy",
+                        json!({"type": "string", "enum": ["original", "duplicate"]}),
+                    ),
+                    (
+                        "state",
+                        json!({"type": "string", "enum": ["waiting", "printing", "printed", "failed", "interrupted"]}),
+                    ),
+                    ("attempts", int()),
+                    ("error", text()),
+                    ("created_ms", int()),
+                    ("updated_ms", int()),
+                ],
+                &[
+                    "id",
+                    "kkm_ofd_id",
+                    "transaction_id",
+                    "fr_shift_number",
+                    "shift_document_number",
+                    "printer",
+                    "copy",
+                    "state",
+                    "attempts",
+                    "created_ms",
+                    "updated_ms",
+                ],
+            ),
+        ),
         (
             "GetDocumentImageRequest",
             object(
@@ -613,6 +684,7 @@ fn components() -> Map<String, Value> {
     ];
     entries
         .into_iter()
+        .chain(additions::components())
         .map(|(k, v)| (k.to_owned(), v))
         .collect()
 }
@@ -645,11 +717,10 @@ pub fn document() -> Value {
                         &["response_code", "response_data"],
                     ),
                 );
-                json!({"application/json": {"schema": {"oneOf": [schema(&envelope_name), schema("ErrorEnvelope")]}}})
+                json!({"application/json": {"schema": schema(&envelope_name)}})
             }
             None => json!({
-                "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
-                "application/json": {"schema": schema("ErrorEnvelope")}
+                "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}
             }),
         };
         let mut headers = vec![json!({
@@ -664,10 +735,18 @@ pub fn document() -> Value {
                 "schema": {"type": "string", "maxLength": 128}
             }));
         }
-        let responses = json!({"200": {
-            "description": "The envelope (HTTP 200 for errors too, as CashCore): response_code 0 with response_data, or a code of the seed's table 1–95 with {text, message}",
-            "content": success
-        }});
+        let error = |why: &str| {
+            json!({"description": why,
+                   "content": {"application/json": {"schema": schema("ErrorEnvelope")}}})
+        };
+        let responses = json!({
+            "200": {"description": "response_code 0 with the method's response_data", "content": success},
+            "400": error("a bad request: codes 2, 11, 15, 17, 61"),
+            "401": error("access denied: codes 71, 72, 74, 75"),
+            "403": error("a wrong PIN or token: code 5"),
+            "404": error("no such method: code 3"),
+            "500": error("every other code (the rules of receipts, shifts, cash, the OFD)")
+        });
         let mut item = Map::new();
         item.insert(
             "post".into(),
@@ -720,7 +799,7 @@ pub fn document() -> Value {
 /// let doc = kkm_daemon::openapi::document();
 /// let schema = serde_json::json!({"$ref": "#/components/schemas/ErrorEnvelope"});
 /// let answer = serde_json::json!({"response_code": 3,
-///     "response_data": {"text": "method_not_found", "message": "no such method"}});
+///     "response_data": "method_not_found", "message": "no such method"});
 /// assert_eq!(kkm_daemon::openapi::validate(&doc, &schema, &answer), Ok(()));
 /// ```
 pub fn validate(doc: &Value, schema: &Value, value: &Value) -> Result<(), String> {
@@ -817,10 +896,22 @@ fn check(doc: &Value, schema: &Value, value: &Value, path: &str, depth: u32) -> 
     Ok(())
 }
 
-/// The schema an answer of `method` must match (the `200` JSON content: success
-/// envelope or error envelope).
+/// The schema a JSON answer of `method` must match, whatever its HTTP status: the
+/// success envelope (`200`) or the error envelope. GetDocumentImage answers JSON only
+/// on errors.
 pub fn answer_schema(method: Method) -> Value {
-    json!({"$ref": format!("#/paths/~1{}/post/responses/200/content/application~1json/schema", method.name())})
+    let error = schema("ErrorEnvelope");
+    if response_data_schema(method).is_none() {
+        return error;
+    }
+    let success = json!({"$ref": format!("#/paths/~1{}/post/responses/200/content/application~1json/schema", method.name())});
+    json!({"oneOf": [success, error]})
+}
+
+/// The HTTP status of a JSON answer with `response_code`: 200 for 0, else CashCore's
+/// class of the code ([`kkm_register::api::http_status`]).
+pub fn answer_status(response_code: u16) -> u16 {
+    kkm_core::ErrorCode::from_code(response_code).map_or(500, kkm_register::api::http_status)
 }
 
 #[cfg(test)]

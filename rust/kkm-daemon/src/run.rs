@@ -150,6 +150,115 @@ pub fn export(
     }
 }
 
+/// `print-jobs`: the print queue, newest first, one line per job (id, KKM, document,
+/// copy, state, attempts, printer, last error).
+pub fn print_jobs(
+    data_dir: &Path,
+    kkm: Option<u32>,
+    limit: u32,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let config = RegistryConfig::new(data_dir);
+    if !config.database_path().exists() {
+        anyhow::bail!("no journal in {}", data_dir.display());
+    }
+    let jobs = maintenance::print_jobs(&config, kkm, limit).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for j in &jobs {
+        writeln!(
+            out,
+            "{}\tKKM {}\tdoc {}\t{}\t{}\t{} attempt(s)\t{}\t{}",
+            j.id,
+            j.kkm_id,
+            j.doc_id,
+            match j.copy {
+                kkm_store::PrintCopy::Original => "original",
+                kkm_store::PrintCopy::Duplicate => "duplicate",
+            },
+            j.state.name(),
+            j.attempts,
+            j.printer,
+            j.error.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(jobs.len())
+}
+
+/// `printers`: what GetPrinterList finds on this machine (address, PrinterTypeEnum,
+/// description), plus `configured`.
+pub fn printers(
+    cups_server: Option<String>,
+    configured: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let driver = crate::config::printer_driver(configured, cups_server);
+    let found = driver.discover();
+    for p in &found {
+        writeln!(out, "{}\t{}\t{}", p.address, p.printer_type, p.description)?;
+    }
+    Ok(found.len())
+}
+
+/// `blocked` / `unblock`: asks the daemon running at `daemon` (over its HTTP API, as
+/// the operator with `pin`) what blocks KKM `kkm` (`GetKKMBlock`), and with `resolve`
+/// resolves it (`ResolveKKMBlock`: resend, or set the refused document aside). Prints the
+/// answers; `Ok(true)` when the KKM is not blocked (any more).
+pub async fn block_command(
+    daemon: std::net::SocketAddr,
+    pin: &str,
+    kkm: u32,
+    resolve: Option<kkm_register::api::BlockResolution>,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let mut client = crate::client::HttpClient::connect(daemon).await?;
+    let block = daemon_call(
+        &mut client,
+        pin,
+        "GetKKMBlock",
+        serde_json::json!({"kkm_ofd_id": kkm}),
+    )
+    .await?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&block)?)?;
+    let Some(resolution) = resolve else {
+        return Ok(block["is_blocked"] == false);
+    };
+    if block["is_blocked"] == false {
+        writeln!(out, "KKM {kkm} is not blocked: nothing to resolve")?;
+        return Ok(true);
+    }
+    let resolved = daemon_call(
+        &mut client,
+        pin,
+        "ResolveKKMBlock",
+        serde_json::json!({"kkm_ofd_id": kkm, "action": resolution.code()}),
+    )
+    .await?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&resolved)?)?;
+    Ok(resolved["is_blocked"] == false)
+}
+
+/// `POST /<method>` to a running daemon as the operator with `pin`: its `response_data`,
+/// or an error naming the code and the daemon's message.
+async fn daemon_call(
+    client: &mut crate::client::HttpClient,
+    pin: &str,
+    method: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let answer = client
+        .post(&format!("/{method}"), Some(pin), &body.to_string())
+        .await?;
+    let json = answer.json()?;
+    if json["response_code"] != 0 {
+        anyhow::bail!(
+            "{method} answered {} {}: {}",
+            json["response_code"],
+            json["response_data"],
+            json["message"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(json["response_data"].clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -215,7 +215,10 @@ pub(crate) fn trade_request(
     TradeOperationRequest {
         kkm_ofd_id: Some(kkm_ofd_id),
         operation: Some(i64::from(operation.code())),
-        domain: Some(DomainRequest { kind: Some(0) }),
+        domain: Some(DomainRequest {
+            kind: Some(0),
+            ..DomainRequest::default()
+        }),
         items: Some(items),
         payments: Some(payments),
         amounts: Some(AmountsRequest {
@@ -225,6 +228,7 @@ pub(crate) fn trade_request(
         customer_iin_or_bin: basket.customer_iin_bin.clone(),
         parent_ticket: parent_fiscal_id.map(|fiscal_id| ParentTicketRequest {
             fiscal_id: Some(fiscal_id),
+            ..ParentTicketRequest::default()
         }),
         ..TradeOperationRequest::default()
     }

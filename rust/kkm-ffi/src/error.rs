@@ -1,6 +1,6 @@
 //! [`KkmError`]: the one error type every exported function answers (Kotlin:
 //! `kz.kkm.core.KkmException`, a sealed class). Every variant carries the seed's
-//! numeric code (`code`, 0–95), its constant name (`name`) and a readable `reason` —
+//! numeric code (`code`, 0–98), its constant name (`name`) and a readable `reason` —
 //! named `reason`, not `message`, because a Kotlin exception already has a `message`.
 
 use kkm_core::ErrorCode;

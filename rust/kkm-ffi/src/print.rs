@@ -1,5 +1,6 @@
-//! Printing for Kotlin over `kkm-print`: BLE discovery ([`scan_ble_printers`]), a
-//! [`Printer`] behind any transport (`ble:`, `tcp:`, `serial:`, `file:`), and rendering
+//! Printing for Kotlin over `kkm-print` (rendering) and `kkm-printer` (transports): BLE
+//! discovery ([`scan_ble_printers`]), a [`Printer`] behind any transport (`ble:`, `tcp:`,
+//! `serial:`, `usb:`, `file:`), and rendering
 //! of documents to PNG / ESC/POS / text ([`DocumentFormat`]). A print failure is a
 //! `Printer` error and never touches the fiscal document: reprint it.
 
@@ -7,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kkm_print::model::{Language, PrintDocument};
-use kkm_print::transport::{ble, open_transport};
 use kkm_print::{Cut, EscPosOptions, ImageOptions, PrinterTransport};
+use kkm_printer::open_transport;
+use kkm_printer::transport::ble;
 
 use crate::KkmError;
 
@@ -173,7 +175,7 @@ impl Printer {
         }))
     }
 
-    /// The printer as a transport spec, e.g. `tcp:192.0.2.10:9100`.
+    /// The printer as a transport spec, e.g. `tcp://192.0.2.10:9100`.
     pub fn describe(&self) -> String {
         self.target.clone()
     }

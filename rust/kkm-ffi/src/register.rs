@@ -1140,6 +1140,7 @@ impl CashierSession {
                 CashMovement::Withdrawal => 1,
             }),
             sum: Some(crate::basket::tenge(sum_tiyn)),
+            ..MoneyPlacementRequest::default()
         };
         let answer =
             block_on(registry.money_placement(&self.credential, request, idempotency_key))??;

@@ -30,7 +30,7 @@ use std::hash::{Hash, Hasher};
 
 use kkm_proto::cpcr::{
     auth_response, nomenclature_response, service_response, ticket_request, zx_report,
-    AuthResponse, CommandTypeEnum, DateTime, KkmRegInfo, Money, MoneyPlacementEnum,
+    AuthResponse, BindedTaxation, CommandTypeEnum, DateTime, KkmRegInfo, Money, MoneyPlacementEnum,
     NomenclatureResponse, OperationTypeEnum, OrgRegInfo, PaymentTypeEnum, PosRegInfo,
     ReportResponse, ReportTypeEnum, Request, Response, ResultTypeEnum, ServiceResponse,
     TaxTypeEnum, TicketAd, TicketAdInfo, TicketAdTypeEnum, TicketRequest, TicketResponse, ZxReport,
@@ -147,6 +147,19 @@ pub struct AcceptedDocument {
     pub shift_number: u32,
     /// Receipt or placement sum in tiyn.
     pub sum: u64,
+    /// The receipt as it arrived (encoded `TicketRequest`), for tests that check what
+    /// reached the OFD.
+    #[serde(default)]
+    pub ticket: Option<Vec<u8>>,
+}
+
+impl AcceptedDocument {
+    /// The receipt as it arrived, decoded.
+    pub fn ticket_request(&self) -> Option<TicketRequest> {
+        self.ticket
+            .as_deref()
+            .and_then(|b| TicketRequest::decode(b).ok())
+    }
 }
 
 /// The OFD's books for one KKM.
@@ -188,11 +201,63 @@ pub struct KkmLedger {
     pub duplicates: u32,
     /// Offline periods reported by the device: (begin, end) seconds.
     pub offline_periods: Vec<(i64, i64)>,
+    /// Documents the KKM made before its history here began (a KKM taken over).
+    #[serde(default)]
+    pub documents_before: u64,
 }
 
 impl KkmLedger {
-    /// Fresh books for a registered KKM.
+    /// Books for a registered KKM: fresh, or with the history its profile gives.
     pub fn new(profile: KkmProfile) -> Self {
+        let history = profile.history.clone();
+        let mut kkm = KkmLedger::fresh(profile);
+        if let Some(h) = history {
+            kkm.take_history(&h);
+        }
+        kkm
+    }
+
+    /// What the KKM did before: the earlier shifts' sums, then the last shift's sales.
+    fn take_history(&mut self, h: &crate::profile::KkmHistory) {
+        const SELL: usize = OperationTypeEnum::OperationSell as usize;
+        self.last_shift_number = h.shift_number;
+        self.non_nullable[SELL] = h.earlier_sum;
+        self.cash = h.earlier_sum;
+        self.ticket_total_counts[SELL] = h.earlier_sales;
+        self.documents_before = u64::from(h.earlier_sales) + u64::from(h.sales);
+        let mut shift = ShiftBook {
+            number: h.shift_number,
+            opened_at: h.opened_at,
+            start_non_nullable: self.non_nullable,
+            ..Default::default()
+        };
+        for _ in 0..h.sales {
+            shift.operations[SELL].add(h.sale_tiyn);
+            shift.total_result[SELL].add(h.sale_tiyn);
+            shift.sections.entry("1".into()).or_default()[SELL].add(h.sale_tiyn);
+            shift.tickets[SELL].tickets.add(h.sale_tiyn);
+            shift.tickets[SELL].payments[0].add(h.sale_tiyn);
+            self.non_nullable[SELL] = self.non_nullable[SELL].saturating_add(h.sale_tiyn);
+            self.cash = self.cash.saturating_add(h.sale_tiyn);
+            self.ticket_total_counts[SELL] = self.ticket_total_counts[SELL].saturating_add(1);
+        }
+        shift.tickets[SELL].total_count = self.ticket_total_counts[SELL];
+        self.shift = Some(shift);
+        if !h.open {
+            let closed_at = h.opened_at + 8 * 3600;
+            self.last_z = Some(zx(self, closed_at, Some(closed_at)).encode_to_vec());
+            self.shift = None;
+        }
+    }
+
+    /// The number a new document's shift has: the open one, or the next.
+    fn current_shift_number(&self) -> u32 {
+        self.shift
+            .as_ref()
+            .map_or(self.last_shift_number.saturating_add(1), |s| s.number)
+    }
+
+    fn fresh(profile: KkmProfile) -> Self {
         KkmLedger {
             token: profile.token,
             profile,
@@ -212,6 +277,7 @@ impl KkmLedger {
             fingerprints: HashSet::new(),
             duplicates: 0,
             offline_periods: Vec::new(),
+            documents_before: 0,
         }
     }
 }
@@ -289,7 +355,8 @@ fn payment_index(p: i32) -> Result<usize, Refusal> {
         Ok(PaymentTypeEnum::PaymentCash) => Ok(0),
         Ok(PaymentTypeEnum::PaymentCard) => Ok(1),
         Ok(PaymentTypeEnum::PaymentMobile) => Ok(2),
-        Err(_) => refuse(
+        // Credit and tare are deprecated since 2.0.3.
+        Ok(PaymentTypeEnum::PaymentCredit | PaymentTypeEnum::PaymentTare) | Err(_) => refuse(
             ResultTypeEnum::ResultTypeIncorrectRequestData,
             format!("unknown payment type {p}"),
         ),
@@ -473,6 +540,10 @@ impl Ledger {
                 ResultTypeEnum::ResultTypeUnsupportedCommand,
                 "COMMAND_RESERVED is not supported",
             ),
+            Ok(CommandTypeEnum::CommandCancelTicket) => refuse(
+                ResultTypeEnum::ResultTypeUnsupportedCommand,
+                "COMMAND_CANCEL_TICKET is deprecated since 2.0.3",
+            ),
             Err(_) => refuse(
                 ResultTypeEnum::ResultTypeUnknownCommand,
                 format!("unknown command {command}"),
@@ -519,10 +590,24 @@ impl Ledger {
     fn info(&mut self, id: u32, now: i64) -> Handled {
         let kkm = self.kkm(id)?;
         let mut resp = ok(CommandTypeEnum::CommandInfo);
-        resp.report = Some(ReportResponse {
-            report: ReportTypeEnum::ReportX as i32,
-            zx_report: zx(kkm, now, None),
-        });
+        // As an OFD keeps it: the open shift's X, or the last closed shift's Z (with its
+        // close time), or for a KKM that never worked an empty Z of shift 0.
+        resp.report = Some(
+            match (&kkm.shift, kkm.last_z.as_deref().map(ZxReport::decode)) {
+                (Some(_), _) => ReportResponse {
+                    report: ReportTypeEnum::ReportX as i32,
+                    zx_report: Some(zx(kkm, now, None)),
+                },
+                (None, Some(Ok(z))) => ReportResponse {
+                    report: ReportTypeEnum::ReportZ as i32,
+                    zx_report: Some(z),
+                },
+                (None, _) => ReportResponse {
+                    report: ReportTypeEnum::ReportZ as i32,
+                    zx_report: Some(zx(kkm, now, None)),
+                },
+            },
+        );
         resp.service = Some(service_response(kkm));
         Ok(resp)
     }
@@ -557,6 +642,15 @@ impl Ledger {
                 );
             }
         }
+        if let Some(n) = t.fr_shift_number {
+            let expected = kkm.current_shift_number();
+            if n != expected {
+                return refuse(
+                    ResultTypeEnum::ResultTypeIncorrectRequestData,
+                    format!("the receipt is in shift {n}, the KKM's shift is {expected}"),
+                );
+            }
+        }
         let fingerprint = fingerprint(t);
         let sign = self.next_fiscal_sign;
         self.next_fiscal_sign += 1;
@@ -565,7 +659,7 @@ impl Ledger {
             kkm.duplicates += 1;
         }
         let shift_number = open_shift(kkm, booked.at);
-        let total = booked.total;
+        let (total, at) = (booked.total, booked.at);
         booked.apply(kkm, offline);
         kkm.accepted.push(AcceptedDocument {
             command: CommandTypeEnum::CommandTicket as i32,
@@ -574,11 +668,13 @@ impl Ledger {
             reqnum: header.reqnum,
             shift_number,
             sum: total,
+            ticket: Some(t.encode_to_vec()),
         });
+        let qr = check_qr(&kkm.profile.rnm, &sign.to_string(), total, at);
         let mut resp = ok(CommandTypeEnum::CommandTicket);
         resp.ticket = Some(TicketResponse {
             ticket_number: sign.to_string(),
-            qr_code: None,
+            qr_code: Some(qr.into_bytes()),
         });
         Ok(resp)
     }
@@ -590,7 +686,7 @@ impl Ledger {
                 "COMMAND_MONEY_PLACEMENT without money_placement",
             );
         };
-        let at = seconds(&p.date_time, "date_time")?;
+        let at = seconds(&p.datetime, "datetime")?;
         let sum = tiyn(&p.sum, "sum")?;
         let kind = match MoneyPlacementEnum::try_from(p.operation) {
             Ok(k) => k,
@@ -617,6 +713,7 @@ impl Ledger {
             reqnum: header.reqnum,
             shift_number,
             sum,
+            ticket: None,
         });
         Ok(ok(CommandTypeEnum::CommandMoneyPlacement))
     }
@@ -642,7 +739,7 @@ impl Ledger {
             );
         }
         let mut z = zx(kkm, at, Some(at));
-        z.checksum = c.z_report.checksum.clone();
+        z.checksum = c.z_report.as_ref().and_then(|z| z.checksum.clone());
         kkm.last_z = Some(z.encode_to_vec());
         kkm.shift = None;
         kkm.accepted.push(AcceptedDocument {
@@ -652,11 +749,12 @@ impl Ledger {
             reqnum: header.reqnum,
             shift_number,
             sum: 0,
+            ticket: None,
         });
         let mut resp = ok(CommandTypeEnum::CommandCloseShift);
         resp.report = Some(ReportResponse {
             report: ReportTypeEnum::ReportZ as i32,
-            zx_report: z,
+            zx_report: Some(z),
         });
         Ok(resp)
     }
@@ -690,7 +788,7 @@ impl Ledger {
         let mut resp = ok(CommandTypeEnum::CommandReport);
         resp.report = Some(ReportResponse {
             report: r.report,
-            zx_report,
+            zx_report: Some(zx_report),
         });
         Ok(resp)
     }
@@ -831,7 +929,7 @@ impl Booking {
             }
         };
         let tax_line = |tax: &ticket_request::Tax| -> Result<(u32, u64), Refusal> {
-            if TaxTypeEnum::try_from(tax.r#type).is_err() {
+            if tax.tax_type != TaxTypeEnum::Vat as u32 {
                 return refuse(
                     ResultTypeEnum::ResultTypeIncorrectRequestData,
                     "unknown tax type",
@@ -849,7 +947,9 @@ impl Booking {
                 ) => {
                     let sum = tiyn(&c.sum, "commodity sum")?;
                     tiyn(&c.price, "commodity price")?;
-                    if c.section_code.is_empty() || c.measure_unit_code.is_empty() {
+                    if c.section_code.is_empty()
+                        || c.measure_unit_code.as_deref().unwrap_or("").is_empty()
+                    {
                         return refuse(
                             ResultTypeEnum::ResultTypeIncorrectRequestData,
                             "commodity without section_code or measure_unit_code",
@@ -1088,6 +1188,24 @@ fn allocate(amount: u64, weights: &[u64]) -> Vec<u64> {
     shares
 }
 
+/// The consumer check link of an accepted receipt as the operator's server writes it
+/// (the real TICKET answer in `shared/vectors/cpcr`): no `/` before `?`, the sum with a
+/// dot.
+fn check_qr(rnm: &str, sign: &str, total_tiyn: u64, at: i64) -> String {
+    let t = DateTime::from_unix_seconds(at);
+    format!(
+        "http://consumer.test-oofd.kz?i={sign}&f={rnm}&s={}.{:02}&t={:04}{:02}{:02}T{:02}{:02}{:02}",
+        total_tiyn / 100,
+        total_tiyn % 100,
+        t.date.year,
+        t.date.month,
+        t.date.day,
+        t.time.hour,
+        t.time.minute,
+        t.time.second.unwrap_or(0)
+    )
+}
+
 /// Opens a shift at `at` if none is open; returns the open shift's number.
 fn open_shift(kkm: &mut KkmLedger, at: i64) -> u32 {
     if let Some(s) = &kkm.shift {
@@ -1159,37 +1277,43 @@ fn service_response(kkm: &KkmLedger) -> ServiceResponse {
             },
             text: p.ofd_ad_text.clone(),
         }],
-        reg_info: service_response::RegInfo {
-            kkm: KkmRegInfo {
+        reg_info: Some(service_response::RegInfo {
+            kkm: Some(KkmRegInfo {
                 point_of_payment_number: Some(String::new()),
                 terminal_number: Some(String::new()),
                 fns_kkm_id: Some(p.rnm.clone()),
                 serial_number: Some(p.serial_number.clone()),
                 kkm_id: Some(p.kkm_id.to_string()),
-            },
+            }),
             pos: Some(PosRegInfo {
-                title: p.pos_title.clone(),
-                address: p.pos_address.clone(),
-                address_kz: p.pos_address_kz.clone(),
-                latitude: 0,
-                longitude: 0,
+                title: Some(p.pos_title.clone()),
+                address: Some(p.pos_address.clone()),
+                address_kz: Some(p.pos_address_kz.clone()),
+                latitude: Some(0),
+                longitude: Some(0),
             }),
-            org: OrgRegInfo {
-                title: p.org_title.clone(),
-                address: p.org_address.clone(),
-                iin: p.org_iin.clone(),
-                oked: p.org_oked.clone(),
-                address_kz: p.org_address_kz.clone(),
-            },
-        },
-        binded_taxation: None,
-        last_document_info: kkm
-            .shift
-            .as_ref()
-            .map(|s| service_response::LastDocumentInfo {
-                fr_shift_number: s.number,
-                printed_document_number: kkm.accepted.len() as u64,
+            org: Some(OrgRegInfo {
+                title: Some(p.org_title.clone()),
+                address: Some(p.org_address.clone()),
+                inn: Some(p.org_iin.clone()),
+                okved: Some(p.org_oked.clone()),
+                address_kz: Some(p.org_address_kz.clone()),
+                ..Default::default()
             }),
+        }),
+        binded_taxation: p.taxation_type.map(|t| BindedTaxation {
+            taxation_type: t,
+            taxes: Vec::new(),
+        }),
+        last_document_info: (kkm.documents_before > 0 || !kkm.accepted.is_empty()).then(|| {
+            service_response::LastDocumentInfo {
+                fr_shift_number: kkm
+                    .shift
+                    .as_ref()
+                    .map_or(kkm.last_shift_number, |s| s.number),
+                printed_document_number: Some(kkm.documents_before + kkm.accepted.len() as u64),
+            }
+        }),
         auxiliary: Vec::new(),
     }
 }
@@ -1255,7 +1379,7 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
             .taxes
             .iter()
             .map(|(percent, ops)| zx_report::Tax {
-                r#type: TaxTypeEnum::Vat as i32,
+                tax_type: TaxTypeEnum::Vat as u32,
                 percent: *percent,
                 operations: OPERATIONS
                     .iter()
@@ -1264,7 +1388,7 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
                         operation: *op as i32,
                         turnover: money(t.turnover),
                         sum: money(t.sum),
-                        turnover_without_tax: money(t.turnover_without_tax),
+                        turnover_without_tax: Some(money(t.turnover_without_tax)),
                     })
                     .collect(),
             })
@@ -1286,13 +1410,13 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
                     .map(|(pt, p)| zx_report::ticket_operation::Payment {
                         payment: *pt as i32,
                         sum: money(p.sum),
-                        count: p.count,
+                        count: Some(p.count),
                     })
                     .collect(),
-                offline_count: t.offline_count,
-                discount_sum: money(t.discount_sum),
-                markup_sum: money(t.markup_sum),
-                change_sum: money(t.change_sum),
+                offline_count: Some(t.offline_count),
+                discount_sum: Some(money(t.discount_sum)),
+                markup_sum: Some(money(t.markup_sum)),
+                change_sum: Some(money(t.change_sum)),
             })
             .collect(),
         money_placements: [
@@ -1307,7 +1431,7 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
             operations_total_count: kkm.placement_total_counts[i],
             operations_count: t.count,
             operations_sum: money(t.sum),
-            offline_count: *offline,
+            offline_count: Some(*offline),
         })
         .collect(),
         cash_sum: money(kkm.cash),
@@ -1316,9 +1440,10 @@ fn zx(kkm: &KkmLedger, now: i64, closed: Option<i64>) -> ZxReport {
             is_negative: signed < 0,
         },
         non_nullable_sums: sums(&kkm.non_nullable),
-        open_shift_time: DateTime::from_unix_seconds(s.opened_at),
+        open_shift_time: Some(DateTime::from_unix_seconds(s.opened_at)),
         close_shift_time: closed.map(DateTime::from_unix_seconds),
         checksum: None,
+        annulled_tickets: None,
     }
 }
 

@@ -40,5 +40,5 @@ pub mod server;
 
 pub use fault::{Fault, FaultPlan};
 pub use ledger::{KkmLedger, Ledger, TokenPolicy};
-pub use profile::KkmProfile;
+pub use profile::{KkmHistory, KkmProfile};
 pub use server::{KkmStatus, OfdSim, SimConfig, SimHandle};

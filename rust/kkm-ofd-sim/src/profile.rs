@@ -19,6 +19,43 @@ pub struct OfdOperator {
     pub roles: Vec<i32>,
 }
 
+/// What a KKM already did at the OFD before it is registered on the register under
+/// test — a KKM moved from E-Kassa or another register: one shift (the last) with cash
+/// sales in section `1`, still open or closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KkmHistory {
+    /// Number of that shift.
+    pub shift_number: u32,
+    /// The shift is still open (else it was closed eight hours after it opened).
+    pub open: bool,
+    /// When it opened (device calendar seconds).
+    pub opened_at: i64,
+    /// Cash sales in the shift.
+    pub sales: u32,
+    /// The total of each sale, tiyn.
+    pub sale_tiyn: u64,
+    /// The never-reset SELL sum and the cash in the drawer before the shift, tiyn.
+    pub earlier_sum: u64,
+    /// Sales before the shift (counted since registration).
+    pub earlier_sales: u32,
+}
+
+impl KkmHistory {
+    /// Shift `shift_number` open since `opened_at` with `sales` sales of `sale_tiyn`,
+    /// after `earlier_sales` sales worth `earlier_sum` in earlier shifts.
+    pub fn open_shift(shift_number: u32, opened_at: i64, sales: u32, sale_tiyn: u64) -> Self {
+        KkmHistory {
+            shift_number,
+            open: true,
+            opened_at,
+            sales,
+            sale_tiyn,
+            earlier_sum: 100_000_000,
+            earlier_sales: 1_000,
+        }
+    }
+}
+
 /// Everything the emulator knows about one registered KKM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KkmProfile {
@@ -50,6 +87,13 @@ pub struct KkmProfile {
     pub ofd_ad_text: String,
     /// Cashier accounts for `COMMAND_AUTH`.
     pub operators: Vec<OfdOperator>,
+    /// What the KKM did at the OFD before (none: a new KKM).
+    #[serde(default)]
+    pub history: Option<KkmHistory>,
+    /// The taxation regime the OFD has bound to the KKM (`TaxationTypeEnum`: 100–103),
+    /// sent in INFO's `binded_taxation`.
+    #[serde(default)]
+    pub taxation_type: Option<u32>,
 }
 
 impl KkmProfile {
@@ -111,7 +155,21 @@ impl KkmProfile {
                 name: "Администратор".into(),
                 roles: vec![3],
             }],
+            history: None,
+            taxation_type: None,
         }
+    }
+
+    /// The same KKM with a taxation regime bound at the OFD.
+    pub fn with_taxation(mut self, taxation_type: u32) -> Self {
+        self.taxation_type = Some(taxation_type);
+        self
+    }
+
+    /// The same KKM with a history at the OFD.
+    pub fn with_history(mut self, history: KkmHistory) -> Self {
+        self.history = Some(history);
+        self
     }
 }
 

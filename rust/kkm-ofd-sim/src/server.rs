@@ -393,9 +393,9 @@ async fn serve_connection(
             Some(Err(FrameError::Payload { header, source })) => {
                 // The stream is still in step: tell the device what was wrong, then close.
                 shared.requests.fetch_add(1, Ordering::Relaxed);
-                let answer = Frame {
+                let answer = Frame::new(
                     header,
-                    message: Response {
+                    Response {
                         command: 0,
                         result: kkm_proto::cpcr::Result {
                             result_code: ResultTypeEnum::ResultTypeProtocolError as u32,
@@ -403,7 +403,7 @@ async fn serve_connection(
                         },
                         ..Default::default()
                     },
-                };
+                );
                 framed.send(answer).await?;
                 return Ok(());
             }
@@ -416,9 +416,9 @@ async fn serve_connection(
                 debug!(reqnum = frame.header.reqnum, "fault: dropping after read");
                 return Ok(());
             }
-            Fault::ResultCode(code) => Frame {
-                header: frame.header,
-                message: Response {
+            Fault::ResultCode(code) => Frame::new(
+                frame.header,
+                Response {
                     command: frame.message.command,
                     result: kkm_proto::cpcr::Result {
                         result_code: code,
@@ -426,7 +426,7 @@ async fn serve_connection(
                     },
                     ..Default::default()
                 },
-            },
+            ),
             _ => process(&shared, frame),
         };
         match fault {
@@ -454,5 +454,5 @@ fn process(shared: &Shared, frame: Frame<Request>) -> Frame<Response> {
     let mut ledger = lock(&shared.ledger);
     let (header, message) = ledger.handle(frame.header, &frame.message, now_kz());
     shared.persist(&ledger);
-    Frame { header, message }
+    Frame::new(header, message)
 }

@@ -311,10 +311,7 @@ impl OfdClient {
                     }
                 },
             };
-            let frame = Frame {
-                header,
-                message: request.clone(),
-            };
+            let frame = Frame::new(header, request.clone());
             match timeout_at(deadline, connection.send(frame)).await {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => {
@@ -367,6 +364,12 @@ async fn read_answer(
             Some(Ok(answer)) => answer,
         };
         if answer.header.kkm_id == header.kkm_id && answer.header.reqnum == header.reqnum {
+            if !answer.set_aside.is_empty() {
+                debug!(
+                    fields = ?answer.set_aside.iter().map(|f| (&f.path, f.number, f.reason)).collect::<Vec<_>>(),
+                    "the OFD's answer carries fields our protos do not read; set aside"
+                );
+            }
             return Ok(answer);
         }
         debug!(

@@ -30,9 +30,14 @@
 //! strictly in order with the offline period in each message's service part, records
 //! each fiscal sign ([`OfdJournal::complete`]), and goes back online when the queue is
 //! empty. An answer other than OK / 254 / 255 blocks the KKM with the offending document
-//! named, until an admin resolves it ([`SyncEngine::resolve_blocked`]). Autonomous for
-//! more than 72 hours → new documents are refused ([`SyncEngine::admit`], the seed's
-//! error 18) until the queue drains.
+//! named, until an admin resolves it ([`SyncEngine::resolve_blocked`]). An answer OK
+//! that lacks what the register needs (a TICKET answer without a fiscal sign) blocks the
+//! same way, with [`BlockedBy::UNUSABLE_ANSWER`] as its code. A refused token
+//! (RESULT_TYPE_INVALID_TOKEN) does not block: as CashCore does, the KKM goes on
+//! autonomously, its documents queue, and nothing is sent until a new token is saved
+//! ([`OfdJournal::token_refused`], [`SyncStatus::invalid_token`]). Autonomous for more
+//! than 72 hours → new documents are refused ([`SyncEngine::admit`], the seed's error
+//! 18) until the queue drains.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,10 +73,23 @@ pub struct QueuedDocument {
 pub struct BlockedBy {
     /// The queued document the OFD refused (`None`: refused outside the queue).
     pub document: Option<u64>,
-    /// The OFD's result code.
+    /// The OFD's result code; [`BlockedBy::UNUSABLE_ANSWER`] when the OFD answered OK
+    /// but the answer lacks what the register needs.
     pub code: u32,
     /// The OFD's text, or ours.
     pub text: String,
+}
+
+impl BlockedBy {
+    /// The code of a block caused not by a refusal but by an answer OK that cannot be
+    /// used (RESULT_TYPE_OK itself: the OFD said yes, but not what it accepted as).
+    pub const UNUSABLE_ANSWER: u32 = 0;
+
+    /// `true` when the OFD answered OK but the answer could not be used (the seed's
+    /// 84 `invalid_ofd_response`), `false` for a refusal.
+    pub fn is_unusable_answer(&self) -> bool {
+        self.code == Self::UNUSABLE_ANSWER
+    }
 }
 
 /// The persistence the engine needs; implemented over the journal (kkm-store).
@@ -87,8 +105,14 @@ pub trait OfdJournal: Send + Sync + 'static {
     /// Increments and persists REQNUM (wrapping) and returns it; when `document` is
     /// given, records it as that queued document's REQNUM in the same transaction.
     fn reserve_reqnum(&self, document: Option<u64>) -> Result<u16, Self::Error>;
-    /// Persists a new token (before the answer that carried it is acted on).
+    /// Persists a new token (before the answer that carried it is acted on); a new token
+    /// is not a refused one ([`OfdJournal::token_refused`] becomes `false`).
     fn save_token(&self, token: u32) -> Result<(), Self::Error>;
+    /// The OFD refused the current token (RESULT_TYPE_INVALID_TOKEN): nothing is sent
+    /// until a new one is saved.
+    fn token_refused(&self) -> Result<bool, Self::Error>;
+    /// Records that the OFD refused the current token.
+    fn set_token_refused(&self) -> Result<(), Self::Error>;
     /// The oldest queued document.
     fn queue_front(&self) -> Result<Option<QueuedDocument>, Self::Error>;
     /// Number of queued documents.
@@ -105,8 +129,9 @@ pub trait OfdJournal: Send + Sync + 'static {
     fn unblock(&self, drop_document: Option<u64>) -> Result<(), Self::Error>;
     /// When the current autonomous period began (device calendar seconds).
     fn autonomous_since(&self) -> Result<Option<i64>, Self::Error>;
-    /// Starts (`Some`) or ends (`None`) the autonomous period.
-    fn set_autonomous_since(&self, since: Option<i64>) -> Result<(), Self::Error>;
+    /// Starts (`Some`) or ends (`None`) the autonomous period; `now` (device calendar
+    /// seconds) is when, kept as the end of the last period when it ends.
+    fn set_autonomous_since(&self, since: Option<i64>, now: i64) -> Result<(), Self::Error>;
 }
 
 /// The register's view of synchronisation, published on every change.
@@ -130,6 +155,9 @@ pub struct SyncStatus {
     pub mode: SyncMode,
     /// Documents waiting for the OFD.
     pub queue_len: u64,
+    /// The OFD refused the KKM's token: the KKM works autonomously until an
+    /// administrator saves a new one (`is_invalid_token`).
+    pub invalid_token: bool,
 }
 
 /// The outcome of delivering a freshly journaled document.
@@ -245,6 +273,7 @@ impl<J: OfdJournal> SyncEngine<J> {
         let (status, _) = watch::channel(SyncStatus {
             mode: SyncMode::Online,
             queue_len: 0,
+            invalid_token: false,
         });
         let engine = SyncEngine {
             journal,
@@ -288,7 +317,12 @@ impl<J: OfdJournal> SyncEngine<J> {
                 None => SyncMode::Online,
             },
         };
-        let status = SyncStatus { mode, queue_len };
+        let invalid_token = Self::j(self.journal.token_refused())?;
+        let status = SyncStatus {
+            mode,
+            queue_len,
+            invalid_token,
+        };
         self.status.send_if_modified(|s| {
             let changed = *s != status;
             *s = status.clone();
@@ -315,9 +349,14 @@ impl<J: OfdJournal> SyncEngine<J> {
     fn go_autonomous(&self, since: i64) -> Result2<(), J> {
         if Self::j(self.journal.autonomous_since())?.is_none() {
             info!("the OFD is unreachable: working autonomously");
-            Self::j(self.journal.set_autonomous_since(Some(since)))?;
+            Self::j(self.journal.set_autonomous_since(Some(since), since))?;
         }
         Ok(())
+    }
+
+    fn leave_autonomy(&self) -> Result2<(), J> {
+        info!("back online");
+        Self::j(self.journal.set_autonomous_since(None, (self.clock)()))
     }
 
     /// Delivers `doc`, just journaled and queued. See the module docs.
@@ -333,7 +372,9 @@ impl<J: OfdJournal> SyncEngine<J> {
         if let Some(b) = Self::j(self.journal.blocked())? {
             return Ok(Delivery::Blocked(b));
         }
-        if Self::j(self.journal.autonomous_since())?.is_some() {
+        if Self::j(self.journal.autonomous_since())?.is_some()
+            || Self::j(self.journal.token_refused())?
+        {
             self.wake.notify_one();
             self.publish()?;
             return Ok(autonomous);
@@ -366,6 +407,7 @@ impl<J: OfdJournal> SyncEngine<J> {
                 self.wake.notify_one();
                 autonomous
             }
+            HeadOutcome::TokenRefused => autonomous,
         };
         self.publish()?;
         Ok(delivery)
@@ -422,18 +464,36 @@ impl<J: OfdJournal> SyncEngine<J> {
         self.adopt_token(&answer)?;
         let response = answer.message;
         if is_ok(&response) {
+            if let Some(missing) = unusable(&doc.request, &response) {
+                let blocked = BlockedBy {
+                    document: Some(doc.id),
+                    code: BlockedBy::UNUSABLE_ANSWER,
+                    text: format!("the OFD answered OK but {missing}"),
+                };
+                warn!(document = doc.id, text = %blocked.text, "unusable OFD answer: KKM blocked");
+                Self::j(self.journal.block(&blocked))?;
+                return Ok(HeadOutcome::Refused(blocked));
+            }
             Self::j(self.journal.complete(doc.id, &response))?;
             if Self::j(self.journal.queue_len())? == 0 {
                 // Only a change is written: a commit is an fsync on every online sale.
                 if Self::j(self.journal.autonomous_since())?.is_some() {
-                    info!("queue drained: back online");
-                    Self::j(self.journal.set_autonomous_since(None))?;
+                    self.leave_autonomy()?;
                 }
             }
             return Ok(HeadOutcome::Accepted(Box::new(response)));
         }
         if is_transient(response.result.result_code) {
             return Ok(HeadOutcome::NoAnswer);
+        }
+        if response.result.result_code == ResultTypeEnum::ResultTypeInvalidToken as u32 {
+            warn!(
+                document = doc.id,
+                "the OFD refused the token: working autonomously until a new token is saved"
+            );
+            Self::j(self.journal.set_token_refused())?;
+            self.go_autonomous((self.clock)())?;
+            return Ok(HeadOutcome::TokenRefused);
         }
         let blocked = BlockedBy {
             document: Some(doc.id),
@@ -456,14 +516,15 @@ impl<J: OfdJournal> SyncEngine<J> {
         let mut client = self.client.lock().await;
         let mut sent = 0;
         loop {
-            if Self::j(self.journal.blocked())?.is_some() {
+            if Self::j(self.journal.blocked())?.is_some() || Self::j(self.journal.token_refused())?
+            {
                 break;
             }
             let Some(doc) = Self::j(self.journal.queue_front())? else {
                 if Self::j(self.journal.autonomous_since())?.is_some() {
                     // Nothing queued but the period is open: tell the OFD we are back.
                     if self.system_ping(&mut client).await? {
-                        Self::j(self.journal.set_autonomous_since(None))?;
+                        self.leave_autonomy()?;
                     }
                 }
                 break;
@@ -476,7 +537,9 @@ impl<J: OfdJournal> SyncEngine<J> {
                         self.publish()?;
                     }
                 }
-                HeadOutcome::Refused(_) | HeadOutcome::NoAnswer => break,
+                HeadOutcome::Refused(_) | HeadOutcome::NoAnswer | HeadOutcome::TokenRefused => {
+                    break
+                }
             }
         }
         drop(client);
@@ -549,6 +612,18 @@ impl<J: OfdJournal> SyncEngine<J> {
         self.drain().await
     }
 
+    /// Re-reads mode, queue length and the token's state from the journal and publishes
+    /// them (after the owner changed the journal beside the engine, e.g. saved a token).
+    pub fn refresh(&self) -> Result2<SyncStatus, J> {
+        self.publish()
+    }
+
+    /// Talks to another OFD endpoint from the next message on (the KKM moved to another
+    /// OFD, or its address changed); waits for an exchange in flight to finish first.
+    pub async fn replace_client(&self, client: OfdClient) {
+        *self.client.lock().await = client;
+    }
+
     /// Wakes the drain task (e.g. when the network is known to be back).
     pub fn kick(&self) {
         self.wake.notify_one();
@@ -572,7 +647,8 @@ impl<J: OfdJournal> SyncEngine<J> {
             };
             let pending =
                 status.queue_len > 0 || matches!(status.mode, SyncMode::Autonomous { .. });
-            let blocked = matches!(status.mode, SyncMode::Blocked(_));
+            // Blocked, or a refused token: only an administrator (a kick) moves it on.
+            let blocked = matches!(status.mode, SyncMode::Blocked(_)) || status.invalid_token;
             if pending && !blocked {
                 match self.drain().await {
                     Ok(_) => {}
@@ -581,7 +657,7 @@ impl<J: OfdJournal> SyncEngine<J> {
                 let after = self.status();
                 let still =
                     after.queue_len > 0 || matches!(after.mode, SyncMode::Autonomous { .. });
-                if still && !matches!(after.mode, SyncMode::Blocked(_)) {
+                if still && !matches!(after.mode, SyncMode::Blocked(_)) && !after.invalid_token {
                     tokio::select! {
                         _ = &mut stop => return,
                         _ = tokio::time::sleep(pause) => {}
@@ -604,4 +680,17 @@ enum HeadOutcome {
     Accepted(Box<Response>),
     Refused(BlockedBy),
     NoAnswer,
+    /// The OFD refused the token: the document stays queued, the KKM autonomous.
+    TokenRefused,
+}
+
+/// What an answer OK to `request` lacks that the register needs, if anything: a TICKET
+/// answer must carry the fiscal sign (`ticket.ticket_number`).
+fn unusable(request: &Request, answer: &Response) -> Option<&'static str> {
+    let is_ticket = request.command == CommandTypeEnum::CommandTicket as i32;
+    let has_sign = answer
+        .ticket
+        .as_ref()
+        .is_some_and(|t| !t.ticket_number.trim().is_empty());
+    (is_ticket && !has_sign).then_some("its answer to a receipt carries no fiscal sign")
 }

@@ -190,19 +190,21 @@ async fn answers_to_other_requests_are_skipped() {
         let (stream, _) = listener.accept().await.unwrap();
         let mut framed = Framed::new(stream, ServerCodec::default());
         let request = framed.next().await.unwrap().unwrap();
-        let answer = |reqnum, code| Frame {
-            header: kkm_proto::frame::FrameHeader {
-                reqnum,
-                ..request.header
-            },
-            message: Response {
-                command: request.message.command,
-                result: kkm_proto::cpcr::Result {
-                    result_code: code,
-                    result_text: None,
+        let answer = |reqnum, code| {
+            Frame::new(
+                kkm_proto::frame::FrameHeader {
+                    reqnum,
+                    ..request.header
                 },
-                ..Default::default()
-            },
+                Response {
+                    command: request.message.command,
+                    result: kkm_proto::cpcr::Result {
+                        result_code: code,
+                        result_text: None,
+                    },
+                    ..Default::default()
+                },
+            )
         };
         framed.send(answer(6, 99)).await.unwrap();
         framed.send(answer(7, OK)).await.unwrap();

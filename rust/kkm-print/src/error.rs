@@ -54,6 +54,9 @@ pub enum PrintError {
         /// Why.
         reason: String,
     },
+    /// A job or page could not be decoded (ESC/POS, PWG raster): tests and emulators.
+    #[error("cannot decode the job: {0}")]
+    Decode(String),
     /// A file transport could not write.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

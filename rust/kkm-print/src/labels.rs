@@ -63,6 +63,10 @@ pub struct Labels {
     pub vat: &'static str,
     /// Customer IIN/BIN.
     pub customer_iin_bin: &'static str,
+    /// Customer e-mail (e-receipt).
+    pub customer_email: &'static str,
+    /// Customer phone (e-receipt).
+    pub customer_phone: &'static str,
     /// Fiscal sign.
     pub fiscal_sign: &'static str,
     /// Autonomous mode mark.
@@ -109,6 +113,12 @@ pub struct Labels {
     pub checksum: &'static str,
     /// Test page title.
     pub test_page: &'static str,
+    /// X-report subtitle (a report without closing the shift).
+    pub x_subtitle: &'static str,
+    /// Z-report subtitle (a report that closes the shift).
+    pub z_subtitle: &'static str,
+    /// Heading of the shift's cash totals.
+    pub cash_totals: &'static str,
 }
 
 /// Russian labels.
@@ -142,6 +152,8 @@ pub const RU: Labels = Labels {
     vat_included: "в т.ч. НДС",
     vat: "НДС",
     customer_iin_bin: "ИИН/БИН покупателя",
+    customer_email: "E-mail покупателя",
+    customer_phone: "Телефон покупателя",
     fiscal_sign: "Фискальный признак",
     autonomous: "Автономный",
     ofd: "ОФД",
@@ -165,6 +177,9 @@ pub const RU: Labels = Labels {
     offline_documents: "Автономных документов",
     checksum: "Контрольная сумма смены",
     test_page: "ТЕСТОВАЯ СТРАНИЦА",
+    x_subtitle: "Отчёт без гашения",
+    z_subtitle: "Отчёт с гашением",
+    cash_totals: "НАЛИЧНЫЕ В КАССЕ",
 };
 
 /// Kazakh labels.
@@ -198,6 +213,8 @@ pub const KK: Labels = Labels {
     vat_included: "оның ішінде ҚҚС",
     vat: "ҚҚС",
     customer_iin_bin: "Сатып алушының ЖСН/БСН",
+    customer_email: "Сатып алушының e-mail",
+    customer_phone: "Сатып алушының телефоны",
     fiscal_sign: "Фискалдық белгі",
     autonomous: "Автономды",
     ofd: "ФДО",
@@ -221,6 +238,9 @@ pub const KK: Labels = Labels {
     offline_documents: "Автономды құжаттар",
     checksum: "Ауысымның бақылау сомасы",
     test_page: "СЫНАҚ БЕТІ",
+    x_subtitle: "Ауысымды жаппайтын есеп",
+    z_subtitle: "Ауысымды жабатын есеп",
+    cash_totals: "КАССАДАҒЫ ҚОЛМА-ҚОЛ АҚША",
 };
 
 impl Labels {
@@ -256,6 +276,14 @@ impl Labels {
         match kind {
             MoneyPlacementKind::Deposit => self.deposit,
             MoneyPlacementKind::Withdrawal => self.withdrawal,
+        }
+    }
+
+    /// Subtitle of a report (with or without closing the shift).
+    pub fn report_subtitle(&self, kind: ReportKind) -> &'static str {
+        match kind {
+            ReportKind::X => self.x_subtitle,
+            ReportKind::Z => self.z_subtitle,
         }
     }
 

@@ -3,7 +3,7 @@
 //! both format these blocks, so the picture and the text say the same thing.
 
 use crate::format::{money, money_plain, thousandths};
-use crate::labels::Labels;
+use crate::labels::{Labels, KK, RU};
 use crate::model::{
     Adjustment, FiscalMark, ItemLine, KkmRequisites, Language, MoneyPlacementView, NonNullableSum,
     PrintDateTime, PrintDocument, ReceiptView, ReportKind, ReportView, TaxLine,
@@ -332,10 +332,20 @@ pub fn layout_receipt(r: &ReceiptView) -> Layout {
     if let Some(customer) = r.customer_iin_bin.as_deref().filter(|c| !c.is_empty()) {
         out.pair(l.customer_iin_bin, customer);
     }
+    if let Some(email) = r.customer_email.as_deref().filter(|c| !c.is_empty()) {
+        out.pair(l.customer_email, email);
+    }
+    if let Some(phone) = r.customer_phone.as_deref().filter(|c| !c.is_empty()) {
+        out.pair(l.customer_phone, phone);
+    }
     out.sep();
     fiscal_lines(&mut out, &r.fiscal, l);
     ofd_footer(&mut out, &r.kkm, l);
-    out.blocks.push(Block::Qr(r.check_url()));
+    let qr =
+        r.qr.clone()
+            .filter(|q| !q.trim().is_empty())
+            .unwrap_or_else(|| r.check_url());
+    out.blocks.push(Block::Qr(qr));
     let ticket = r.fiscal.ticket_number();
     for ad in &r.ads {
         let text = ad.replace("${ticket_number}", &ticket);
@@ -348,6 +358,19 @@ pub fn layout_receipt(r: &ReceiptView) -> Layout {
     out
 }
 
+/// A heading in both languages, Kazakh first, as CashCore prints reports and slips
+/// («Сатылым / Продажа»): the shift's paper is read by whoever counts the cash.
+fn bilingual(kk: &str, ru: &str) -> String {
+    if kk == ru {
+        kk.to_string()
+    } else if kk.chars().count() + ru.chars().count() + 3 <= 32 {
+        format!("{kk} / {ru}")
+    } else {
+        // Too long for 58 mm paper on one line: one language per line.
+        format!("{kk} /\n{ru}")
+    }
+}
+
 /// Lays out a money placement (cash in / cash out).
 pub fn layout_money_placement(m: &MoneyPlacementView) -> Layout {
     let l = Labels::of(m.kkm.language);
@@ -355,7 +378,11 @@ pub fn layout_money_placement(m: &MoneyPlacementView) -> Layout {
     duplicate_mark(&mut out, m.duplicate, l);
     header(&mut out, &m.kkm, l);
     out.sep();
-    out.text(l.placement(m.kind), Align::Center, true);
+    out.text(
+        bilingual(KK.placement(m.kind), RU.placement(m.kind)),
+        Align::Center,
+        true,
+    );
     doc_meta(
         &mut out,
         l,
@@ -394,7 +421,12 @@ pub fn layout_report(r: &ReportView) -> Layout {
     duplicate_mark(&mut out, r.duplicate, l);
     header(&mut out, &r.kkm, l);
     out.sep();
-    out.text(l.report(r.kind), Align::Center, true);
+    out.text(
+        bilingual(KK.report(r.kind), RU.report(r.kind)),
+        Align::Center,
+        true,
+    );
+    out.text(l.report_subtitle(r.kind), Align::Center, false);
     out.pair(l.shift.trim_end_matches(" №"), r.shift_number.to_string());
     out.pair(l.shift_opened, r.shift_opened.display());
     let closed_label = match r.kind {
@@ -405,7 +437,11 @@ pub fn layout_report(r: &ReportView) -> Layout {
     out.pair(l.operator, r.operator.clone());
     for op in &r.operations {
         out.sep();
-        out.text(l.operation(op.operation), Align::Center, true);
+        out.text(
+            bilingual(KK.operation(op.operation), RU.operation(op.operation)),
+            Align::Center,
+            true,
+        );
         out.pair(l.count, op.receipts.count.to_string());
         out.pair_bold(l.sum, money(op.receipts.sum));
         if op.discounts != 0 {
@@ -423,6 +459,11 @@ pub fn layout_report(r: &ReportView) -> Layout {
         tax_lines(&mut out, &op.taxes, l);
     }
     out.sep();
+    out.text(
+        bilingual(KK.cash_totals, RU.cash_totals),
+        Align::Center,
+        true,
+    );
     out.pair(
         format!("{} ({})", l.deposits, r.deposits.count),
         money(r.deposits.sum),

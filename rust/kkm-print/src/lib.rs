@@ -3,9 +3,12 @@
 //! Owns the layout of receipts, money placements and X/Z reports with every requisite
 //! of Order No. 626 (chapter 3), the QR code of the OFD check URL, rendering to plain
 //! text (32/42/48 columns) and to a monochrome bitmap with an embedded font covering
-//! Cyrillic and the Kazakh letters, PNG and ESC/POS raster output, and the printer
-//! transports behind one `PrinterTransport` trait (BLE GATT, TCP 9100, serial/USB,
-//! file). A print failure never touches a fiscal document.
+//! Cyrillic and the Kazakh letters, PNG and ESC/POS raster output (paper 58 / 80 mm,
+//! density, cut, cash drawer kick), and printers as data ([`device`]: addresses,
+//! settings, and the [`PrinterTransport`] / [`device::PrinterDriver`] seams). Pure: no
+//! socket, port or Bluetooth here — the transports and discovery live in `kkm-printer`,
+//! so whatever only renders or queues links no I/O. A print failure never touches a
+//! fiscal document.
 //!
 //! The crate does not depend on the fiscal core: the Register fills the neutral
 //! [`model`] (plain data, money in integer tiyn) and calls:
@@ -17,7 +20,9 @@
 //! | 1-bit bitmap (`image_width`, `image_scale`, `image_pixel_draw_threshold`) | [`render_bitmap`] |
 //! | PNG (GetDocumentImage) | [`render_png`], [`Bitmap::to_png`] |
 //! | ESC/POS raster job | [`render_escpos`], [`escpos::to_escpos`] |
-//! | send to a printer | [`print`] over a [`PrinterTransport`] |
+//! | PWG raster page (CUPS queues of ordinary printers) | [`pwg::to_pwg_raster`] |
+//! | a printer's address and settings | [`device::PrinterAddress::parse`] |
+//! | send to a printer | [`print`] over a [`PrinterTransport`] (from `kkm-printer`) |
 //!
 //! ```
 //! use kkm_print::{model::*, render_escpos, render_png, render_text, EscPosOptions, ImageOptions};
@@ -31,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod bitmap;
+pub mod device;
 pub mod error;
 pub mod escpos;
 pub mod format;
@@ -38,15 +44,15 @@ mod image;
 pub mod labels;
 pub mod layout;
 pub mod model;
+pub mod pwg;
 pub mod sample;
 pub mod text;
-pub mod transport;
 
 pub use bitmap::{render_bitmap, Bitmap, BitmapRenderer, ImageOptions};
+pub use device::PrinterTransport;
 pub use error::PrintError;
 pub use escpos::{Cut, EscPosOptions};
 pub use text::render_text;
-pub use transport::PrinterTransport;
 
 use model::PrintDocument;
 
@@ -64,6 +70,22 @@ pub fn render_escpos(
     Ok(escpos::to_escpos(&render_bitmap(doc, image)?, escpos))
 }
 
+/// Renders a document for `transport`: an ESC/POS raster job, or a PWG raster page
+/// when the transport asks for one (a CUPS queue of an ordinary printer).
+pub fn render_job(
+    transport: &dyn PrinterTransport,
+    doc: &PrintDocument,
+    image: &ImageOptions,
+    escpos: &EscPosOptions,
+) -> Result<Vec<u8>, PrintError> {
+    let bitmap = render_bitmap(doc, image)?;
+    Ok(if transport.wants_pwg_raster() {
+        pwg::to_pwg_raster(&bitmap)
+    } else {
+        escpos::to_escpos(&bitmap, escpos)
+    })
+}
+
 /// Renders and sends a document. On error the document is untouched (it belongs to the
 /// caller's journal); reprint it later with [`PrintDocument::into_duplicate`].
 pub fn print(
@@ -72,7 +94,7 @@ pub fn print(
     image: &ImageOptions,
     escpos: &EscPosOptions,
 ) -> Result<(), PrintError> {
-    let job = render_escpos(doc, image, escpos)?;
+    let job = render_job(transport, doc, image, escpos)?;
     tracing::debug!(target = %transport.describe(), bytes = job.len(), "printing");
     transport.send(&job)
 }

@@ -241,6 +241,16 @@ pub struct ReceiptView {
     pub taxes: Vec<TaxLine>,
     /// Customer IIN/BIN when requested.
     pub customer_iin_bin: Option<String>,
+    /// The customer's e-mail the OFD sends the e-receipt to, if given.
+    #[serde(default)]
+    pub customer_email: Option<String>,
+    /// The customer's phone the OFD sends the e-receipt to, if given.
+    #[serde(default)]
+    pub customer_phone: Option<String>,
+    /// The QR text to print as is (the OFD's own QR of the receipt); `None` builds the
+    /// check URL from the requisites ([`ReceiptView::check_url`]).
+    #[serde(default)]
+    pub qr: Option<String>,
     /// The OFD's advertising texts; `${ticket_number}` is substituted when printed.
     pub ads: Vec<String>,
     /// Reprint: marked «ДУБЛИКАТ».

@@ -87,6 +87,9 @@ pub fn seed_sale(language: Language) -> ReceiptView {
             included: true,
         }],
         customer_iin_bin: Some("123456789012".to_string()),
+        customer_email: None,
+        customer_phone: None,
+        qr: None,
         ads: vec![SEED_AD.to_string()],
         duplicate: false,
     }

@@ -1,76 +1,9 @@
 //! ESC/POS bytes of a receipt decode back to the raster that was rendered.
 
-use kkm_print::escpos::{to_escpos, Cut, EscPosOptions};
+use kkm_print::escpos::{decode, to_escpos, Cut, EscPosOptions};
 use kkm_print::model::{Language, PrintDocument};
 use kkm_print::sample::seed_sale;
 use kkm_print::{render_bitmap, render_escpos, Bitmap, ImageOptions};
-
-/// What a tiny ESC/POS parser sees.
-#[derive(Debug, Default, PartialEq)]
-struct Decoded {
-    init: usize,
-    drawer_kicks: Vec<(u8, u8, u8)>,
-    /// (bytes per row, rows) of every GS v 0 band.
-    bands: Vec<(usize, usize)>,
-    raster: Vec<u8>,
-    feed: Vec<u8>,
-    cut: Option<u8>,
-    /// Commands after the cut (must be none).
-    after_cut: usize,
-}
-
-fn decode(bytes: &[u8]) -> Result<Decoded, String> {
-    let mut d = Decoded::default();
-    let mut i = 0;
-    let need = |i: usize, n: usize| {
-        if i + n <= bytes.len() {
-            Ok(())
-        } else {
-            Err(format!("truncated command at {i}"))
-        }
-    };
-    while i < bytes.len() {
-        if d.cut.is_some() {
-            d.after_cut += 1;
-        }
-        match bytes[i..] {
-            [0x1B, 0x40, ..] => {
-                d.init += 1;
-                i += 2;
-            }
-            [0x1B, 0x70, ..] => {
-                need(i, 5)?;
-                d.drawer_kicks
-                    .push((bytes[i + 2], bytes[i + 3], bytes[i + 4]));
-                i += 5;
-            }
-            [0x1B, 0x64, ..] => {
-                need(i, 3)?;
-                d.feed.push(bytes[i + 2]);
-                i += 3;
-            }
-            [0x1D, 0x56, ..] => {
-                need(i, 3)?;
-                d.cut = Some(bytes[i + 2]);
-                i += 3;
-            }
-            [0x1D, 0x76, 0x30, ..] => {
-                need(i, 8)?;
-                if bytes[i + 3] != 0 {
-                    return Err(format!("raster mode {} is not normal", bytes[i + 3]));
-                }
-                let x = usize::from(bytes[i + 4]) | usize::from(bytes[i + 5]) << 8;
-                let y = usize::from(bytes[i + 6]) | usize::from(bytes[i + 7]) << 8;
-                need(i + 8, x * y)?;
-                d.bands.push((x, y));
-                d.raster.extend_from_slice(&bytes[i + 8..i + 8 + x * y]);
-                i += 8 + x * y;
-            }
-            _ => return Err(format!("unknown byte {:#04x} at {i}", bytes[i])),
-        }
-    }
-    Ok(d)
-}
 
 #[test]
 fn receipt_escpos_decodes_to_the_rendered_raster() {
@@ -103,10 +36,13 @@ fn drawer_kick_full_cut_and_band_split() {
             feed_lines: 0,
             drawer_kick: true,
             band_rows: 300,
+            density: 2,
         },
     );
     let d = decode(&job).expect("decodes");
     assert_eq!(d.drawer_kicks, vec![(0, 25, 250)]);
+    assert_eq!(d.densities, vec![2]);
+    assert_eq!(d.bitmap().expect("bitmap"), bmp);
     assert_eq!(d.bands, vec![(72, 300), (72, 300), (72, 300), (72, 100)]);
     assert_eq!(d.raster, bmp.data());
     assert_eq!(d.raster[d.raster.len() - 1], 0x01);

@@ -355,3 +355,72 @@ fn kazakh_test_page_at_576_px_is_golden() {
     }
     assert_eq!(pixel_hash(&bmp), TEST_PAGE_KK_576_PIXEL_HASH);
 }
+
+/// The reports and cash slips, as text: `KKM_PRINT_BLESS=1` rewrites the files after an
+/// intended change (then read the diff).
+#[test]
+fn reports_and_cash_slips_are_golden() {
+    let mut withdrawal = seed_deposit(Language::Kk);
+    withdrawal.kind = MoneyPlacementKind::Withdrawal;
+    withdrawal.duplicate = true;
+    let cases = [
+        (
+            "x_report_ru_42.txt",
+            PrintDocument::Report(seed_report(Language::Ru, ReportKind::X)),
+            42,
+        ),
+        (
+            "z_report_kk_32.txt",
+            PrintDocument::Report(seed_report(Language::Kk, ReportKind::Z)),
+            32,
+        ),
+        (
+            "z_report_ru_48.txt",
+            PrintDocument::Report(seed_report(Language::Ru, ReportKind::Z)),
+            48,
+        ),
+        (
+            "deposit_ru_32.txt",
+            PrintDocument::MoneyPlacement(seed_deposit(Language::Ru)),
+            32,
+        ),
+        (
+            "withdrawal_duplicate_kk_42.txt",
+            PrintDocument::MoneyPlacement(withdrawal),
+            42,
+        ),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for (file, doc, columns) in cases {
+        let text = render_text(&doc, columns);
+        let path = dir.join(file);
+        if std::env::var_os("KKM_PRINT_BLESS").is_some() {
+            std::fs::write(&path, &text).expect("bless");
+        }
+        let golden = std::fs::read_to_string(&path).expect("golden file");
+        assert_eq!(text, golden, "{file} changed");
+        // Every line fits the paper, and the headings are in both languages.
+        assert!(text.lines().all(|l| l.chars().count() <= columns), "{file}");
+    }
+    let z = render_text(
+        &PrintDocument::Report(seed_report(Language::Ru, ReportKind::Z)),
+        48,
+    );
+    for needle in [
+        "Z-ЕСЕП / Z-ОТЧЁТ",
+        "Отчёт с гашением",
+        "САТУ / ПРОДАЖА",
+        "КАССАДАҒЫ ҚОЛМА-ҚОЛ АҚША /",
+        "НАЛИЧНЫЕ В КАССЕ",
+    ] {
+        assert!(z.contains(needle), "missing {needle:?} in\n{z}");
+    }
+    let slip = render_text(
+        &PrintDocument::MoneyPlacement(seed_deposit(Language::Ru)),
+        48,
+    );
+    assert!(
+        slip.contains("ҚОЛМА-ҚОЛ АҚША ЕНГІЗУ /") && slip.contains("ВНЕСЕНИЕ НАЛИЧНЫХ"),
+        "{slip}"
+    );
+}

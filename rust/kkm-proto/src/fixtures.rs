@@ -14,7 +14,7 @@ fn included_vat(gross_tiyn: u64, rate_thousandths: u32) -> ticket_request::Tax {
     let rate = u64::from(rate_thousandths);
     let tax = (gross_tiyn * rate * 2 + (100_000 + rate)) / (2 * (100_000 + rate));
     ticket_request::Tax {
-        r#type: TaxTypeEnum::Vat as i32,
+        tax_type: TaxTypeEnum::Vat as u32,
         taxation_type: None,
         percent: rate_thousandths,
         sum: Money::from_tiyn(tax),
@@ -45,7 +45,7 @@ pub fn sale(items: usize, date_time: DateTime) -> TicketRequest {
                     sum: Money::from_tiyn(sum),
                     taxes: vec![included_vat(sum, 12_000)],
                     barcode: Some(format!("48700000{:05}", i)),
-                    measure_unit_code: "796".into(),
+                    measure_unit_code: Some("796".into()),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -61,10 +61,10 @@ pub fn sale(items: usize, date_time: DateTime) -> TicketRequest {
             code: 1,
             name: Some("Кассир".into()),
         },
-        domain: ticket_request::Domain {
-            r#type: DomainTypeEnum::DomainTrading as i32,
+        domain: Some(ticket_request::Domain {
+            r#type: Some(DomainTypeEnum::DomainTrading as i32),
             ..Default::default()
-        },
+        }),
         items: lines,
         payments: vec![
             ticket_request::Payment {

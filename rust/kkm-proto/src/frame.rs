@@ -12,7 +12,13 @@
 //! The OFD answers with the same ID and REQNUM. Bad input is refused with a typed
 //! [`FrameError`], never a panic: a wrong APPCODE, a SIZE below the header length or
 //! above [`MAX_FRAME_LEN`] (1 MiB — a 1,000-item receipt is ~150 KiB), a truncated
-//! frame, or a payload that is not valid protobuf for the expected message.
+//! frame, or a payload that is not protobuf at all.
+//!
+//! Payloads are decoded tolerantly ([`crate::tolerant`]), as the operator's own protobuf
+//! runtimes do: unknown fields, fields with an unexpected wire type and undecodable
+//! nested messages are set aside in [`Frame::set_aside`] instead of failing the frame,
+//! and absent `required` fields are not an error. What the caller truly needs is for the
+//! caller to check.
 
 use std::marker::PhantomData;
 
@@ -21,6 +27,8 @@ use prost::Message;
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::cpcr::{Request, Response};
+use crate::schema::Described;
+use crate::tolerant::{self, SetAside};
 
 /// The protocol marker at the start of every frame.
 pub const APPCODE: u16 = 0x81A2;
@@ -51,6 +59,20 @@ pub struct Frame<M> {
     pub header: FrameHeader,
     /// The payload: a [`Request`] from the device or a [`Response`] from the OFD.
     pub message: M,
+    /// What decoding set aside from the payload (see [`crate::tolerant`]): empty for a
+    /// payload that matches our protos exactly. Not encoded: [`encode`] writes `message`.
+    pub set_aside: SetAside,
+}
+
+impl<M> Frame<M> {
+    /// A frame to send: `message` behind `header`, nothing set aside.
+    pub fn new(header: FrameHeader, message: M) -> Self {
+        Frame {
+            header,
+            message,
+            set_aside: SetAside::default(),
+        }
+    }
 }
 
 /// Why bytes could not be read or written as a CPCR frame.
@@ -81,14 +103,15 @@ pub enum FrameError {
     /// More bytes follow a complete frame where exactly one was expected.
     #[error("{0} unexpected bytes after the frame")]
     TrailingBytes(usize),
-    /// The payload is not valid protobuf for the expected message. The header was
-    /// valid and the frame's bytes were consumed, so a server can still answer it.
+    /// The payload is not protobuf at all (a truncated varint, a length running past
+    /// the end, wire type 6 or 7, …). The header was valid and the frame's bytes were
+    /// consumed, so a server can still answer it.
     #[error("invalid protobuf payload (KKM {}, REQNUM {}): {source}", header.kkm_id, header.reqnum)]
     Payload {
         /// The frame's header.
         header: FrameHeader,
-        /// What prost found wrong.
-        source: prost::DecodeError,
+        /// What was found wrong.
+        source: tolerant::PayloadError,
     },
     /// The transport failed (codec use only).
     #[error("i/o error: {0}")]
@@ -133,8 +156,22 @@ pub fn decode_header(buf: &[u8], max_len: usize) -> Result<(FrameHeader, usize),
     Ok((header, size as usize))
 }
 
+/// Decodes a frame's payload tolerantly ([`crate::tolerant`]).
+fn decode_payload<M: Described>(
+    header: FrameHeader,
+    payload: &[u8],
+) -> Result<Frame<M>, FrameError> {
+    let decoded =
+        tolerant::decode::<M>(payload).map_err(|source| FrameError::Payload { header, source })?;
+    Ok(Frame {
+        header,
+        message: decoded.message,
+        set_aside: decoded.set_aside,
+    })
+}
+
 /// Decodes the first frame in `buf`; returns it with the number of bytes it took.
-pub fn decode_prefix<M: Message + Default>(buf: &[u8]) -> Result<(Frame<M>, usize), FrameError> {
+pub fn decode_prefix<M: Described>(buf: &[u8]) -> Result<(Frame<M>, usize), FrameError> {
     let (header, size) = decode_header(buf, MAX_FRAME_LEN)?;
     let Some(payload) = buf.get(HEADER_LEN..size) else {
         return Err(FrameError::Truncated {
@@ -142,12 +179,11 @@ pub fn decode_prefix<M: Message + Default>(buf: &[u8]) -> Result<(Frame<M>, usiz
             available: buf.len(),
         });
     };
-    let message = M::decode(payload).map_err(|source| FrameError::Payload { header, source })?;
-    Ok((Frame { header, message }, size))
+    Ok((decode_payload(header, payload)?, size))
 }
 
 /// Decodes `buf` as exactly one frame.
-pub fn decode_frame<M: Message + Default>(buf: &[u8]) -> Result<Frame<M>, FrameError> {
+pub fn decode_frame<M: Described>(buf: &[u8]) -> Result<Frame<M>, FrameError> {
     let (frame, used) = decode_prefix(buf)?;
     match buf.len() - used {
         0 => Ok(frame),
@@ -218,7 +254,7 @@ impl<D, E> CpcrCodec<D, E> {
     }
 }
 
-impl<D: Message + Default, E> Decoder for CpcrCodec<D, E> {
+impl<D: Described, E> Decoder for CpcrCodec<D, E> {
     type Item = Frame<D>;
     type Error = FrameError;
 
@@ -233,9 +269,7 @@ impl<D: Message + Default, E> Decoder for CpcrCodec<D, E> {
             return Ok(None);
         }
         let frame = src.split_to(size);
-        let message = D::decode(&frame[HEADER_LEN..])
-            .map_err(|source| FrameError::Payload { header, source })?;
-        Ok(Some(Frame { header, message }))
+        decode_payload(header, &frame[HEADER_LEN..]).map(Some)
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Frame<D>>, FrameError> {
@@ -269,18 +303,18 @@ mod tests {
     use crate::cpcr::CommandTypeEnum;
 
     fn info_request() -> Frame<Request> {
-        Frame {
-            header: FrameHeader {
+        Frame::new(
+            FrameHeader {
                 version: PROTOCOL_VERSION,
                 kkm_id: 6923,
                 token: 0xDEAD_BEEF,
                 reqnum: 65535,
             },
-            message: Request {
+            Request {
                 command: CommandTypeEnum::CommandInfo as i32,
                 ..Default::default()
             },
-        }
+        )
     }
 
     #[test]

@@ -8,6 +8,11 @@
 //! * [`frame`] — the 18-byte little-endian frame header (APPCODE, VERSION, SIZE, ID,
 //!   TOKEN, REQNUM) and the codec that puts a message behind it, as plain functions and
 //!   as a `tokio_util` codec;
+//! * [`tolerant`] — decoding as the operator's own protobuf runtimes do: unknown fields
+//!   and fields with an unexpected wire type are set aside, not a failed message (the
+//!   frame codec decodes every payload this way);
+//! * [`schema`] — the wire schema of every message, generated with the prost types,
+//!   which the tolerant decoder walks;
 //! * [`wire`] — small conversions that belong to the wire types themselves (money in
 //!   tiyn, calendar date-times in seconds), no domain rules.
 //!
@@ -20,10 +25,11 @@
 //!
 //! let request = Request { command: CommandTypeEnum::CommandInfo as i32, ..Default::default() };
 //! let header = FrameHeader { version: frame::PROTOCOL_VERSION, kkm_id: 6923, token: 42, reqnum: 1 };
-//! let bytes = frame::encode_to_vec(&Frame { header, message: request.clone() })?;
+//! let bytes = frame::encode_to_vec(&Frame::new(header, request.clone()))?;
 //! let back: Frame<Request> = frame::decode_frame(&bytes)?;
 //! assert_eq!(back.header, header);
 //! assert_eq!(back.message, request);
+//! assert!(back.set_aside.is_empty());
 //! # Ok::<(), kkm_proto::frame::FrameError>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -37,8 +43,11 @@ pub mod cpcr {
 
 pub mod fixtures;
 pub mod frame;
+pub mod schema;
+pub mod tolerant;
 pub mod wire;
 
 pub use frame::{Frame, FrameError, FrameHeader};
 /// The protobuf runtime the messages are generated for (`prost::Message` for encode/decode).
 pub use prost;
+pub use tolerant::{Decoded, PayloadError, SetAside, UnknownField};

@@ -22,7 +22,7 @@ fn date_time() -> impl Strategy<Value = DateTime> {
 fn tax() -> impl Strategy<Value = ticket_request::Tax> {
     (0u32..100_000, money(), any::<bool>()).prop_map(|(percent, sum, is_in_total_sum)| {
         ticket_request::Tax {
-            r#type: 100,
+            tax_type: 100,
             taxation_type: None,
             percent,
             sum,
@@ -56,7 +56,7 @@ fn commodity() -> impl Strategy<Value = ticket_request::Item> {
                         sum,
                         taxes,
                         barcode,
-                        measure_unit_code: "796".into(),
+                        measure_unit_code: Some("796".into()),
                         list_excise_stamp: marks,
                         ..Default::default()
                     }),
@@ -115,13 +115,15 @@ fn header() -> impl Strategy<Value = FrameHeader> {
 }
 
 fn request_frame() -> impl Strategy<Value = Frame<Request>> {
-    (header(), ticket()).prop_map(|(header, ticket)| Frame {
-        header,
-        message: Request {
-            command: CommandTypeEnum::CommandTicket as i32,
-            ticket: Some(ticket),
-            ..Default::default()
-        },
+    (header(), ticket()).prop_map(|(header, ticket)| {
+        Frame::new(
+            header,
+            Request {
+                command: CommandTypeEnum::CommandTicket as i32,
+                ticket: Some(ticket),
+                ..Default::default()
+            },
+        )
     })
 }
 
@@ -203,10 +205,7 @@ fn an_oversized_message_is_not_encoded() {
     {
         c.name = Some(name);
     }
-    let frame = Frame {
-        header: FrameHeader::default(),
-        message: request,
-    };
+    let frame = Frame::new(FrameHeader::default(), request);
     assert!(matches!(
         frame::encode_to_vec(&frame),
         Err(FrameError::SizeTooLarge { .. })

@@ -2,6 +2,8 @@
 //! by our encoder is walked at the protobuf wire level and every field's number and
 //! wire type is compared with the spec's table (transcribed below from the spec's
 //! TicketRequest and ZXReport sections). If a number in `proto/` drifts, this fails.
+//! Every number and wire type below is also what the operator's own 2.0.3 files declare
+//! (`proto/cpcr/README.md`); the field labels follow their names (`tax_type`).
 
 use kkm_proto::cpcr::{
     ticket_request::{self, item},
@@ -105,7 +107,7 @@ fn full_ticket() -> Request {
     c.product_id = Some("p-1".into());
     c.list_excise_stamp = vec!["0104600266011725211234567890123\u{1d}91EE06".into()];
     c.ntin = Some("0200000000011".into());
-    c.taxes[0].taxation_type = Some(kkm_proto::cpcr::TaxationTypeEnum::Sts as i32);
+    c.taxes[0].taxation_type = Some(kkm_proto::cpcr::TaxationTypeEnum::Sts as u32);
     t.items.push(ticket_request::Item {
         r#type: item::ItemTypeEnum::ItemTypeDiscount as i32,
         discount: Some(modifier()),
@@ -148,8 +150,8 @@ fn full_ticket() -> Request {
 
 fn c_tax() -> ticket_request::Tax {
     ticket_request::Tax {
-        r#type: kkm_proto::cpcr::TaxTypeEnum::Vat as i32,
-        taxation_type: Some(kkm_proto::cpcr::TaxationTypeEnum::Sts as i32),
+        tax_type: kkm_proto::cpcr::TaxTypeEnum::Vat as u32,
+        taxation_type: Some(kkm_proto::cpcr::TaxationTypeEnum::Sts as u32),
         percent: 12_000,
         sum: Money::from_tiyn(18_750),
         is_in_total_sum: true,
@@ -165,15 +167,15 @@ fn money_is_bills_then_coins() {
 
 #[test]
 fn ticket_request_matches_the_spec_field_for_field() {
-    let frame = Frame {
-        header: FrameHeader {
+    let frame = Frame::new(
+        FrameHeader {
             version: PROTOCOL_VERSION,
             kkm_id: 6923,
             token: 1,
             reqnum: 1,
         },
-        message: full_ticket(),
-    };
+        full_ticket(),
+    );
     let bytes = frame::encode_to_vec(&frame).expect("encodes");
     let request = check(
         "Request",
@@ -229,7 +231,7 @@ fn ticket_request_matches_the_spec_field_for_field() {
         "TicketRequest.Tax",
         body(&commodity, "taxes"),
         &[
-            ("type", 1, VARINT),
+            ("tax_type", 1, VARINT),
             ("taxation_type", 2, VARINT),
             ("percent", 3, VARINT),
             ("sum", 4, LEN),
@@ -307,13 +309,13 @@ fn zx_report_matches_the_spec_field_for_field() {
         markups: vec![op(2)],
         total_result: vec![op(2)],
         taxes: vec![zx_report::Tax {
-            r#type: 100,
+            tax_type: 100,
             percent: 12_000,
             operations: vec![zx_report::tax::TaxOperation {
                 operation: 2,
                 turnover: Money::from_tiyn(175_000),
                 sum: Money::from_tiyn(18_750),
-                turnover_without_tax: Money::from_tiyn(156_250),
+                turnover_without_tax: Some(Money::from_tiyn(156_250)),
             }],
         }],
         start_shift_non_nullable_sums: vec![zx_report::NonNullableSum {
@@ -328,19 +330,19 @@ fn zx_report_matches_the_spec_field_for_field() {
             payments: vec![zx_report::ticket_operation::Payment {
                 payment: 0,
                 sum: Money::from_tiyn(175_000),
-                count: 1,
+                count: Some(1),
             }],
-            offline_count: 1,
-            discount_sum: Money::from_tiyn(1),
-            markup_sum: Money::from_tiyn(1),
-            change_sum: Money::from_tiyn(25_000),
+            offline_count: Some(1),
+            discount_sum: Some(Money::from_tiyn(1)),
+            markup_sum: Some(Money::from_tiyn(1)),
+            change_sum: Some(Money::from_tiyn(25_000)),
         }],
         money_placements: vec![zx_report::MoneyPlacement {
             operation: 0,
             operations_total_count: 2,
             operations_count: 1,
             operations_sum: Money::from_tiyn(500),
-            offline_count: 1,
+            offline_count: Some(1),
         }],
         cash_sum: Money::from_tiyn(175_500),
         revenue: zx_report::Revenue {
@@ -351,9 +353,10 @@ fn zx_report_matches_the_spec_field_for_field() {
             operation: 2,
             sum: Money::from_tiyn(175_001),
         }],
-        open_shift_time: at,
+        open_shift_time: Some(at),
         close_shift_time: Some(at),
         checksum: Some("ab".into()),
+        annulled_tickets: None,
     };
     let bytes = report.encode_to_vec();
     let zx = check(
@@ -398,7 +401,7 @@ fn zx_report_matches_the_spec_field_for_field() {
         "ZXReport.Tax",
         body(&zx, "taxes"),
         &[
-            ("type", 1, VARINT),
+            ("tax_type", 1, VARINT),
             ("percent", 2, VARINT),
             ("operations", 3, LEN),
         ],

@@ -97,13 +97,20 @@ impl Operator {
         })
     }
 
-    /// The operator as the core's permission rules see it; `kkm_bindings` are the
-    /// operators a KKM lists in its own `bindings` (SaveKKM), which bind too.
-    pub(crate) fn access(&self, kkm: Option<(u32, &[i64])>) -> OperatorAccess {
-        let mut bindings: Vec<i64> = self.kkm_ids.iter().map(|&k| i64::from(k)).collect();
-        if let Some((kkm_id, listed)) = kkm {
-            if listed.contains(&self.id) {
-                bindings.push(i64::from(kkm_id));
+    /// The operator as the core's permission rules see it, for KKM `kkm` when one is
+    /// concerned. The operator is bound to it when its own `bindings` (SaveOperator)
+    /// name the KKM — by its `ID`, as the seed says, or by its `ofd_id`, as earlier
+    /// versions wrote them — or when the KKM's `bindings` (SaveKKM) list the operator.
+    /// The core then checks the binding against the KKM's `ofd_id`.
+    pub(crate) fn access(&self, kkm: Option<KkmRef<'_>>) -> OperatorAccess {
+        let mut bindings = Vec::new();
+        if let Some(kkm) = kkm {
+            let named = self
+                .kkm_ids
+                .iter()
+                .any(|&k| i64::from(k) == kkm.id || k == kkm.ofd_id);
+            if named || kkm.operators.contains(&self.id) {
+                bindings.push(i64::from(kkm.ofd_id));
             }
         }
         OperatorAccess {
@@ -112,6 +119,17 @@ impl Operator {
             bindings,
         }
     }
+}
+
+/// A KKM as the binding rules see it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KkmRef<'a> {
+    /// Its id at the OFD (`ofd_id`).
+    pub ofd_id: u32,
+    /// The installation's own id of it (`ID`).
+    pub id: i64,
+    /// The operators its SaveKKM `bindings` list.
+    pub operators: &'a [i64],
 }
 
 /// Verified credentials of this process, keyed by a salted digest of the PIN (the

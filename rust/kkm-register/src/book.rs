@@ -9,7 +9,7 @@
 use kkm_core::{Money, MoneyPlacementKind, Receipt, ReportType, ShiftBook, Timestamp, ZxReport};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{AdsObject, ApiDateTime, PrinterEntity, RegInfo, VatCertificate};
+use crate::api::{AdsObject, PrinterEntity, RegInfo, VatCertificate};
 use crate::RegisterError;
 
 /// The counters blob of a KKM.
@@ -40,6 +40,41 @@ impl KkmBook {
         })
     }
 
+    /// The book of a KKM taken over from the OFD: its counters and shift as the OFD's
+    /// INFO report has them ([`kkm_core::ShiftBook::from_ofd_report`]), the next
+    /// document numbered after the shift's last.
+    pub(crate) fn taken_over(
+        report: &kkm_proto::cpcr::ReportResponse,
+        now: Timestamp,
+    ) -> Result<KkmBook, RegisterError> {
+        let report_type =
+            kkm_core::ReportType::from_code(i64::from(report.report)).ok_or_else(|| {
+                RegisterError::new(
+                    kkm_core::ErrorCode::InvalidOfdResponse,
+                    format!(
+                        "the OFD's INFO report has an unknown type {}",
+                        report.report
+                    ),
+                )
+            })?;
+        // Optional in the operator's files: an INFO without its report is a KKM with
+        // nothing to take over.
+        let Some(zx) = &report.zx_report else {
+            return Ok(KkmBook::default());
+        };
+        let shift = kkm_core::ShiftBook::from_ofd_report(report_type, zx, now)?;
+        let shift_closed_at = zx
+            .close_shift_time
+            .as_ref()
+            .and_then(Timestamp::from_cpcr)
+            .filter(|_| !shift.is_open());
+        Ok(KkmBook {
+            shift,
+            shift_closed_at,
+            ..KkmBook::default()
+        })
+    }
+
     /// The next offline number: unique within a date, as the protocol asks — the low
     /// 32 bits of the time, or one more than the previous if that is not larger.
     pub(crate) fn next_offline_number(&mut self, now: Timestamp) -> u32 {
@@ -67,13 +102,19 @@ pub(crate) struct KkmSettings {
     pub reg_info: RegInfo,
     /// The OFD's advertising texts.
     pub ads_info: Vec<AdsObject>,
-    /// The register's own id of the KKM (`ID`).
+    /// The installation's own id of the KKM (`ID`): 1, 2, … in the order KKMs were
+    /// added (KKMs added by earlier versions kept their `ofd_id`).
     pub id: i64,
-    pub manufacture_date: Option<ApiDateTime>,
+    /// The administrator who added the KKM (`owner_id`).
+    #[serde(default = "first_owner")]
+    pub owner_id: i64,
     /// Taken out of service by DeleteKKM (its journal stays).
     pub deleted: bool,
-    /// The OFD refused the KKM's token (`is_invalid_token`).
-    pub invalid_token: bool,
+}
+
+/// The owner of KKMs added before owners were kept: the first administrator.
+fn first_owner() -> i64 {
+    1
 }
 
 impl KkmSettings {

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use kkm_core::{Clock, Timestamp};
 use kkm_ofd::{Backoff, Endpoint};
+use kkm_print::device::PrinterDriver;
+
+use crate::PrintPolicy;
 
 /// An OFD (оператор фискальных данных) the register can register KKMs with
 /// (`GetOFDList`).
@@ -78,6 +81,12 @@ pub struct RegistryConfig {
     pub ofd_budget: Duration,
     /// Pauses of the background drain while the OFD does not answer.
     pub backoff: Backoff,
+    /// The machine's printers (`kkm-printer`'s `SystemDriver` on desktop): opens the
+    /// transports of print jobs and discovers printers. `None`: jobs are kept in the
+    /// queue and marked failed with the reason; GetPrinterList lists SaveKKM's printers.
+    pub printer_driver: Option<Arc<dyn PrinterDriver>>,
+    /// Retries of print jobs.
+    pub print_policy: PrintPolicy,
 }
 
 impl std::fmt::Debug for RegistryConfig {
@@ -86,6 +95,8 @@ impl std::fmt::Debug for RegistryConfig {
             .field("data_dir", &self.data_dir)
             .field("ofds", &self.ofds)
             .field("ofd_budget", &self.ofd_budget)
+            .field("printer_driver", &self.printer_driver.is_some())
+            .field("print_policy", &self.print_policy)
             .finish_non_exhaustive()
     }
 }
@@ -97,7 +108,7 @@ impl RegistryConfig {
     pub const KEY_FILE: &'static str = "data.key";
 
     /// Defaults for `data_dir`: key file `data_dir/data.key`, no OFDs, the system clock
-    /// at UTC+5, a 5 s OFD budget, the default backoff.
+    /// at UTC+5, a 5 s OFD budget, the default backoff, no printer driver.
     pub fn new(data_dir: impl Into<PathBuf>) -> RegistryConfig {
         let data_dir = data_dir.into();
         RegistryConfig {
@@ -107,6 +118,8 @@ impl RegistryConfig {
             clock: Arc::new(SystemClock::default()),
             ofd_budget: Duration::from_secs(5),
             backoff: Backoff::default(),
+            printer_driver: None,
+            print_policy: PrintPolicy::default(),
         }
     }
 

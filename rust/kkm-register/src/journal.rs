@@ -76,9 +76,14 @@ impl OfdJournal for StoreJournal {
     }
 
     fn complete(&self, id: u64, answer: &Response) -> Result<(), StoreError> {
-        let sign = answer.ticket.as_ref().map(|t| t.ticket_number.as_str());
+        let ticket = answer.ticket.as_ref();
+        let sign = ticket.map(|t| t.ticket_number.as_str());
+        let qr = ticket
+            .and_then(|t| t.qr_code.as_deref())
+            .map(String::from_utf8_lossy)
+            .filter(|q| !q.trim().is_empty());
         self.store
-            .complete(doc_id(id)?, sign, &answer.encode_to_vec())
+            .complete(doc_id(id)?, sign, qr.as_deref(), &answer.encode_to_vec())
     }
 
     fn block(&self, blocked: &BlockedBy) -> Result<(), StoreError> {
@@ -105,7 +110,15 @@ impl OfdJournal for StoreJournal {
         Ok(self.store.sync_state(self.kkm_id)?.autonomous_since)
     }
 
-    fn set_autonomous_since(&self, since: Option<i64>) -> Result<(), StoreError> {
-        self.store.set_autonomous_since(self.kkm_id, since)
+    fn set_autonomous_since(&self, since: Option<i64>, now: i64) -> Result<(), StoreError> {
+        self.store.set_autonomous_since(self.kkm_id, since, now)
+    }
+
+    fn token_refused(&self) -> Result<bool, StoreError> {
+        Ok(self.store.sync_state(self.kkm_id)?.token_refused)
+    }
+
+    fn set_token_refused(&self) -> Result<(), StoreError> {
+        self.store.set_token_refused(self.kkm_id, true)
     }
 }

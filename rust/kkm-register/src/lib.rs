@@ -17,6 +17,10 @@
 //!   (`kkm-core`), journal document + counters + queue entry in one transaction
 //!   (`kkm-store`), then deliver (`kkm-ofd`): online within the budget, or
 //!   autonomous with the offline number, drained later in order.
+//! * Printing (internal `printing`): `is_printable` queues a print job in the
+//!   document's own transaction; one worker per printer prints it after the answer,
+//!   through the injected `kkm_print::device::PrinterDriver`, with retries; job states,
+//!   reprints as duplicates and printer discovery are Registry methods.
 //! * [`maintenance`] — verify and export a journal without running the registry.
 //!
 //! [`api`] is the E-Kassa CashCore HTTP JSON API as Rust types (requests, responses,
@@ -36,6 +40,7 @@ mod config;
 mod error;
 pub mod journal;
 pub mod maintenance;
+mod printing;
 mod register;
 mod registry;
 mod views;
@@ -46,4 +51,5 @@ pub use error::RegisterError;
 pub use journal::StoreJournal;
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
 pub use kkm_store::{Bundle, Product};
-pub use registry::{CatalogueMatch, Registry};
+pub use printing::PrintPolicy;
+pub use registry::{CatalogueMatch, PrintJob, Registry, TransactionPages};

@@ -1,5 +1,5 @@
 //! Work on an installation's journal without running it: integrity verification and
-//! export (the daemon's `verify` and `export` commands).
+//! export, the print queue (the daemon's `verify`, `export` and `print-jobs` commands).
 
 use kkm_store::{ExportFormat, StoreError};
 
@@ -67,4 +67,15 @@ pub fn export(
         format,
         out,
     )?)
+}
+
+/// The print jobs of the installation, newest first (of one KKM when given), at most
+/// `limit`: the daemon's `print-jobs` command (reads while the daemon runs: WAL).
+pub fn print_jobs(
+    config: &RegistryConfig,
+    kkm_id: Option<u32>,
+    limit: u32,
+) -> Result<Vec<kkm_store::PrintJobRow>, RegisterError> {
+    let store = open_store(config)?;
+    Ok(store.print_jobs(kkm_id, None, limit)?)
 }

@@ -4,28 +4,31 @@
 use std::sync::{Arc, RwLock};
 
 use kkm_core::{
-    check_kkm_status, validate_trade_operation, Action, Clock, CloseOptions, DocumentMeta,
-    ErrorCode, KkmStatus, MoneyPlacement, MoneyPlacementKind, Operation, OperatorRef, ParentTicket,
-    Receipt, ReportType, ReturnBasis, SaleContext, Timestamp,
+    check_kkm_status, validate_trade_operation, Action, Clock, DocumentMeta, ErrorCode, KkmStatus,
+    MoneyPlacement, MoneyPlacementKind, Operation, OperatorRef, ParentTicket, Receipt, ReportType,
+    ReturnBasis, SaleContext, Timestamp,
 };
 use kkm_ofd::{Delivery, QueuedDocument, SyncEngine, SyncMode, SyncStatus};
 use kkm_proto::cpcr::{CommandTypeEnum, Request};
 use kkm_proto::prost::Message;
-use kkm_store::{Appended, DocumentKind, NewDocument, Record, Store};
+use kkm_store::{Appended, DocumentKind, NewDocument, PrintCopy, Record, Store};
+use sha2::{Digest, Sha256};
 use tokio::sync::{watch, Mutex};
 
-use crate::api::{
-    MoneyPlacementResponse, TradeOperationResponse, TransactionBody, ZxReportResponse,
-};
+use crate::api::{MoneyPlacementResponse, TradeOperationResponse, TransactionBody};
 use crate::auth::Operator;
 use crate::book::{DocMeta, KkmBook, KkmSettings, Payload};
+use crate::printing::{PrintAsk, QueuedPrint};
 use crate::views::{self, Fiscal};
 use crate::{OfdConfig, RegisterError, StoreJournal};
+
+mod shift;
 
 /// One KKM of the registry.
 pub(crate) struct Register {
     pub kkm_id: u32,
-    pub ofd: OfdConfig,
+    /// The KKM's OFD; SaveKKM may move the KKM to another ([`Register::set_ofd`]).
+    pub ofd: RwLock<OfdConfig>,
     pub engine: Arc<SyncEngine<StoreJournal>>,
     pub store: Arc<Store>,
     pub clock: Arc<dyn Clock + Send + Sync>,
@@ -60,6 +63,104 @@ fn document_kind(payload: &Payload) -> DocumentKind {
     }
 }
 
+/// An `Idempotency-Key` and the fingerprint of the request it came with.
+pub(crate) struct Retry<'a> {
+    key: &'a str,
+    fingerprint: [u8; 32],
+}
+
+impl<'a> Retry<'a> {
+    /// The key of a `method` request, fingerprinted by what makes the document: the
+    /// request as read, without the presentation options (`is_printable`, `image_*`),
+    /// which a retry may change.
+    pub(crate) fn new(
+        key: Option<&'a str>,
+        method: &str,
+        request: &impl serde::Serialize,
+    ) -> Result<Option<Retry<'a>>, RegisterError> {
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        let mut body = serde_json::to_value(request)
+            .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))?;
+        if let Some(map) = body.as_object_mut() {
+            for field in [
+                "is_printable",
+                "image_width",
+                "image_scale",
+                "image_pixel_draw_threshold",
+            ] {
+                map.remove(field);
+            }
+        }
+        let mut h = Sha256::new();
+        h.update(method.as_bytes());
+        h.update([0]);
+        h.update(body.to_string().as_bytes());
+        Ok(Some(Retry {
+            key,
+            fingerprint: h.finalize().into(),
+        }))
+    }
+
+    /// Refuses (2) a stored record made with this key for another request.
+    fn check(&self, record: &Record) -> Result<(), RegisterError> {
+        match record.idempotency_fingerprint.as_deref() {
+            // Records journaled before fingerprints were kept match their key alone.
+            None => Ok(()),
+            Some(stored) if stored == self.fingerprint => Ok(()),
+            Some(_) => Err(RegisterError::new(
+                ErrorCode::InvalidFields,
+                format!(
+                    "Idempotency-Key `{}` was already used for another request (journal record \
+                     {}); a retry must repeat the same method and body, a new document needs \
+                     a new key",
+                    self.key, record.id
+                ),
+            )),
+        }
+    }
+}
+
+/// The parent of a return as its QR text gives it (fiscal sign `i`, РНМ `f`, total
+/// `s`, time `t`); what the request gave besides wins. A QR that is not a receipt's is
+/// refused (2, naming `parent_ticket.qr`).
+fn parent_from_qr(
+    given: Option<&kkm_core::request::ParentTicketRequest>,
+    qr: &str,
+) -> Result<kkm_core::request::ParentTicketRequest, RegisterError> {
+    let parsed = kkm_scan::ReceiptQr::parse(qr).map_err(|e| {
+        RegisterError::new(
+            ErrorCode::InvalidFields,
+            format!("parent_ticket.qr: {e} (expected the text of a receipt's QR code)"),
+        )
+    })?;
+    let given = given.cloned().unwrap_or_default();
+    Ok(kkm_core::request::ParentTicketRequest {
+        fiscal_id: given.fiscal_id.or(Some(parsed.fiscal_id)),
+        date_time: given.date_time.or(Some(parsed.time.to_string())),
+        kgd_kkm_id: given.kgd_kkm_id.or(Some(parsed.rnm)),
+        total: given.total.or(Some(kkm_core::JsonNumber::from_money(
+            kkm_core::Money::from_tiyn(parsed.total_tiyn),
+        ))),
+        is_offline: given.is_offline,
+        qr: None,
+    })
+}
+
+/// The seed's code of the OFD's refusal of a document, as CashCore maps the OFD's
+/// result codes: an unknown KKM id is 61, the seller as the buyer 77, a KKM the OFD
+/// blocked 62, an answer OK that lacks the fiscal sign and any other refusal 84.
+fn refusal_code(blocked: &kkm_ofd::BlockedBy) -> ErrorCode {
+    use kkm_proto::cpcr::ResultTypeEnum as R;
+    match blocked.code {
+        c if c == R::ResultTypeUnknownId as u32 => ErrorCode::InvalidKkmOfdId,
+        c if c == R::ResultTypeSameTaxpayerAndCustomer as u32 => ErrorCode::SameTaxpayerAndCustomer,
+        c if c == R::ResultTypeBlocked as u32 => ErrorCode::KkmIsBlocked,
+        _ => ErrorCode::InvalidOfdResponse,
+    }
+}
+
 /// A document ready to journal.
 struct Draft {
     payload: Payload,
@@ -77,6 +178,29 @@ impl Register {
             .clone()
     }
 
+    /// The KKM's OFD now.
+    pub(crate) fn ofd(&self) -> OfdConfig {
+        self.ofd.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Moves the KKM to another OFD: its engine talks to `client` from the next message
+    /// on (the queue and REQNUM go along).
+    pub(crate) async fn set_ofd(&self, ofd: OfdConfig, client: kkm_ofd::OfdClient) {
+        self.engine.replace_client(client).await;
+        *self.ofd.write().unwrap_or_else(|p| p.into_inner()) = ofd;
+        self.engine.kick();
+    }
+
+    /// What `operator` may do on this KKM, for the core's permission rules.
+    pub(crate) fn access_of(&self, operator: &Operator) -> kkm_core::OperatorAccess {
+        let settings = self.settings();
+        operator.access(Some(crate::auth::KkmRef {
+            ofd_id: self.kkm_id,
+            id: settings.id,
+            operators: &settings.bindings,
+        }))
+    }
+
     pub(crate) fn set_settings(&self, settings: KkmSettings) {
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
     }
@@ -84,6 +208,14 @@ impl Register {
     /// The sync status now.
     pub(crate) fn status(&self) -> SyncStatus {
         self.engine.status()
+    }
+
+    /// Re-reads the sync status from the journal (after a change made beside the
+    /// engine: a token saved or refused by SaveKKM).
+    pub(crate) fn refresh_status(&self) {
+        if let Err(e) = self.engine.refresh() {
+            tracing::warn!(kkm = self.kkm_id, error = %e, "the sync status could not be re-read");
+        }
     }
 
     /// `true` when a new document would wait in the queue (autonomous, or older
@@ -177,10 +309,17 @@ impl Register {
         }
     }
 
-    /// The stored record of an idempotency key, if this key was used.
-    fn replay(&self, key: Option<&str>) -> Result<Option<Record>, RegisterError> {
-        match key {
-            Some(key) => Ok(self.store.record_by_key(self.kkm_id, key)?),
+    /// The stored record of an idempotency key, if this key was used — with the same
+    /// request; the same key with another request or method is refused (2).
+    fn replay(&self, retry: Option<&Retry<'_>>) -> Result<Option<Record>, RegisterError> {
+        let Some(retry) = retry else {
+            return Ok(None);
+        };
+        match self.store.record_by_key(self.kkm_id, retry.key)? {
+            Some(record) => {
+                retry.check(&record)?;
+                Ok(Some(record))
+            }
             None => Ok(None),
         }
     }
@@ -193,15 +332,18 @@ impl Register {
         current: &mut KkmBook,
         next: KkmBook,
         draft: Draft,
-        key: Option<&str>,
+        retry: Option<&Retry<'_>>,
         offline: bool,
+        print: &PrintAsk,
     ) -> Result<(Record, Payload, Fiscal), RegisterError> {
+        let print = QueuedPrint::of(self.settings().printer.as_ref(), print);
+        let jobs: Vec<_> = print.iter().map(|p| p.job(PrintCopy::Original)).collect();
         let meta = draft.payload.meta().clone();
         let bytes = draft.payload.to_bytes()?;
         let request = draft.request.as_ref().map(Message::encode_to_vec);
         let counters = next.to_blob()?;
         let offline_number = (draft.request.is_some()).then_some(meta.offline_number);
-        let appended = self.store.append(
+        let appended = self.store.append_printing(
             &NewDocument {
                 kkm_id: self.kkm_id,
                 kind: document_kind(&draft.payload),
@@ -212,26 +354,39 @@ impl Register {
                 offline_number,
                 payload: &bytes,
                 request: request.as_deref(),
-                idempotency_key: key,
+                idempotency_key: retry.map(|r| r.key),
+                idempotency_fingerprint: retry.map(|r| &r.fingerprint[..]),
                 shift_document: meta.shift_document_number,
                 offline: offline && draft.request.is_some(),
                 parent: draft.parent.as_deref(),
             },
             &counters,
+            &jobs,
+            crate::printing::now_ms(),
         )?;
         let record = match appended {
             Appended::New(record) => record,
             Appended::Replayed(record) => {
+                if let Some(retry) = retry {
+                    retry.check(&record)?;
+                }
                 let payload = Payload::from_bytes(record.id, &record.payload)?;
-                let fiscal = Fiscal {
-                    sign: record.fiscal_sign.clone(),
-                    offline: record.offline,
-                };
+                let fiscal = Fiscal::of_record(&record);
                 return Ok((record, payload, fiscal));
             }
         };
         *current = next;
+        // The document is journaled; its print job (held in the queue) prints once the
+        // OFD's answer is in, so the paper carries the fiscal sign.
+        let release = |store: &Store| {
+            if !jobs.is_empty() {
+                if let Err(e) = store.release_print_jobs(record.id) {
+                    tracing::warn!(error = %e, record = record.id, "print job not released");
+                }
+            }
+        };
         let Some(request) = draft.request else {
+            release(&self.store);
             // Not a fiscal message (X-report): nothing goes to the OFD.
             return Ok((
                 record,
@@ -239,6 +394,7 @@ impl Register {
                 Fiscal {
                     sign: None,
                     offline,
+                    qr: None,
                 },
             ));
         };
@@ -253,11 +409,20 @@ impl Register {
                 reqnum: None,
             })
             .await?;
+        release(&self.store);
         let fiscal = match delivery {
-            Delivery::Fiscalized(answer) => Fiscal {
-                sign: answer.ticket.map(|t| t.ticket_number),
-                offline: false,
-            },
+            Delivery::Fiscalized(answer) => {
+                let ticket = answer.ticket;
+                Fiscal {
+                    qr: ticket
+                        .as_ref()
+                        .and_then(|t| t.qr_code.as_deref())
+                        .map(|q| String::from_utf8_lossy(q).into_owned())
+                        .filter(|q| !q.trim().is_empty()),
+                    sign: ticket.map(|t| t.ticket_number),
+                    offline: false,
+                }
+            }
             Delivery::Autonomous { .. } => {
                 if !offline {
                     // Counted online at journaling; the OFD did not answer in time.
@@ -267,18 +432,23 @@ impl Register {
                 Fiscal {
                     sign: None,
                     offline: true,
+                    qr: None,
                 }
             }
-            Delivery::SentByDrain => {
-                let stored = self.store.record(record.id)?;
-                Fiscal {
-                    sign: stored.as_ref().and_then(|r| r.fiscal_sign.clone()),
-                    offline: stored.is_some_and(|r| r.offline) || offline,
-                }
-            }
+            Delivery::SentByDrain => match self.store.record(record.id)? {
+                Some(stored) => Fiscal {
+                    offline: stored.offline || offline,
+                    ..Fiscal::of_record(&stored)
+                },
+                None => Fiscal {
+                    sign: None,
+                    offline,
+                    qr: None,
+                },
+            },
             Delivery::Blocked(b) => {
                 return Err(RegisterError::new(
-                    ErrorCode::KkmIsBlocked,
+                    refusal_code(&b),
                     format!(
                         "the OFD refused this document (journal record {}) with code {}: {}; \
                          the KKM is blocked until an administrator resolves it",
@@ -354,13 +524,25 @@ impl Register {
         request: &kkm_core::TradeOperationRequest,
         key: Option<&str>,
     ) -> Result<TradeOperationResponse, RegisterError> {
+        let retry = Retry::new(key, "TradeOperation", request)?;
         let mut book = self.book.lock().await;
-        if let Some(record) = self.replay(key)? {
+        if let Some(record) = self.replay(retry.as_ref())? {
             return self.trade_answer(&record);
         }
         self.check(&book, Action::TradeOperation)?;
         self.engine.admit()?;
         let settings = self.settings();
+        // A return of a receipt named by its QR text: its data come from the QR.
+        let with_parent;
+        let request = match request.parent_ticket.as_ref().and_then(|p| p.qr.as_deref()) {
+            Some(qr) => {
+                let mut filled = request.clone();
+                filled.parent_ticket = Some(parent_from_qr(request.parent_ticket.as_ref(), qr)?);
+                with_parent = filled;
+                &with_parent
+            }
+            None => request,
+        };
         let basis = match request
             .parent_ticket
             .as_ref()
@@ -384,6 +566,15 @@ impl Register {
                  (CPCR 2.0.3 sends the parent ticket with every return)",
             ));
         }
+        let print = PrintAsk {
+            is_printable: request.is_printable == Some(true),
+            image_width: request.image_width,
+            image_scale: request.image_scale.as_ref().map(|n| n.as_str().to_owned()),
+            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
+        };
+        // A receipt that asks for paper gets its automatic Z on paper too.
+        self.close_expired_shift(operator, &mut book, &print)
+            .await?;
         let offline = self.predicted_offline();
         let mut next = book.clone();
         let stamp = next
@@ -411,17 +602,14 @@ impl Register {
             },
         };
         let (record, payload, fiscal) = self
-            .journal_and_deliver(&mut book, next, draft, key, offline)
+            .journal_and_deliver(&mut book, next, draft, retry.as_ref(), offline, &print)
             .await?;
         self.trade_response(&record, &payload, &fiscal)
     }
 
     fn trade_answer(&self, record: &Record) -> Result<TradeOperationResponse, RegisterError> {
         let payload = Payload::from_bytes(record.id, &record.payload)?;
-        let fiscal = Fiscal {
-            sign: record.fiscal_sign.clone(),
-            offline: record.offline,
-        };
+        let fiscal = Fiscal::of_record(record);
         self.trade_response(record, &payload, &fiscal)
     }
 
@@ -447,19 +635,19 @@ impl Register {
         let (meta, receipt) = Self::ticket_parts(record, payload)?;
         let settings = self.settings();
         let fiscal_id = fiscal.fiscal_id(meta);
-        let qr = views::check_link(
-            &self.ofd.check_url,
-            &fiscal_id,
-            &settings.rnm(),
-            meta,
-            receipt.total,
-        );
+        let ofd = self.ofd();
+        let qr = fiscal.qr_link(&ofd.check_url, &settings.rnm(), meta, receipt.total);
         Ok(TradeOperationResponse {
             fiscal_id,
             qr_code: qr.clone(),
-            ofd_name: Some(self.ofd.name.clone()),
-            ofd_url: Some(self.ofd.check_url.clone()),
-            document: views::document_answer(&settings, payload, fiscal),
+            ofd_name: Some(ofd.name),
+            ofd_url: Some(ofd.check_url),
+            document: views::document_answer(
+                &settings,
+                self.status().invalid_token,
+                payload,
+                fiscal,
+            ),
             body: views::ticket_object(receipt, meta, fiscal, Some(qr)),
         })
     }
@@ -471,13 +659,11 @@ impl Register {
         request: &kkm_core::MoneyPlacementRequest,
         key: Option<&str>,
     ) -> Result<MoneyPlacementResponse, RegisterError> {
+        let retry = Retry::new(key, "MoneyPlacement", request)?;
         let mut book = self.book.lock().await;
-        if let Some(record) = self.replay(key)? {
+        if let Some(record) = self.replay(retry.as_ref())? {
             let payload = Payload::from_bytes(record.id, &record.payload)?;
-            let fiscal = Fiscal {
-                sign: record.fiscal_sign.clone(),
-                offline: record.offline,
-            };
+            let fiscal = Fiscal::of_record(&record);
             return self.placement_response(&payload, &fiscal);
         }
         self.check(&book, Action::MoneyPlacement)?;
@@ -509,8 +695,14 @@ impl Register {
                 sum: placement.sum,
             },
         };
+        let print = PrintAsk {
+            is_printable: request.is_printable == Some(true),
+            image_width: request.image_width,
+            image_scale: request.image_scale.as_ref().map(|n| n.as_str().to_owned()),
+            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
+        };
         let (_, payload, fiscal) = self
-            .journal_and_deliver(&mut book, next, draft, key, offline)
+            .journal_and_deliver(&mut book, next, draft, retry.as_ref(), offline, &print)
             .await?;
         self.placement_response(&payload, &fiscal)
     }
@@ -527,103 +719,13 @@ impl Register {
             ));
         };
         Ok(MoneyPlacementResponse {
-            document: views::document_answer(&self.settings(), payload, fiscal),
+            document: views::document_answer(
+                &self.settings(),
+                self.status().invalid_token,
+                payload,
+                fiscal,
+            ),
             body: views::placement_object(meta, *kind, *sum, fiscal),
-        })
-    }
-
-    /// ZXReport: X (interim, journaled locally) or Z (closes the shift, goes to the OFD).
-    pub(crate) async fn report(
-        &self,
-        operator: &Operator,
-        report_type: ReportType,
-    ) -> Result<ZxReportResponse, RegisterError> {
-        let mut book = self.book.lock().await;
-        let action = match report_type {
-            ReportType::X => Action::XReport,
-            ReportType::Z => Action::ZReport,
-        };
-        self.check(&book, action)?;
-        let offline = self.predicted_offline();
-        let now = self.clock.now();
-        let mut next = book.clone();
-        let draft = match report_type {
-            ReportType::X => {
-                let mut report = next.shift.x_report(self.clock.as_ref());
-                report.checksum =
-                    hex(&self.store.shift_digest(self.kkm_id, report.shift_number)?);
-                let documents = next.shift.shift.as_ref().map_or(0, |s| s.documents);
-                let meta = self.meta(operator, now, report.shift_number, documents, &next, 0);
-                Draft {
-                    total: 0,
-                    parent: None,
-                    request: None,
-                    payload: Payload::Report {
-                        meta,
-                        report_type,
-                        report: Box::new(report),
-                        withdrawn: None,
-                    },
-                }
-            }
-            ReportType::Z => {
-                // A Z is refused only when blocked; after 72 h autonomous it still closes
-                // the shift (the seed's manual), and it queues like any document.
-                if let Err(e @ kkm_ofd::EngineError::Blocked(_)) = self.engine.admit() {
-                    return Err(e.into());
-                }
-                let documents = next.shift.shift.as_ref().map_or(0, |s| s.documents);
-                let withdraw_cash = self.settings().auto_withdraw_money;
-                let mut closure = next.shift.close_shift(
-                    self.clock.as_ref(),
-                    CloseOptions {
-                        withdraw_cash,
-                        offline,
-                    },
-                )?;
-                closure.report.checksum = hex(&self
-                    .store
-                    .shift_digest(self.kkm_id, closure.report.shift_number)?);
-                next.shift_closed_at = Some(now);
-                let meta = self.numbered_meta(
-                    operator,
-                    now,
-                    closure.report.shift_number,
-                    documents.saturating_add(1),
-                    &mut next,
-                );
-                let close = closure.to_cpcr(&Self::cpcr_meta(&meta));
-                Draft {
-                    total: 0,
-                    parent: None,
-                    request: Some(Request {
-                        command: CommandTypeEnum::CommandCloseShift as i32,
-                        close_shift: Some(close),
-                        ..Request::default()
-                    }),
-                    payload: Payload::Report {
-                        meta,
-                        report_type,
-                        report: Box::new(closure.report),
-                        withdrawn: closure.withdrawn,
-                    },
-                }
-            }
-        };
-        let (_, payload, fiscal) = self
-            .journal_and_deliver(&mut book, next, draft, None, offline)
-            .await?;
-        let Payload::Report { report, .. } = &payload else {
-            return Err(RegisterError::new(
-                ErrorCode::ReportNotFound,
-                "not a report",
-            ));
-        };
-        Ok(ZxReportResponse {
-            report_type,
-            total_payments: views::total_payments(report),
-            document: views::document_answer(&self.settings(), &payload, &fiscal),
-            body: (**report).clone(),
         })
     }
 
@@ -633,15 +735,11 @@ impl Register {
         record: &Record,
     ) -> Result<(Payload, Fiscal, TransactionBody), RegisterError> {
         let payload = Payload::from_bytes(record.id, &record.payload)?;
-        let fiscal = Fiscal {
-            sign: record.fiscal_sign.clone(),
-            offline: record.offline,
-        };
+        let fiscal = Fiscal::of_record(record);
         let body = match &payload {
             Payload::Ticket { meta, receipt } => {
-                let link = views::check_link(
-                    &self.ofd.check_url,
-                    &fiscal.fiscal_id(meta),
+                let link = fiscal.qr_link(
+                    &self.ofd().check_url,
                     &self.settings().rnm(),
                     meta,
                     receipt.total,
@@ -667,12 +765,10 @@ impl Register {
         record: &Record,
     ) -> Result<kkm_print::model::PrintDocument, RegisterError> {
         let payload = Payload::from_bytes(record.id, &record.payload)?;
-        let fiscal = Fiscal {
-            sign: record.fiscal_sign.clone(),
-            offline: record.offline,
-        };
+        let fiscal = Fiscal::of_record(record);
         let settings = self.settings();
-        let kkm = views::requisites(&settings, &self.ofd.name, &self.ofd.check_url);
+        let ofd = self.ofd();
+        let kkm = views::requisites(&settings, &ofd.name, &ofd.check_url);
         let ads: Vec<String> = settings.ads_info.iter().map(|a| a.text.clone()).collect();
         Ok(views::print_document(&payload, &fiscal, kkm, &ads))
     }

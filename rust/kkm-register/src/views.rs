@@ -20,14 +20,51 @@ pub(crate) struct Fiscal {
     pub sign: Option<String>,
     /// Made (or ended up) autonomous.
     pub offline: bool,
+    /// The OFD's QR text of the receipt (its TICKET answer's `qr_code`), if it gave one.
+    pub qr: Option<String>,
 }
 
 impl Fiscal {
+    /// What the journal knows of `record`'s fiscalization.
+    pub(crate) fn of_record(record: &kkm_store::Record) -> Fiscal {
+        Fiscal {
+            sign: record.fiscal_sign.clone(),
+            offline: record.offline,
+            qr: record.qr_code.clone(),
+        }
+    }
+
     /// What the receipt shows as its number: the fiscal sign, or the offline number.
     pub(crate) fn fiscal_id(&self, meta: &DocMeta) -> String {
         self.sign
             .clone()
             .unwrap_or_else(|| meta.offline_number.to_string())
+    }
+
+    /// The number the receipt was printed with (`printed_document_number_old`): the
+    /// fiscal sign of a receipt fiscalized online, the offline number of an autonomous
+    /// one (even after the OFD accepted it from the queue), as CashCore records it.
+    pub(crate) fn printed_number(&self, meta: &DocMeta) -> String {
+        match (&self.sign, self.offline) {
+            (Some(sign), false) => sign.clone(),
+            _ => meta.offline_number.to_string(),
+        }
+    }
+
+    /// The receipt's QR text (`qr_code`, `printed_ticket`): the OFD's own QR of a receipt
+    /// it fiscalized online; for an autonomous receipt (and should an OFD answer without
+    /// one) the link CashCore builds, [`offline_check_link`].
+    pub(crate) fn qr_link(
+        &self,
+        check_url: &str,
+        rnm: &str,
+        meta: &DocMeta,
+        total: Money,
+    ) -> String {
+        match (&self.qr, self.offline) {
+            (Some(qr), false) => qr.clone(),
+            _ => offline_check_link(check_url, &self.printed_number(meta), rnm, meta, total),
+        }
     }
 
     /// The print model's mark: online with the sign, else "Автономный" + number.
@@ -58,6 +95,7 @@ pub(crate) fn command_type(payload: &Payload) -> CommandType {
 /// The fields every document answer carries.
 pub(crate) fn document_answer(
     settings: &KkmSettings,
+    invalid_token: bool,
     payload: &Payload,
     fiscal: &Fiscal,
 ) -> DocumentAnswer {
@@ -65,7 +103,7 @@ pub(crate) fn document_answer(
     DocumentAnswer {
         command_type: command_type(payload),
         is_offline: fiscal.offline,
-        is_invalid_token: settings.invalid_token,
+        is_invalid_token: invalid_token,
         kkm_local_name: settings.local_name.clone().unwrap_or_default(),
         operator_name: meta.operator_name.clone(),
         fr_shift_number: i64::from(meta.shift_number),
@@ -81,11 +119,12 @@ pub(crate) fn document_answer(
     }
 }
 
-/// The receipt's QR code / check link:
-/// `<check url>/?i=<fiscal id>&f=<РНМ>&s=<sum with comma>&t=<yyyyMMddTHHmmss>`.
-pub(crate) fn check_link(
+/// The check link of a receipt the OFD has not answered for, as CashCore builds it
+/// (`BuildOfflineTicket`, and the seed's example):
+/// `<consumer address>/?&i=<number>&f=<РНМ>&s=<total, two decimals, comma>&t=<yyyyMMdd>T<HHmmss>`.
+pub(crate) fn offline_check_link(
     check_url: &str,
-    fiscal_id: &str,
+    number: &str,
     rnm: &str,
     meta: &DocMeta,
     total: Money,
@@ -93,9 +132,9 @@ pub(crate) fn check_link(
     let t = meta.at.to_cpcr();
     let tiyn = total.tiyn().unsigned_abs();
     format!(
-        "{}/?i={}&f={}&s={},{:02}&t={:04}{:02}{:02}T{:02}{:02}{:02}",
+        "{}/?&i={}&f={}&s={},{:02}&t={:04}{:02}{:02}T{:02}{:02}{:02}",
         check_url.trim_end_matches('/'),
-        fiscal_id,
+        number,
         rnm,
         tiyn / 100,
         tiyn % 100,
@@ -139,6 +178,42 @@ fn zero_modifier() -> TicketModifier {
         sum: Money::ZERO,
         taxes: Vec::new(),
         auxiliary: Vec::new(),
+    }
+}
+
+fn bills_coins(money: Money) -> serde_json::Value {
+    let abs = money.tiyn().unsigned_abs();
+    serde_json::json!({"bills": abs / 100, "coins": abs % 100})
+}
+
+/// The `domain` of a ticket body: its type and the attributes the sale gave, in the
+/// body's wire shapes (`{bills, coins}`, `{date, time}`).
+fn ticket_domain(receipt: &kkm_core::Receipt) -> TicketDomain {
+    let d = &receipt.domain_details;
+    let at = |t: kkm_core::Timestamp| serde_json::to_value(DateTimeObject::from_timestamp(t)).ok();
+    TicketDomain {
+        kind: Some(receipt.domain),
+        services: d
+            .services
+            .as_ref()
+            .map(|s| serde_json::json!({"account_number": s.account_number})),
+        gasoil: d.gasoil.as_ref().map(|g| {
+            serde_json::json!({
+                "correction_number": g.correction_number,
+                "correction_sum": g.correction_sum.map(bills_coins),
+                "card_number": g.card_number,
+            })
+        }),
+        taxi: d.taxi.as_ref().map(|t| {
+            serde_json::json!({
+                "car_number": t.car_number,
+                "is_order": t.is_order,
+                "current_fee": bills_coins(t.current_fee),
+            })
+        }),
+        parking: d.parking.as_ref().map(
+            |p| serde_json::json!({"begin_time": at(p.begin_time), "end_time": at(p.end_time)}),
+        ),
     }
 }
 
@@ -194,10 +269,7 @@ pub(crate) fn ticket_object(
         operation: receipt.operation,
         date_time: DateTimeObject::from_timestamp(meta.at),
         operator: operator(meta),
-        domain: TicketDomain {
-            kind: Some(receipt.domain),
-            ..TicketDomain::default()
-        },
+        domain: ticket_domain(receipt),
         amounts: TicketAmounts {
             total: receipt.total,
             taken: has_cash.then_some(receipt.taken),
@@ -217,13 +289,13 @@ pub(crate) fn ticket_object(
             ),
         },
         extension_options: TicketExtensionOptions {
-            customer_email: Some(String::new()),
-            customer_phone: Some(String::new()),
+            customer_email: Some(receipt.customer_email.clone().unwrap_or_default()),
+            customer_phone: Some(receipt.customer_phone.clone().unwrap_or_default()),
             customer_iin_or_bin: receipt.customer_iin_or_bin.clone(),
             auxiliary: receipt.auxiliary.clone(),
         },
         offline_ticket_number: fiscal.offline.then_some(meta.offline_number),
-        printed_document_number_old: None,
+        printed_document_number_old: Some(fiscal.printed_number(meta)),
         printed_ticket,
         fr_shift_number: i64::from(meta.shift_number),
         shift_document_number: i64::from(meta.shift_document_number),
@@ -411,7 +483,13 @@ pub(crate) fn print_document(
 ) -> pm::PrintDocument {
     match payload {
         Payload::Ticket { meta, receipt } => {
-            let ticket_number = fiscal.fiscal_id(meta);
+            let ticket_number = fiscal.printed_number(meta);
+            let qr = fiscal.qr_link(
+                &kkm.ofd.check_url,
+                &kkm.registration_number,
+                meta,
+                receipt.total,
+            );
             pm::PrintDocument::Receipt(pm::ReceiptView {
                 kkm,
                 operation: print_operation(receipt.operation),
@@ -458,6 +536,9 @@ pub(crate) fn print_document(
                     })
                     .collect(),
                 customer_iin_bin: receipt.customer_iin_or_bin.clone(),
+                customer_email: receipt.customer_email.clone(),
+                customer_phone: receipt.customer_phone.clone(),
+                qr: Some(qr),
                 ads: ads
                     .iter()
                     .map(|a| a.replace("${ticket_number}", &ticket_number))

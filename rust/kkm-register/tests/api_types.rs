@@ -8,26 +8,46 @@ use serde_json::json;
 
 #[test]
 fn error_envelope_from_code_and_from_core_error() {
+    // CashCore's form: the text constant in `response_data`, the readable text beside it.
     let e = Envelope::error(ErrorCode::NotEnoughCash, "5.00 requested, 0.00 available");
     assert!(!e.is_ok());
     assert_eq!(
         serde_json::to_value(&e).unwrap(),
-        json!({"response_code": 58, "response_data":
-            {"text": "not_enough_cash", "message": "5.00 requested, 0.00 available"}})
+        json!({"response_code": 58, "response_data": "not_enough_cash",
+               "message": "5.00 requested, 0.00 available"})
     );
     let core = CoreError::ItemsEmpty;
     let e = Envelope::from(&core);
     assert_eq!(e.response_code.code(), 45);
-    assert_eq!(e.response_data.text, "items_list_is_empty");
-    assert_eq!(e.response_data.message, core.to_string());
-    // Reads back; a code outside the seed's table is refused.
-    let back: Envelope<ErrorData> =
-        serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
+    assert_eq!(e.response_data, "items_list_is_empty");
+    assert_eq!(e.message.as_deref(), Some(core.to_string().as_str()));
+    // Reads back; a code outside the table is refused.
+    let back: Envelope<String> = serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
     assert_eq!(back, e);
     assert!(serde_json::from_str::<Envelope<String>>(
-        r#"{"response_code": 96, "response_data": "x"}"#
+        r#"{"response_code": 99, "response_data": "x"}"#
     )
     .is_err());
+    // A success carries no `message`.
+    assert_eq!(
+        serde_json::to_value(Envelope::ok("ok")).unwrap(),
+        json!({"response_code": 0, "response_data": "ok"})
+    );
+}
+
+#[test]
+fn http_status_follows_cashcore_classes() {
+    for code in ErrorCode::ALL {
+        let expected = match code.code() {
+            0 => 200,
+            2 | 11 | 15 | 17 | 61 => 400,
+            71 | 72 | 74 | 75 => 401,
+            5 => 403,
+            3 => 404,
+            _ => 500,
+        };
+        assert_eq!(http_status(*code), expected, "{code}");
+    }
 }
 
 #[test]
@@ -229,14 +249,18 @@ fn transaction_bodies_follow_the_command() {
 
 #[test]
 fn method_table() {
-    assert_eq!(Method::ALL.len(), 17);
+    assert_eq!(Method::SEED.len(), 17);
+    assert_eq!(Method::ALL.len(), 21);
     for m in Method::ALL {
         assert_eq!(Method::from_name(m.name()), Some(m));
+        assert_eq!(Method::from_path(&m.name().to_lowercase()), Some(m));
+        assert_eq!(m.is_addition(), !Method::SEED.contains(&m));
     }
     assert_eq!(Method::from_name("ZXReport"), Some(Method::ZxReport));
     assert_eq!(Method::from_name("zxreport"), None);
+    assert_eq!(Method::from_path("zxreport"), Some(Method::ZxReport));
     assert_eq!(Method::from_name("Pong"), None);
-    let post_only: Vec<&str> = Method::ALL
+    let post_only: Vec<&str> = Method::SEED
         .iter()
         .filter(|m| !m.allows_get())
         .map(|m| m.name())

@@ -55,6 +55,7 @@ fn journal_sale(store: &Store, n: i64) -> QueuedDocument {
                 payload: payload.as_bytes(),
                 request: Some(&bytes),
                 idempotency_key: None,
+                idempotency_fingerprint: None,
                 shift_document: 0,
                 offline: false,
                 parent: None,

@@ -149,6 +149,7 @@ mod tests {
                     payload: payload.as_bytes(),
                     request: None,
                     idempotency_key: None,
+                    idempotency_fingerprint: None,
                     shift_document: 0,
                     offline: false,
                     parent: None,

@@ -52,6 +52,9 @@ pub struct NewDocument<'a> {
     pub request: Option<&'a [u8]>,
     /// A retry with the same key returns the stored record instead of a new one.
     pub idempotency_key: Option<&'a str>,
+    /// A digest of the request the key came with, kept beside the key so that a retry
+    /// with the same key and another request can be told apart (the caller compares).
+    pub idempotency_fingerprint: Option<&'a [u8]>,
     /// Its number within the shift (`shift_document_number`), for lookups; 0 if none.
     pub shift_document: u32,
     /// Made while autonomous (known at append; [`Store::mark_offline`] sets it later
@@ -85,6 +88,8 @@ pub struct Record {
     pub payload: Vec<u8>,
     /// Idempotency key.
     pub idempotency_key: Option<String>,
+    /// The digest of the request the key came with.
+    pub idempotency_fingerprint: Option<Vec<u8>>,
     /// Chain hash.
     pub hash: [u8; 32],
     /// For a Z-report: the digest of its shift (its `checksum`).
@@ -97,6 +102,9 @@ pub struct Record {
     pub offline: bool,
     /// For a return: the original receipt's fiscal sign.
     pub parent: Option<String>,
+    /// The OFD's QR text of a receipt (the `qr_code` of its TICKET answer), once
+    /// accepted.
+    pub qr_code: Option<String>,
 }
 
 /// The result of an append.
@@ -166,11 +174,11 @@ fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
         .map_err(|_| StoreError::Malformed(format!("{what} is {} bytes, not 32", bytes.len())))
 }
 
-const RECORD_COLUMNS: &str = "id, kkm_id, kind, operator_id, at, total, shift_number, \
+pub(crate) const RECORD_COLUMNS: &str = "id, kkm_id, kind, operator_id, at, total, shift_number, \
      offline_number, payload, idempotency_key, hash, z_checksum, fiscal_sign, shift_document, \
-     offline, parent";
+     offline, parent, idempotency_fingerprint, qr_code";
 
-fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u8>>)> {
+pub(crate) fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u8>>)> {
     let kind: u8 = row.get(2)?;
     let record = Record {
         id: row.get(0)?,
@@ -189,11 +197,13 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<(Record, Vec<u8>, Option<Vec<u
         shift_document: row.get(13)?,
         offline: row.get(14)?,
         parent: row.get(15)?,
+        idempotency_fingerprint: row.get(16)?,
+        qr_code: row.get(17)?,
     };
     Ok((record, row.get(10)?, row.get(11)?))
 }
 
-fn finish_record(
+pub(crate) fn finish_record(
     (mut record, hash, z): (Record, Vec<u8>, Option<Vec<u8>>),
     kind_code: Option<u8>,
 ) -> Result<Record, StoreError> {
@@ -235,7 +245,7 @@ fn current_shift_digest(
 }
 
 /// One append inside `tx` (see [`Store::append`]).
-fn append_in(
+pub(crate) fn append_in(
     tx: &Transaction<'_>,
     doc: &NewDocument<'_>,
     counters: &[u8],
@@ -273,8 +283,8 @@ fn append_in(
     let mut insert = tx.prepare_cached(
         "INSERT INTO journal (kkm_id, kind, operator_id, at, total, shift_number,
              offline_number, payload, request, idempotency_key, hash, shift_digest, z_checksum,
-             shift_document, offline, parent)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             shift_document, offline, parent, idempotency_fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     insert.execute(params![
         doc.kkm_id,
@@ -293,6 +303,7 @@ fn append_in(
         doc.shift_document,
         doc.offline,
         doc.parent,
+        doc.idempotency_fingerprint,
     ])?;
     let id = tx.last_insert_rowid();
     tx.prepare_cached("UPDATE kkm SET last_hash = ?2, counters = ?3 WHERE kkm_id = ?1")?
@@ -313,12 +324,14 @@ fn append_in(
         offline_number: doc.offline_number,
         payload: doc.payload.to_vec(),
         idempotency_key: doc.idempotency_key.map(str::to_owned),
+        idempotency_fingerprint: doc.idempotency_fingerprint.map(<[u8]>::to_vec),
         hash,
         z_checksum,
         fiscal_sign: None,
         shift_document: doc.shift_document,
         offline: doc.offline,
         parent: doc.parent.map(str::to_owned),
+        qr_code: None,
     }))
 }
 
@@ -462,27 +475,27 @@ impl Store {
         )
     }
 
+    /// The shift number and kind of the KKM's last record, if it has any (the current
+    /// shift is that one, or the next after a Z-report).
+    pub fn last_record(&self, kkm_id: u32) -> Result<Option<(u32, DocumentKind)>, StoreError> {
+        let conn = self.conn();
+        let last: Option<(u32, u8)> = conn
+            .prepare_cached(
+                "SELECT shift_number, kind FROM journal WHERE kkm_id = ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([kkm_id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        last.map(|(shift, kind)| {
+            DocumentKind::from_code(i64::from(kind))
+                .map(|kind| (shift, kind))
+                .ok_or_else(|| StoreError::Malformed(format!("unknown document kind {kind}")))
+        })
+        .transpose()
+    }
+
     /// The returns made against the receipt with fiscal sign `parent`, in order.
     pub fn returns_of(&self, kkm_id: u32, parent: &str) -> Result<Vec<Record>, StoreError> {
         self.find_records("kkm_id = ?1 AND parent = ?2", params![kkm_id, parent])
-    }
-
-    /// The KKM's records made at device times `from..=to`, in order (for journal
-    /// listings); at most `limit`.
-    pub fn records_between(
-        &self,
-        kkm_id: u32,
-        from: i64,
-        to: i64,
-        limit: u32,
-    ) -> Result<Vec<Record>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {RECORD_COLUMNS} FROM journal WHERE kkm_id = ?1 AND at BETWEEN ?2 AND ?3 \
-             ORDER BY id LIMIT ?4"
-        ))?;
-        let rows = stmt.query_map(params![kkm_id, from, to, limit], read_record)?;
-        rows.map(|r| finish_record(r?, None)).collect()
     }
 
     /// Marks document `id` autonomous after the fact (its online attempt got no answer)
@@ -571,6 +584,7 @@ impl Store {
                 payload,
                 request: None,
                 idempotency_key: None,
+                idempotency_fingerprint: None,
                 shift_document: 0,
                 offline: false,
                 parent: None,

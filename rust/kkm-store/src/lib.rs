@@ -24,6 +24,13 @@
 //! before it ([`Store::shift_digest`]), stored on the Z record and re-derived by
 //! [`Store::verify`].
 //!
+//! ## The print queue
+//!
+//! Print jobs (one per document, printer and copy) are rows of `print_job`, written by
+//! [`Store::append_printing`] in the document's own transaction, so a crash never
+//! keeps a printable document without its job; the register's print workers move
+//! them through waiting → printing → printed / failed (see [`PrintJobState`]).
+//!
 //! ## Secrets
 //!
 //! The OFD token is sealed with AES-256-GCM under a data key from a [`KeyProvider`]
@@ -39,7 +46,9 @@
 pub mod catalogue;
 mod export;
 mod journal;
+mod listing;
 mod operators;
+mod print_queue;
 mod schema;
 pub mod secrets;
 mod sync;
@@ -52,7 +61,9 @@ use rusqlite::{Connection, OptionalExtension};
 pub use catalogue::{Bundle, CsvProblem, Product};
 pub use export::ExportFormat;
 pub use journal::{Appended, DocumentKind, NewDocument, Record, VerifyReport};
+pub use listing::RecordFilter;
 pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
+pub use print_queue::{NewPrintJob, PrintCopy, PrintJobRow, PrintJobState, PrintNext, HELD};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};
 pub use sync::{QueuedRow, SyncState};
 

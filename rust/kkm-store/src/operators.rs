@@ -31,6 +31,9 @@ pub struct OperatorRow {
     pub role: u8,
     /// KKMs the operator is bound to.
     pub kkm_ids: Vec<u32>,
+    /// What the register keeps beside the row (its JSON: e-mail, custom data, owner), if
+    /// saved since the store kept it here.
+    pub extra: Option<String>,
 }
 
 /// An operator to create (`id: None`) or update.
@@ -46,6 +49,8 @@ pub struct OperatorInput<'a> {
     pub pin: Option<&'a str>,
     /// The KKMs to bind (replaces the current bindings).
     pub kkm_ids: &'a [u32],
+    /// The register's JSON beside the row (`None` keeps the current one).
+    pub extra: Option<&'a str>,
 }
 
 /// Argon2id with OWASP's low-memory equivalent of its default (m = 7 MiB, t = 5,
@@ -124,6 +129,12 @@ impl Store {
                 id
             }
         };
+        if let Some(extra) = op.extra {
+            tx.execute(
+                "UPDATE operator SET extra = ?2 WHERE id = ?1",
+                params![id, extra],
+            )?;
+        }
         tx.execute("DELETE FROM operator_kkm WHERE operator_id = ?1", [id])?;
         for kkm in op.kkm_ids {
             tx.execute(
@@ -148,7 +159,7 @@ impl Store {
     pub fn operators(&self) -> Result<Vec<OperatorRow>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT o.id, o.name, o.role, group_concat(b.kkm_id)
+            "SELECT o.id, o.name, o.role, group_concat(b.kkm_id), o.extra
              FROM operator o LEFT JOIN operator_kkm b ON b.operator_id = o.id
              GROUP BY o.id ORDER BY o.id",
         )?;
@@ -163,6 +174,7 @@ impl Store {
                     .split(',')
                     .filter_map(|k| k.parse().ok())
                     .collect(),
+                extra: row.get(4)?,
             })
         })?;
         rows.collect::<Result<Vec<_>, _>>().map_err(Into::into)
@@ -211,6 +223,7 @@ impl Store {
             role: 1,
             pin: Some(DEFAULT_ADMIN_PIN),
             kkm_ids: &[],
+            extra: None,
         })
         .map(Some)
     }
@@ -236,6 +249,7 @@ mod tests {
                 role: 3,
                 pin: Some("4321"),
                 kkm_ids: &[6923, 7000],
+                extra: None,
             })
             .unwrap();
         let row = s.operator_by_pin("4321").unwrap().unwrap();
@@ -252,6 +266,7 @@ mod tests {
             role: 3,
             pin: Some("4321"),
             kkm_ids: &[],
+            extra: None,
         });
         assert!(matches!(dup, Err(StoreError::PinInUse)));
         // Updating keeps the PIN unless given; bindings are replaced.
@@ -261,6 +276,7 @@ mod tests {
             role: 2,
             pin: None,
             kkm_ids: &[7000],
+            extra: None,
         })
         .unwrap();
         let row = s.operator_by_pin("4321").unwrap().unwrap();

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use crate::StoreError;
 
 /// The migrations in order; `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: KKMs with their sync state, the journal, the queue.
     "CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
@@ -114,6 +114,38 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX journal_offline_number ON journal (kkm_id, offline_number)
         WHERE offline_number IS NOT NULL;
     CREATE INDEX journal_at ON journal (kkm_id, at);",
+    // 6: what a drop-in for CashCore needs to remember: the fingerprint of the request
+    // an idempotency key was used with, the OFD's own QR of a receipt, when the last
+    // autonomous period ended, a token the OFD refused (the KKM queues until an
+    // administrator gives a new one), and an operator's e-mail, data and owner beside its
+    // row (saved in one transaction with it).
+    "ALTER TABLE journal ADD COLUMN idempotency_fingerprint BLOB;
+    ALTER TABLE journal ADD COLUMN qr_code TEXT;
+    ALTER TABLE kkm ADD COLUMN autonomous_until INTEGER;
+    ALTER TABLE kkm ADD COLUMN token_refused INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE operator ADD COLUMN extra TEXT;
+    CREATE INDEX journal_shift ON journal (kkm_id, shift_number, id);
+    CREATE INDEX journal_kind ON journal (kkm_id, kind, id);",
+    // 7: the print queue: one job per (document, printer, copy), written in the same
+    // transaction as its document; states 0 waiting, 1 printing, 2 printed, 3 failed,
+    // 4 interrupted (a crash while printing); times are unix milliseconds.
+    "CREATE TABLE print_job (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        kkm_id      INTEGER NOT NULL,
+        doc_id      INTEGER NOT NULL REFERENCES journal (id),
+        printer     TEXT    NOT NULL,
+        copy        INTEGER NOT NULL, -- 0 original, 1 duplicate
+        state       INTEGER NOT NULL DEFAULT 0,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        next_try_at INTEGER NOT NULL DEFAULT 0,
+        error       TEXT,
+        options     TEXT    NOT NULL, -- versioned JSON of the render options
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX print_job_original ON print_job (doc_id, printer) WHERE copy = 0;
+    CREATE INDEX print_job_queue ON print_job (printer, state, id);
+    CREATE INDEX print_job_kkm ON print_job (kkm_id, id);",
 ];
 
 /// Brings the schema to the newest version.

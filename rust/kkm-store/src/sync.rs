@@ -33,6 +33,10 @@ pub struct SyncState {
     pub local_state: u8,
     /// Why the local state is not OK.
     pub state_reason: Option<String>,
+    /// When the last autonomous period ended (`offline_end_date`).
+    pub autonomous_until: Option<i64>,
+    /// The OFD refused the current token.
+    pub token_refused: bool,
 }
 
 /// Gives the queue head its REQNUM if it has none yet, in the caller's transaction.
@@ -66,7 +70,7 @@ impl Store {
             let conn = self.conn();
             conn.query_row(
                 "SELECT token, reqnum, autonomous_since, blocked_doc, blocked_code, blocked_text,
-                        local_state, state_reason
+                        local_state, state_reason, autonomous_until, token_refused
                  FROM kkm WHERE kkm_id = ?1",
                 [kkm_id],
                 |row| {
@@ -83,6 +87,8 @@ impl Store {
                                 .map(|c| (row.get(3).ok().flatten(), c, text.unwrap_or_default())),
                             local_state: row.get(6)?,
                             state_reason: row.get(7)?,
+                            autonomous_until: row.get(8)?,
+                            token_refused: row.get(9)?,
                         },
                     ))
                 },
@@ -123,12 +129,13 @@ impl Store {
         Ok(next)
     }
 
-    /// Persists a new OFD token.
+    /// Persists a new OFD token (issued by the OFD in an answer, or given by an
+    /// administrator). A new token is not a refused one: the refusal mark is cleared.
     pub fn save_token(&self, kkm_id: u32, token: u32) -> Result<(), StoreError> {
         let sealed = self.seal_token(kkm_id, token)?;
         self.update_kkm(
             kkm_id,
-            "UPDATE kkm SET token = ?2 WHERE kkm_id = ?1",
+            "UPDATE kkm SET token = ?2, token_refused = 0 WHERE kkm_id = ?1",
             params![kkm_id, sealed],
         )
     }
@@ -179,20 +186,21 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// The OFD accepted queued document `id`: stores its fiscal sign and encoded
-    /// answer on the journal record (the offline number stays) and removes it from the
-    /// queue, in one transaction.
+    /// The OFD accepted queued document `id`: stores its fiscal sign, its QR text and
+    /// the encoded answer on the journal record (the offline number stays) and removes
+    /// it from the queue, in one transaction.
     pub fn complete(
         &self,
         id: i64,
         fiscal_sign: Option<&str>,
+        qr_code: Option<&str>,
         answer: &[u8],
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "UPDATE journal SET fiscal_sign = ?2, answer = ?3 WHERE id = ?1",
-            params![id, fiscal_sign, answer],
+            "UPDATE journal SET fiscal_sign = ?2, answer = ?3, qr_code = ?4 WHERE id = ?1",
+            params![id, fiscal_sign, answer, qr_code],
         )?;
         let kkm_id: Option<u32> = tx
             .query_row("SELECT kkm_id FROM queue WHERE doc_id = ?1", [id], |r| {
@@ -243,12 +251,37 @@ impl Store {
         Ok(())
     }
 
-    /// Starts (`Some`) or ends (`None`) the autonomous period.
-    pub fn set_autonomous_since(&self, kkm_id: u32, since: Option<i64>) -> Result<(), StoreError> {
+    /// Starts (`Some`) or ends (`None`) the autonomous period. Ending it records when
+    /// (`now`, device calendar seconds) as the end of the last period.
+    pub fn set_autonomous_since(
+        &self,
+        kkm_id: u32,
+        since: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        match since {
+            Some(since) => self.update_kkm(
+                kkm_id,
+                "UPDATE kkm SET autonomous_since = ?2 WHERE kkm_id = ?1",
+                params![kkm_id, since],
+            ),
+            None => self.update_kkm(
+                kkm_id,
+                "UPDATE kkm SET autonomous_until = CASE WHEN autonomous_since IS NULL
+                     THEN autonomous_until ELSE ?2 END, autonomous_since = NULL
+                 WHERE kkm_id = ?1",
+                params![kkm_id, now],
+            ),
+        }
+    }
+
+    /// Records that the OFD refused the KKM's token (`true`), or that it has a token
+    /// the OFD has not refused (`false`).
+    pub fn set_token_refused(&self, kkm_id: u32, refused: bool) -> Result<(), StoreError> {
         self.update_kkm(
             kkm_id,
-            "UPDATE kkm SET autonomous_since = ?2 WHERE kkm_id = ?1",
-            params![kkm_id, since],
+            "UPDATE kkm SET token_refused = ?2 WHERE kkm_id = ?1",
+            params![kkm_id, refused],
         )
     }
 }

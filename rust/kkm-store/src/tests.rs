@@ -22,6 +22,7 @@ fn doc<'a>(kind: DocumentKind, shift: u32, total: i64, payload: &'a [u8]) -> New
         payload,
         request: Some(b"cpcr"),
         idempotency_key: None,
+        idempotency_fingerprint: None,
         shift_document: 0,
         offline: false,
         parent: None,
@@ -92,7 +93,8 @@ fn queue_flow_reserves_reqnum_completes_and_blocks() {
     assert_eq!(s.queue_front(KKM).unwrap().unwrap().reqnum, Some(1));
     assert_eq!(s.sync_state(KKM).unwrap().reqnum, 1);
     s.save_token(KKM, 99).unwrap();
-    s.complete(r1.id, Some("1000000001"), b"answer").unwrap();
+    s.complete(r1.id, Some("1000000001"), None, b"answer")
+        .unwrap();
     assert_eq!(s.queue_front(KKM).unwrap().unwrap().reqnum, Some(2));
     assert_eq!(
         s.record(r1.id).unwrap().unwrap().fiscal_sign.as_deref(),
@@ -100,10 +102,22 @@ fn queue_flow_reserves_reqnum_completes_and_blocks() {
     );
     assert_eq!(s.queue_front(KKM).unwrap().unwrap().id, r2.id);
     s.block(KKM, Some(r2.id), 13, "bad data").unwrap();
-    s.set_autonomous_since(KKM, Some(5)).unwrap();
+    s.set_autonomous_since(KKM, Some(5), 5).unwrap();
     let st = s.sync_state(KKM).unwrap();
     assert_eq!((st.token, st.reqnum, st.autonomous_since), (99, 2, Some(5)));
     assert_eq!(st.blocked, Some((Some(r2.id), 13, "bad data".to_string())));
+    // Ending the autonomous period keeps when it ended; ending it again changes nothing.
+    s.set_autonomous_since(KKM, None, 9).unwrap();
+    s.set_autonomous_since(KKM, None, 12).unwrap();
+    let st = s.sync_state(KKM).unwrap();
+    assert_eq!((st.autonomous_since, st.autonomous_until), (None, Some(9)));
+    s.set_token_refused(KKM, true).unwrap();
+    assert!(s.sync_state(KKM).unwrap().token_refused);
+    s.save_token(KKM, 100).unwrap();
+    assert!(
+        !s.sync_state(KKM).unwrap().token_refused,
+        "a new token is not refused"
+    );
     s.unblock(KKM, Some(r2.id)).unwrap();
     assert_eq!(s.sync_state(KKM).unwrap().blocked, None);
     assert_eq!(s.queue_len(KKM).unwrap(), 0);

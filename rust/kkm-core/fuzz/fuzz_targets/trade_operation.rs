@@ -32,14 +32,14 @@ fuzz_target!(|data: &[u8]| {
         ..Default::default()
     };
     let ticket = receipt.to_ticket_request(&meta);
-    let bytes = frame::encode_to_vec(&Frame {
-        header: FrameHeader::default(),
-        message: Request {
+    let bytes = frame::encode_to_vec(&Frame::new(
+        FrameHeader::default(),
+        Request {
             command: CommandTypeEnum::CommandTicket as i32,
             ticket: Some(ticket),
             ..Default::default()
         },
-    });
+    ));
     if let Ok(bytes) = bytes {
         let _ = frame::decode_frame::<Request>(&bytes);
     }

@@ -22,6 +22,7 @@ pub struct State {
     pub blocked: Option<BlockedBy>,
     pub since: Option<i64>,
     pub dropped: Vec<u64>,
+    pub token_refused: bool,
 }
 
 /// An in-memory `OfdJournal`.
@@ -81,7 +82,9 @@ impl OfdJournal for MemJournal {
         Ok(r)
     }
     fn save_token(&self, token: u32) -> Result<(), Infallible> {
-        self.state().token = token;
+        let mut s = self.state();
+        s.token = token;
+        s.token_refused = false;
         Ok(())
     }
     fn queue_front(&self) -> Result<Option<QueuedDocument>, Infallible> {
@@ -125,8 +128,15 @@ impl OfdJournal for MemJournal {
     fn autonomous_since(&self) -> Result<Option<i64>, Infallible> {
         Ok(self.state().since)
     }
-    fn set_autonomous_since(&self, since: Option<i64>) -> Result<(), Infallible> {
+    fn set_autonomous_since(&self, since: Option<i64>, _now: i64) -> Result<(), Infallible> {
         self.state().since = since;
+        Ok(())
+    }
+    fn token_refused(&self) -> Result<bool, Infallible> {
+        Ok(self.state().token_refused)
+    }
+    fn set_token_refused(&self) -> Result<(), Infallible> {
+        self.state().token_refused = true;
         Ok(())
     }
 }

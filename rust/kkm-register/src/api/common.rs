@@ -269,6 +269,20 @@ impl ApiDateTime {
         }
     }
 
+    /// The date-time of device calendar milliseconds since 1970.
+    ///
+    /// ```
+    /// use kkm_register::api::ApiDateTime;
+    /// let t = ApiDateTime::from_millis(1_645_719_946_997);
+    /// assert_eq!(t.to_string(), "2022-02-24T16:25:46.997");
+    /// ```
+    pub fn from_millis(millis: i64) -> ApiDateTime {
+        ApiDateTime {
+            millis: u16::try_from(millis.rem_euclid(1000)).unwrap_or(0),
+            ..ApiDateTime::from_timestamp(Timestamp::from_secs(millis.div_euclid(1000)))
+        }
+    }
+
     /// The core [`Timestamp`] (whole seconds; milliseconds are dropped).
     pub fn to_timestamp(&self) -> Timestamp {
         let dt = kkm_proto::cpcr::DateTime {

@@ -25,6 +25,8 @@
 //! | `GetTransaction` | POST | [`GetTransactionRequest`] | [`GetTransactionResponse`] |
 //! | `GetPrinterList` | GET/POST (Windows) | [`GetPrinterListRequest`] | [`GetPrinterListResponse`] |
 //! | `GetDocumentImage` | POST | [`GetDocumentImageRequest`] | a PNG ([`DocumentImage`]) |
+//! | `GetKKMBlock` (ours) | GET/POST | [`GetKkmBlockRequest`] | [`KkmBlock`] |
+//! | `ResolveKKMBlock` (ours) | POST | [`ResolveKkmBlockRequest`] | [`KkmBlockResolved`] |
 //!
 //! ## Conventions
 //!
@@ -44,9 +46,9 @@
 //!   method: `role` → 39 ([`SaveOperatorRequest::role`]), `report_type` → 34
 //!   ([`ZxReportRequest::report_type`]); `TradeOperation` and `MoneyPlacement` bodies
 //!   are `kkm_core`'s, all raw, validated with their codes by `kkm_core`.
-//! * Errors: `response_code` from [`ErrorCode`] and `response_data` an [`ErrorData`]
-//!   `{"text": "<the seed's constant>", "message": "<readable>"}` (the seed shows no
-//!   error example; this is our choice).
+//! * Errors as CashCore's own REST server writes them: an HTTP status by the code's
+//!   class ([`http_status`]), `response_code` from [`ErrorCode`], `response_data` the
+//!   code's text constant and `message` a readable explanation ([`Envelope::error`]).
 //!
 //! ## Our additions (DESIGN.md §6)
 //!
@@ -56,6 +58,7 @@
 //!   ([`IDEMPOTENCY_KEY_HEADER`]): a retry with the same key gets the stored answer.
 //! * `access_pin` is answered masked ([`MASKED_PIN`]) by GetOperatorList and
 //!   SaveOperator: PINs are kept only as salted hashes.
+//! * `GetKKMBlock` / `ResolveKKMBlock`: a KKM the OFD blocked, shown and resolved.
 //!
 //! ```
 //! use kkm_register::api::{Envelope, GetKkmListRequest, Method};
@@ -67,6 +70,7 @@
 //! assert_eq!(serde_json::to_string(&answer).unwrap(), r#"{"response_code":0,"response_data":[]}"#);
 //! ```
 
+mod block;
 mod common;
 mod envelope;
 mod kkm;
@@ -77,13 +81,16 @@ mod report;
 mod trade;
 mod transaction;
 
+pub use block::{
+    BlockResolution, GetKkmBlockRequest, KkmBlock, KkmBlockResolved, ResolveKkmBlockRequest,
+};
 pub use common::{
     tenge, AdsObject, ApiDateTime, CommandType, DateObject, DateTimeObject, DateTimeParseError,
     DocumentAnswer, KkmLocalState, KkmRegInfo, NoParams, NonNullableSums, OperatorObject,
     OrgRegInfo, PosRegInfo, PrinterType, RegInfo, ShiftState, Tenge, TicketAdInfo, TicketAdType,
     TimeObject, VatCertificate, OK_TEXT,
 };
-pub use envelope::{Envelope, ErrorData};
+pub use envelope::{http_status, Envelope};
 pub use kkm::{
     DeleteKkmRequest, DeleteKkmResponse, GetKkmListRequest, GetKkmListResponse, GetOfdListRequest,
     GetOfdListResponse, GetVendorIdRequest, GetVendorIdResponse, KkmObject, OfdObject,
@@ -95,8 +102,8 @@ pub use operator::{
     KkmOperatorObject, SaveOperatorRequest, SaveOperatorResponse, SavedOperator, MASKED_PIN,
 };
 pub use printer::{
-    DocumentImage, GetDocumentImageRequest, GetPrinterListRequest, GetPrinterListResponse,
-    PrinterListEntry,
+    DocumentImage, GetDocumentImageRequest, GetPrintJobListRequest, GetPrinterListRequest,
+    GetPrinterListResponse, PrinterListEntry, ReprintDocumentRequest,
 };
 pub use report::{
     MoneyPlacementObject, MoneyPlacementRequest, MoneyPlacementResponse, ZxReportRequest,
@@ -170,11 +177,45 @@ pub enum Method {
     GetPrinterList,
     /// `GetDocumentImage` — получение изображения документа.
     GetDocumentImage,
+    /// `GetPrintJobList` — our addition: print jobs and their states.
+    GetPrintJobList,
+    /// `ReprintDocument` — our addition: reprint a document as a duplicate («ДУБЛИКАТ»).
+    ReprintDocument,
+    /// `GetKKMBlock` — our addition: what blocks a KKM (the refused document and the
+    /// OFD's answer).
+    GetKkmBlock,
+    /// `ResolveKKMBlock` — our addition: resend the refused document or set it aside.
+    ResolveKkmBlock,
 }
 
 impl Method {
-    /// Every method, in the seed's order.
-    pub const ALL: [Method; 17] = [
+    /// Every method: the seed's, in its order, then our additions.
+    pub const ALL: [Method; 21] = [
+        Method::Ping,
+        Method::ActivateLicense,
+        Method::GetOfdList,
+        Method::GetKkmList,
+        Method::GetVendorId,
+        Method::SaveKkm,
+        Method::DeleteKkm,
+        Method::GetOperatorList,
+        Method::SaveOperator,
+        Method::DeleteOperator,
+        Method::TradeOperation,
+        Method::MoneyPlacement,
+        Method::ZxReport,
+        Method::GetTransactionList,
+        Method::GetTransaction,
+        Method::GetPrinterList,
+        Method::GetDocumentImage,
+        Method::GetKkmBlock,
+        Method::ResolveKkmBlock,
+        Method::GetPrintJobList,
+        Method::ReprintDocument,
+    ];
+
+    /// The seed's 17 methods, in its order.
+    pub const SEED: [Method; 17] = [
         Method::Ping,
         Method::ActivateLicense,
         Method::GetOfdList,
@@ -214,13 +255,39 @@ impl Method {
             Method::GetTransaction => "GetTransaction",
             Method::GetPrinterList => "GetPrinterList",
             Method::GetDocumentImage => "GetDocumentImage",
+            Method::GetPrintJobList => "GetPrintJobList",
+            Method::ReprintDocument => "ReprintDocument",
+            Method::GetKkmBlock => "GetKKMBlock",
+            Method::ResolveKkmBlock => "ResolveKKMBlock",
         }
+    }
+
+    /// `true` for our additions (not in the seed).
+    pub fn is_addition(self) -> bool {
+        !Method::SEED.contains(&self)
     }
 
     /// The method of a URL path name (exact spelling, as the seed writes it), or
     /// `None` (the daemon answers 3, `method_not_found`).
     pub fn from_name(name: &str) -> Option<Method> {
         Method::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// The method a URL path names, matched as CashCore's server matches it: without
+    /// regard to case (`/tradeoperation` is TradeOperation), `.` and `/` inside the name
+    /// read as `_`.
+    ///
+    /// ```
+    /// use kkm_register::api::Method;
+    /// assert_eq!(Method::from_path("zxreport"), Some(Method::ZxReport));
+    /// assert_eq!(Method::from_path("GetKKMList"), Some(Method::GetKkmList));
+    /// assert_eq!(Method::from_path("Nope"), None);
+    /// ```
+    pub fn from_path(name: &str) -> Option<Method> {
+        let name = name.trim_matches('/').replace(['.', '/'], "_");
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(&name))
     }
 
     /// `true` if the seed allows GET as well as POST ("GET/POST"); `false` for POST
@@ -236,6 +303,8 @@ impl Method {
                 | Method::GetTransactionList
                 | Method::GetTransaction
                 | Method::GetDocumentImage
+                | Method::ReprintDocument
+                | Method::ResolveKkmBlock
         )
     }
 

@@ -77,3 +77,33 @@ impl DocumentImage {
     /// `Content-Type` of the answer.
     pub const CONTENT_TYPE: &'static str = "image/png";
 }
+
+/// Request of `GetPrintJobList` (our addition; GET/POST): the print jobs, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetPrintJobListRequest {
+    /// Only this KKM's jobs (whoever may view its journal); absent: all KKMs
+    /// (administrators).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kkm_ofd_id: Option<i64>,
+    /// Only this printer's jobs (its address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Request of `ReprintDocument` (our addition; POST): a copy marked «ДУБЛИКАТ» of a
+/// document, found as GetDocumentImage finds it, queued on a printer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReprintDocumentRequest {
+    /// `kkm_ofd_id` — ID кассы в ОФД (required).
+    pub kkm_ofd_id: i64,
+    /// `fr_shift_number` — номер смены (required).
+    pub fr_shift_number: i64,
+    /// `shift_document_number` — номер документа в смене (required).
+    pub shift_document_number: i64,
+    /// A printer address; absent: the KKM's printer (SaveKKM's `printer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer: Option<String>,
+}

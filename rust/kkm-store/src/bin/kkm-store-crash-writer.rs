@@ -42,6 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 payload: payload.as_bytes(),
                 request: Some(b"cpcr"),
                 idempotency_key: Some(&key),
+                idempotency_fingerprint: None,
                 shift_document: 0,
                 offline: false,
                 parent: None,

@@ -1,14 +1,14 @@
 //! Serial / USB-CDC transport (COM ports, `/dev/ttyUSB0`, `/dev/ttyACM0`, Bluetooth SPP
 //! ports bound by the OS).
 
-use std::io::Write;
 use std::time::Duration;
 
-use super::{PrinterTransport, RetryPolicy};
-use crate::error::PrintError;
+use super::RetryPolicy;
+use kkm_print::PrintError;
+use kkm_print::PrinterTransport;
 
 /// Default baud rate of receipt printers with a virtual COM port.
-pub const DEFAULT_BAUD: u32 = 115_200;
+pub use kkm_print::device::DEFAULT_BAUD;
 
 /// Opens the port per job, writes the job and closes it.
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ impl SerialTransport {
 
 impl PrinterTransport for SerialTransport {
     fn describe(&self) -> String {
-        format!("serial:{}@{}", self.path, self.baud)
+        format!("serial://{}?baud={}", self.path, self.baud)
     }
 
     fn send(&mut self, job: &[u8]) -> Result<(), PrintError> {
@@ -46,20 +46,6 @@ impl PrinterTransport for SerialTransport {
                 .open()
                 .map_err(|e| e.to_string())
         })?;
-        let mut sent = 0;
-        for chunk in job.chunks(4096) {
-            port.write_all(chunk).map_err(|e| PrintError::Interrupted {
-                sent,
-                total: job.len(),
-                reason: e.to_string(),
-            })?;
-            sent += chunk.len();
-        }
-        port.flush().map_err(|e| PrintError::Interrupted {
-            sent,
-            total: job.len(),
-            reason: e.to_string(),
-        })?;
-        Ok(())
+        super::write_job(&mut port, job, 4096)
     }
 }

@@ -1,14 +1,14 @@
 //! TCP transport ("RAW" / JetDirect port 9100 of network receipt printers).
 
-use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use super::{PrinterTransport, RetryPolicy};
-use crate::error::PrintError;
+use super::RetryPolicy;
+use kkm_print::PrintError;
+use kkm_print::PrinterTransport;
 
 /// The usual raw printing port.
-pub const DEFAULT_PORT: u16 = 9100;
+pub use kkm_print::device::DEFAULT_TCP_PORT as DEFAULT_PORT;
 
 /// Sends each job over a fresh TCP connection.
 #[derive(Debug, Clone)]
@@ -41,8 +41,16 @@ impl TcpTransport {
         if host.is_empty() {
             return Err(PrintError::Address(format!("empty host in {target:?}")));
         }
+        Self::with_port(&host, port)
+    }
+
+    /// A transport to `host` on `port`.
+    pub fn with_port(host: &str, port: u16) -> Result<Self, PrintError> {
+        if host.trim().is_empty() {
+            return Err(PrintError::Address("empty TCP host".to_string()));
+        }
         Ok(TcpTransport {
-            host,
+            host: host.trim().to_string(),
             port,
             connect_timeout: Duration::from_secs(3),
             write_timeout: Duration::from_secs(10),
@@ -72,9 +80,9 @@ impl TcpTransport {
 impl PrinterTransport for TcpTransport {
     fn describe(&self) -> String {
         if self.host.contains(':') {
-            format!("tcp:[{}]:{}", self.host, self.port)
+            format!("tcp://[{}]:{}", self.host, self.port)
         } else {
-            format!("tcp:{}:{}", self.host, self.port)
+            format!("tcp://{}:{}", self.host, self.port)
         }
     }
 
@@ -89,12 +97,7 @@ impl PrinterTransport for TcpTransport {
             .set_write_timeout(Some(self.write_timeout))
             .map_err(|e| interrupted(0, e))?;
         let _ = stream.set_nodelay(true);
-        let mut sent = 0;
-        for chunk in job.chunks(16 * 1024) {
-            stream.write_all(chunk).map_err(|e| interrupted(sent, e))?;
-            sent += chunk.len();
-        }
-        stream.flush().map_err(|e| interrupted(sent, e))?;
+        super::write_job(&mut stream, job, 16 * 1024)?;
         // Half-close so the printer sees the end of the job; ignore a peer that already left.
         let _ = stream.shutdown(Shutdown::Write);
         Ok(())

@@ -20,8 +20,9 @@ use btleplug::api::{
 use btleplug::platform::{Adapter, Manager, Peripheral};
 use uuid::Uuid;
 
-use super::{PrinterTransport, RetryPolicy};
-use crate::error::PrintError;
+use super::RetryPolicy;
+use kkm_print::PrintError;
+use kkm_print::PrinterTransport;
 
 /// The smallest ATT MTU (BLE 4.0): 20 bytes of payload per write.
 pub const DEFAULT_ATT_MTU: usize = 23;
@@ -544,7 +545,7 @@ impl BleTransport {
 
 impl PrinterTransport for BleTransport {
     fn describe(&self) -> String {
-        format!("ble:{}", self.target)
+        format!("ble://{}", self.target)
     }
 
     fn send(&mut self, job: &[u8]) -> Result<(), PrintError> {

@@ -10,11 +10,11 @@ use std::time::Duration;
 use common::temp_path;
 use kkm_print::model::{Language, PrintDocument};
 use kkm_print::sample::seed_sale;
-use kkm_print::transport::{
-    open_transport, BleConfig, BleTransport, FileTransport, PrinterTransport, RetryPolicy,
+use kkm_print::{print, EscPosOptions, ImageOptions, PrintError, PrinterTransport};
+use kkm_printer::transport::{
+    open_transport, BleConfig, BleTransport, DeviceTransport, FileTransport, RetryPolicy,
     SerialTransport, TcpTransport,
 };
-use kkm_print::{print, EscPosOptions, ImageOptions, PrintError};
 
 fn fast_retry() -> RetryPolicy {
     RetryPolicy {
@@ -77,23 +77,23 @@ fn tcp_refused_is_an_error_after_the_retries() {
 fn transport_specs_parse() {
     assert_eq!(
         open_transport("tcp:printer.local").expect("tcp").describe(),
-        "tcp:printer.local:9100"
+        "tcp://printer.local:9100"
     );
     assert_eq!(
         open_transport("tcp:[::1]:9101").expect("tcp6").describe(),
-        "tcp:[::1]:9101"
+        "tcp://[::1]:9101"
     );
     assert_eq!(
         open_transport("serial:/dev/ttyUSB0@9600")
             .expect("serial")
             .describe(),
-        "serial:/dev/ttyUSB0@9600"
+        "serial:///dev/ttyUSB0?baud=9600"
     );
     assert_eq!(
         open_transport("ble:66:22:B3:4C:11:0A")
             .expect("ble")
             .describe(),
-        "ble:66:22:B3:4C:11:0A"
+        "ble://66:22:B3:4C:11:0A"
     );
     for bad in [
         "",
@@ -101,7 +101,7 @@ fn transport_specs_parse() {
         "tcp:",
         "tcp:host:99999",
         "serial:/dev/x@fast",
-        "usb:1",
+        "lpt:1",
         "ble: ",
     ] {
         assert!(open_transport(bad).is_err(), "{bad:?} accepted");
@@ -165,46 +165,27 @@ fn ble_without_adapter_is_an_error_not_a_panic() {
         Err(PrintError::NoBleAdapter(_)) | Err(PrintError::Connect { .. }) => {}
         other => panic!("unexpected {other:?}"),
     }
-    match kkm_print::transport::ble::scan_printers(Duration::from_millis(100)) {
+    match kkm_printer::transport::ble::scan_printers(Duration::from_millis(100)) {
         Ok(_) | Err(PrintError::NoBleAdapter(_)) | Err(PrintError::Ble(_)) => {}
         Err(e) => panic!("unexpected {e:?}"),
     }
 }
 
 #[test]
-fn cli_prints_a_test_page_to_a_file_and_lists_ble() {
-    let exe = env!("CARGO_BIN_EXE_kkm-print");
-    let out = temp_path("cli.bin");
-    let png = temp_path("cli.png");
-    let status = std::process::Command::new(exe)
-        .args(["test-page", "--lang", "kk", "--to"])
-        .arg(format!("file:{}", out.display()))
-        .arg("--png")
-        .arg(&png)
-        .output()
-        .expect("run");
-    assert!(status.status.success(), "{status:?}");
-    let job = std::fs::read(&out).expect("job");
-    assert_eq!(&job[..2], b"\x1b@");
-    assert_eq!(&job[job.len() - 3..], b"\x1dV\x01");
-    assert_eq!(&std::fs::read(&png).expect("png")[1..4], b"PNG");
-    let _ = std::fs::remove_file(&out);
-    let _ = std::fs::remove_file(&png);
-
-    let text = std::process::Command::new(exe)
-        .args(["sample", "--doc", "autonomous", "--text", "32"])
-        .output()
-        .expect("run");
-    assert!(String::from_utf8_lossy(&text.stdout).contains("Автономный"));
-
-    let list = std::process::Command::new(exe)
-        .args(["ble-list", "--seconds", "1"])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&list.stderr);
-    assert!(
-        list.status.success() || stderr.contains("no BLE adapter"),
-        "{list:?}"
-    );
-    assert!(!stderr.contains("panicked"));
+fn usb_lp_device_is_written_never_created() {
+    // A FIFO stands in for /dev/usb/lp0: a node that exists and is written, not made.
+    let path = temp_path("lp0");
+    let mut missing = DeviceTransport::new(&path);
+    missing.retry = fast_retry();
+    assert!(matches!(
+        missing.send(b"x"),
+        Err(PrintError::Connect { .. })
+    ));
+    assert!(!path.exists(), "the device transport created a file");
+    std::fs::write(&path, b"").expect("node");
+    let mut t = open_transport(&format!("usb://{}", path.display())).expect("usb");
+    assert_eq!(t.describe(), format!("usb://{}", path.display()));
+    t.send(b"\x1b@job").expect("send");
+    assert_eq!(std::fs::read(&path).expect("read"), b"\x1b@job");
+    let _ = std::fs::remove_file(&path);
 }

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use kkm_print::transport::ble::{
+use kkm_print::PrintError;
+use kkm_printer::transport::ble::{
     choose_write_characteristic, chunk_size, looks_like_printer, write_paced, BlePacing,
     GattCharacteristicInfo, GattLink, WriteMode, KNOWN_PRINTER_CHARACTERISTICS,
 };
-use kkm_print::PrintError;
 use uuid::Uuid;
 
 /// A fake peripheral: records every write and every pause.

@@ -1,11 +1,15 @@
-//! `kkm-print`: print a test page (or a sample document) to a printer and list BLE printers.
+//! `kkm-print`: print a test page (or a sample document) to a printer, list the
+//! machine's printers and BLE printers. Built with the `cli` feature:
+//! `cargo run -p kkm-printer --features cli -- sample --doc sale --text 32`.
 //!
 //! ```text
-//! kkm-print test-page --to tcp:192.0.2.10          # TCP 9100
-//! kkm-print test-page --to serial:/dev/ttyUSB0@9600
-//! kkm-print test-page --to ble:66:22:B3:4C:11:0A --cut none
-//! kkm-print test-page --to file:/dev/usb/lp0 --lang kk --png page.png
-//! kkm-print sample --doc sale --text 42            # the seed's sale as 42-column text
+//! kkm-print test-page --to tcp://192.0.2.10          # TCP 9100
+//! kkm-print test-page --to 'serial:///dev/ttyUSB0?baud=9600'
+//! kkm-print test-page --to ble://66:22:B3:4C:11:0A --cut none
+//! kkm-print test-page --to usb:///dev/usb/lp0 --lang kk --png page.png
+//! kkm-print test-page --to cups://receipt
+//! kkm-print sample --doc sale --text 42              # the seed's sale as 42-column text
+//! kkm-print printers                                 # CUPS queues, serial ports, USB lp
 //! kkm-print ble-list --seconds 5
 //! ```
 
@@ -15,8 +19,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kkm_print::model::{Language, PrintDocument, ReportKind};
-use kkm_print::transport::{ble::scan_printers, open_transport};
 use kkm_print::{render_bitmap, render_text, sample, Cut, EscPosOptions, ImageOptions, PrintError};
+use kkm_printer::open_transport;
+use kkm_printer::transport::ble::scan_printers;
 
 #[derive(Parser)]
 #[command(
@@ -53,7 +58,8 @@ enum SampleDoc {
 
 #[derive(clap::Args)]
 struct Output {
-    /// Printer: file:PATH | tcp:HOST[:PORT] | serial:PATH[@BAUD] | ble:ADDRESS
+    /// Printer: tcp://HOST[:PORT] | serial://PATH?baud=N | usb:///dev/usb/lpN | cups://QUEUE |
+    /// ble://ADDRESS | file://PATH (the short forms tcp:HOST, serial:PATH@BAUD work too)
     #[arg(long)]
     to: Option<String>,
     /// Also write the image as PNG here.
@@ -97,6 +103,8 @@ enum Command {
         #[command(flatten)]
         out: Output,
     },
+    /// List the machine's printers: CUPS queues, serial ports, USB lp devices.
+    Printers,
     /// Scan for BLE devices and list them, likely printers first.
     BleList {
         /// Scan duration in seconds.
@@ -149,8 +157,12 @@ fn emit(doc: PrintDocument, out: &Output) -> Result<(), PrintError> {
             drawer_kick: out.drawer,
             ..EscPosOptions::default()
         };
-        let job = kkm_print::escpos::to_escpos(&bitmap, &escpos);
         let mut transport = open_transport(spec)?;
+        let job = if transport.wants_pwg_raster() {
+            kkm_print::pwg::to_pwg_raster(&bitmap)
+        } else {
+            kkm_print::escpos::to_escpos(&bitmap, &escpos)
+        };
         transport.send(&job)?;
         eprintln!("sent {} bytes to {}", job.len(), transport.describe());
     }
@@ -184,6 +196,12 @@ fn run(cli: Cli) -> Result<(), PrintError> {
                 SampleDoc::Z => PrintDocument::Report(sample::seed_report(l, ReportKind::Z)),
             };
             emit(doc, &out)
+        }
+        Command::Printers => {
+            for p in kkm_printer::discover(&kkm_printer::Discovery::default()) {
+                println!("{}\t{}\t{}", p.address, p.printer_type, p.description);
+            }
+            Ok(())
         }
         Command::BleList { seconds } => {
             let found = scan_printers(Duration::from_secs(seconds))?;

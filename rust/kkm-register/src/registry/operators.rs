@@ -1,0 +1,246 @@
+//! Operators: the list (PINs masked), creation and edits with the seed's codes, and the
+//! rule that an installation always keeps an administrator.
+
+use kkm_core::{Action, ErrorCode, Role};
+use kkm_store::{OperatorInput, OperatorRow};
+
+use super::{kkm_id_of, ok_text, Registry};
+use crate::api::{self};
+use crate::auth::Operator;
+use crate::{Credential, RegisterError};
+
+/// What an operator has beside its row: the seed's `email`, `custom_data` and
+/// `owner_id` (the administrator who created it).
+struct OperatorExtra {
+    email: String,
+    custom_data: serde_json::Value,
+    owner_id: i64,
+}
+
+impl OperatorExtra {
+    /// The extra of an operator saved before any was kept: no e-mail, no data; the first
+    /// administrator (id 1) has no owner, the others belong to it.
+    fn unset(id: i64) -> OperatorExtra {
+        OperatorExtra {
+            email: String::new(),
+            custom_data: serde_json::Value::Null,
+            owner_id: if id == 1 { 0 } else { 1 },
+        }
+    }
+}
+
+impl Registry {
+    // ---------------------------------------------------------------------------------
+    // Operators
+
+    /// The extra of `row`: its own column, or the setting earlier versions kept it in.
+    fn operator_extra(&self, row: &OperatorRow) -> Result<OperatorExtra, RegisterError> {
+        let json = match &row.extra {
+            Some(json) => Some(json.clone()),
+            None => self.store.setting(&format!("operator:{}", row.id))?,
+        };
+        let Some(json) = json else {
+            return Ok(OperatorExtra::unset(row.id));
+        };
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        Ok(OperatorExtra {
+            email: value
+                .get("email")
+                .and_then(|e| e.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            custom_data: value.get("custom_data").cloned().unwrap_or_default(),
+            owner_id: value
+                .get("owner_id")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(OperatorExtra::unset(row.id).owner_id),
+        })
+    }
+
+    /// Refuses (12, "pin / email is already used") an e-mail another operator has.
+    fn check_email_free(&self, email: &str, of: Option<i64>) -> Result<(), RegisterError> {
+        let email = email.trim();
+        if email.is_empty() {
+            return Ok(());
+        }
+        for row in self.store.operators()? {
+            if Some(row.id) == of {
+                continue;
+            }
+            if self
+                .operator_extra(&row)?
+                .email
+                .trim()
+                .eq_ignore_ascii_case(email)
+            {
+                return Err(RegisterError::new(
+                    ErrorCode::AccessCodeAlreadyUsed,
+                    format!("email: `{email}` is already another operator's"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `GetOperatorList`: every operator, PINs masked.
+    pub async fn operator_list(
+        &self,
+        credential: &Credential,
+    ) -> Result<Vec<api::KkmOperatorObject>, RegisterError> {
+        self.operator_may(credential, Action::ManageOperators)?;
+        let mut list = Vec::new();
+        for row in self.store.operators()? {
+            let operator = Operator::from_row(&row)?;
+            let extra = self.operator_extra(&row)?;
+            list.push(api::KkmOperatorObject {
+                id: Some(row.id),
+                name: row.name,
+                role: operator.role,
+                email: extra.email,
+                bindings: row.kkm_ids.iter().map(|&k| i64::from(k)).collect(),
+                owner_id: Some(extra.owner_id),
+                access_pin: api::MASKED_PIN.to_owned(),
+                custom_data: extra.custom_data,
+            });
+        }
+        Ok(list)
+    }
+
+    /// `SaveOperator`: creates (`id` absent or 0) or edits an operator.
+    pub async fn save_operator(
+        &self,
+        credential: &Credential,
+        request: api::SaveOperatorRequest,
+    ) -> Result<api::SavedOperator, RegisterError> {
+        let admin = self.operator_may(credential, Action::ManageOperators)?;
+        let role = request.role()?;
+        let pin = request.access_pin.trim();
+        if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_whitespace) {
+            return Err(RegisterError::new(
+                ErrorCode::AccessCodeIncorrect,
+                "access_pin: 1 to 32 characters without spaces",
+            ));
+        }
+        let _admin = self.admin.lock().await;
+        let existing = match request.id.filter(|_| !request.is_create()) {
+            Some(id) => Some(
+                self.store
+                    .operators()?
+                    .into_iter()
+                    .find(|o| o.id == id)
+                    .ok_or_else(|| {
+                        RegisterError::new(
+                            ErrorCode::InvalidOperatorCode,
+                            format!("operator {id} does not exist"),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        if let Some(old) = &existing {
+            if old.role == Role::Administrator.code() && role != Role::Administrator {
+                self.keep_an_administrator(old.id)?;
+            }
+        }
+        let name = request
+            .name
+            .clone()
+            .or_else(|| existing.as_ref().map(|o| o.name.clone()))
+            .unwrap_or_default();
+        // Bindings name KKMs by their `ID` (the seed), or by their `ofd_id` (see
+        // `auth::Operator::access`).
+        let kkm_ids: Vec<u32> = match &request.bindings {
+            Some(list) => list
+                .iter()
+                .map(|&k| kkm_id_of(k))
+                .collect::<Result<_, _>>()?,
+            None => existing
+                .as_ref()
+                .map(|o| o.kkm_ids.clone())
+                .unwrap_or_default(),
+        };
+        let mut extra = match &existing {
+            Some(row) => self.operator_extra(row)?,
+            None => OperatorExtra {
+                owner_id: admin.id,
+                ..OperatorExtra::unset(0)
+            },
+        };
+        if let Some(e) = request.email {
+            extra.email = e.trim().to_owned();
+        }
+        if let Some(c) = request.custom_data {
+            extra.custom_data = c;
+        }
+        self.check_email_free(&extra.email, existing.as_ref().map(|o| o.id))?;
+        let json = serde_json::json!({
+            "email": extra.email,
+            "custom_data": extra.custom_data,
+            "owner_id": extra.owner_id,
+        })
+        .to_string();
+        let id = self.store.save_operator(&OperatorInput {
+            id: existing.as_ref().map(|o| o.id),
+            name: &name,
+            role: role.code(),
+            pin: Some(pin),
+            kkm_ids: &kkm_ids,
+            extra: Some(&json),
+        })?;
+        self.auth.clear();
+        Ok(api::SavedOperator {
+            id,
+            name,
+            access_pin: api::MASKED_PIN.to_owned(),
+            role,
+            owner_id: Some(extra.owner_id),
+            email: extra.email,
+            bindings: kkm_ids.iter().map(|&k| i64::from(k)).collect(),
+            custom_data: extra.custom_data,
+        })
+    }
+
+    /// Refuses (16) to take away the last administrator.
+    fn keep_an_administrator(&self, leaving: i64) -> Result<(), RegisterError> {
+        let others = self
+            .store
+            .operators()?
+            .into_iter()
+            .filter(|o| o.id != leaving && o.role == Role::Administrator.code())
+            .count();
+        if others == 0 {
+            return Err(RegisterError::new(
+                ErrorCode::OperatorDeleteError,
+                "this is the last administrator: create another one first",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `DeleteOperator`.
+    pub async fn delete_operator(
+        &self,
+        credential: &Credential,
+        request: api::DeleteOperatorRequest,
+    ) -> Result<String, RegisterError> {
+        self.operator_may(credential, Action::ManageOperators)?;
+        let _admin = self.admin.lock().await;
+        let row = self
+            .store
+            .operators()?
+            .into_iter()
+            .find(|o| o.id == request.id)
+            .ok_or_else(|| {
+                RegisterError::new(
+                    ErrorCode::InvalidOperatorCode,
+                    format!("operator {} does not exist", request.id),
+                )
+            })?;
+        if row.role == Role::Administrator.code() {
+            self.keep_an_administrator(row.id)?;
+        }
+        self.store.delete_operator(row.id)?;
+        self.auth.clear();
+        Ok(ok_text())
+    }
+}
