@@ -7,6 +7,8 @@ import kz.kkm.core.ScanContent
 import kz.kkm.core.ScanMode
 import kz.kkm.core.Symbology
 import kz.kkm.core.classifyScannedText
+import kz.kkm.core.defaultKeyboardProfile
+import kz.kkm.core.parseTypedCode
 import kz.kkm.core.renderTestPage
 import kz.kkm.testkit.synthDatamatrixFrame
 import org.junit.Assert.assertEquals
@@ -38,6 +40,20 @@ class ScanAndPrintTest {
             val e = try { kkmCall { guard.add(mark.exciseStamp) }; null } catch (e: KkmException) { e }
             assertEquals(2, e?.code)
         }
+    }
+
+    @Test
+    fun aStreamAcceptsAMarkOnceAndATypedMarkGetsItsSeparators() {
+        val frame = synthDatamatrixFrame(11, 0)
+        KkmScanner.stream(ScanMode.EXCISE, 0).use { stream ->
+            val first = stream.push(frame.yPlane, frame.width, frame.height, frame.rowStride)
+            assertEquals(frame.text, first?.text)
+            // Still in view: not accepted again.
+            assertNull(stream.push(frame.yPlane, frame.width, frame.height, frame.rowStride))
+        }
+        // A keyboard-mode scanner that dropped the GS: the mark comes back with it.
+        val typed = parseTypedCode(frame.text.replace("\u001d", "") + "\r\n", defaultKeyboardProfile())
+        assertEquals(frame.text, (typed as ScanContent.Mark).exciseStamp)
     }
 
     @Test
