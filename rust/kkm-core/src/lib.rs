@@ -21,6 +21,9 @@
 //!   ([`TradeOperationRequest`], [`MoneyPlacementRequest`]).
 //! * [`receipt`] — [`validate_trade_operation`]: request → [`Receipt`] or
 //!   [`CoreError`]; returns against a [`ReturnBasis`].
+//! * [`sale`] — [`SaleDraft`]: a receipt in the making in domain values (tiyn,
+//!   thousandths) that the daemon's JSON and the Kotlin basket both map onto; its
+//!   rules, [`SaleDraft::price`] (totals before payment) and [`settle`].
 //! * [`tax`] — tax computation and tiyn-exact allocation.
 //! * [`domain`] — a receipt's domain attributes (services, fuel, taxi, parking).
 //! * [`customer`] — the buyer: ИИН/БИН, e-mail and phone for the e-receipt.
@@ -82,6 +85,8 @@ pub mod placement;
 pub mod receipt;
 pub mod report;
 pub mod request;
+pub mod sale;
+mod sale_request;
 pub mod shift;
 pub mod tax;
 pub mod units;
@@ -103,4 +108,7 @@ pub use placement::MoneyPlacement;
 pub use receipt::{validate_trade_operation, ParentTicket, Receipt, ReturnBasis, SaleContext};
 pub use report::ZxReport;
 pub use request::{MoneyPlacementRequest, TradeOperationRequest};
+pub use sale::{
+    settle, ParentRef, PricedSale, SaleDraft, SaleLine, SalePayment, SaleTax, Settlement,
+};
 pub use shift::{CloseOptions, DocumentStamp, ShiftBook, ShiftClosure, ShiftCounters};

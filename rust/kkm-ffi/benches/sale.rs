@@ -86,6 +86,7 @@ fn ffi_sales() -> Duration {
             excise_mark: None,
             discount_tiyn: 0,
             vat_milli_percent: None,
+            markup_tiyn: 0,
         }],
         payments: vec![BasketPayment {
             kind: PaymentKind::Cash,
@@ -93,6 +94,7 @@ fn ffi_sales() -> Duration {
         }],
         discount_tiyn: 0,
         customer_iin_bin: None,
+        markup_tiyn: 0,
     };
     let mut times = Vec::with_capacity(SALES);
     for i in 0..WARM_UP + SALES {

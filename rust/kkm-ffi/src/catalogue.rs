@@ -4,10 +4,10 @@
 //! [`catalogue_item`] turns a product into a basket line with the catalogue's price,
 //! discount and VAT.
 
-use kkm_core::{Money, Percent, Quantity};
+use kkm_core::{Money, Percent};
 use kkm_register::Credential;
 
-use crate::basket::{BasketItem, PIECE_UNIT_CODE};
+use crate::basket::{item_of, BasketItem};
 use crate::register::{CashierSession, KkmRegister};
 use crate::KkmError;
 
@@ -111,30 +111,23 @@ fn product_in(p: &Product) -> Result<kkm_register::Product, KkmError> {
 }
 
 /// A basket line for `quantity_milli` thousandths of `product`: its name, price, VAT
-/// (none when the catalogue says 0 %), barcode, and the catalogue's discount on the
-/// line's sum (half up to the tiyn). Not blocking.
-#[uniffi::export]
-pub fn catalogue_item(product: Product, quantity_milli: i64) -> Result<BasketItem, KkmError> {
-    if quantity_milli <= 0 {
-        return Err(KkmError::invalid("quantity_milli: must be above zero"));
-    }
-    let discount = percent("discount_milli_percent", product.discount_milli_percent)?;
-    let quantity = Quantity::from_thousandths(quantity_milli.unsigned_abs());
-    let sum = Money::from_tiyn(product.price_tiyn)
-        .times(quantity)
-        .ok_or_else(|| KkmError::invalid("price_tiyn × quantity_milli overflows"))?;
-    let discount_tiyn = discount.of(sum).tiyn();
-    Ok(BasketItem {
-        name: product.name,
-        section: "1".into(),
-        price_tiyn: product.price_tiyn,
+/// (none when the catalogue says 0 %), barcode, its section (the product's group code),
+/// and the catalogue's discount or markup on the line's sum (half up to the tiyn).
+/// `price_tiyn` sells at another price, only for a product whose price is editable
+/// (else `Rejected` 2). The register's rule ([`kkm_register::sale::catalogue_line`]).
+/// Not blocking.
+#[uniffi::export(default(price_tiyn = None))]
+pub fn catalogue_item(
+    product: Product,
+    quantity_milli: i64,
+    price_tiyn: Option<i64>,
+) -> Result<BasketItem, KkmError> {
+    let line = kkm_register::sale::catalogue_line(
+        &product_in(&product)?,
         quantity_milli,
-        unit_code: PIECE_UNIT_CODE.into(),
-        barcode: Some(product.barcode),
-        excise_mark: None,
-        discount_tiyn,
-        vat_milli_percent: (product.vat_milli_percent > 0).then_some(product.vat_milli_percent),
-    })
+        price_tiyn.map(Money::from_tiyn),
+    )?;
+    Ok(item_of(&line))
 }
 
 #[uniffi::export]
@@ -256,33 +249,29 @@ mod tests {
     }
 
     #[test]
-    fn a_product_becomes_a_line_with_its_discount() {
+    fn a_product_becomes_a_line_with_its_section_discount_and_vat() {
         // 3 × 420.50 = 1261.50; 5 % = 63.075 → 63.08 (half up).
-        let line = catalogue_item(milk(), 3000).expect("line");
+        let line = catalogue_item(milk(), 3000, None).expect("line");
         assert_eq!(line.price_tiyn, 42_050);
         assert_eq!(line.discount_tiyn, 6_308);
+        assert_eq!(line.section, "1");
         assert_eq!(line.vat_milli_percent, Some(12000));
-        assert_eq!(line.barcode.as_deref(), Some("4600000000016"));
         let untaxed = Product {
             vat_milli_percent: 0,
             ..milk()
         };
-        assert_eq!(
-            catalogue_item(untaxed, 1000)
-                .expect("line")
-                .vat_milli_percent,
-            None
-        );
-    }
-
-    #[test]
-    fn bad_quantities_and_percents_are_refused() {
-        assert_eq!(catalogue_item(milk(), 0).expect_err("zero").code(), 2);
+        let line = catalogue_item(untaxed, 1000, None).expect("line");
+        assert_eq!(line.vat_milli_percent, None);
+        let fixed = catalogue_item(milk(), 1000, Some(1)).expect_err("fixed price");
+        assert_eq!(fixed.code(), 2);
         let bad = Product {
             discount_milli_percent: -1,
             ..milk()
         };
-        assert_eq!(catalogue_item(bad, 1000).expect_err("percent").code(), 2);
+        assert_eq!(
+            catalogue_item(bad, 1000, None).expect_err("percent").code(),
+            2
+        );
     }
 
     #[test]

@@ -12,12 +12,12 @@ use std::time::Duration;
 use kkm_core::{ErrorCode, Operation, Timestamp};
 use kkm_register::api::{
     self, ApiDateTime, CommandType, DateTimeObject, GetKkmListRequest, GetTransactionListRequest,
-    GetTransactionRequest, ItemType, KkmObject, MoneyPlacementRequest, SaveKkmRequest,
-    SaveOperatorRequest, TicketObject, TransactionBody, TransactionSummary, ZxReportRequest,
+    KkmObject, MoneyPlacementRequest, SaveKkmRequest, SaveOperatorRequest, TransactionSummary,
+    ZxReportRequest,
 };
 use kkm_register::{Backoff, Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
 
-use crate::basket::{trade_request, Basket, BasketItem, BasketPayment, PaymentKind};
+use crate::basket::{basket_of, draft_of, Basket, PaymentKind};
 use crate::print::{render, DocumentFormat, PrintSettings, Printer};
 use crate::runtime::{block_on, runtime};
 use crate::KkmError;
@@ -627,14 +627,6 @@ pub struct JournalEntry {
     pub document: JournalDocument,
 }
 
-fn payment_kind(p: kkm_core::PaymentType) -> PaymentKind {
-    match p {
-        kkm_core::PaymentType::Cash => PaymentKind::Cash,
-        kkm_core::PaymentType::Card => PaymentKind::Card,
-        kkm_core::PaymentType::Mobile => PaymentKind::Mobile,
-    }
-}
-
 fn movement_of(kind: kkm_core::MoneyPlacementKind) -> CashMovement {
     match kind {
         kkm_core::MoneyPlacementKind::Deposit => CashMovement::Deposit,
@@ -648,7 +640,7 @@ fn journal_entry(e: api::TransactionListEntry) -> JournalEntry {
             kind: ReceiptKind::of(t.operation),
             fiscal_id: t.fiscal_id,
             total_tiyn: t.sum.tiyn(),
-            payments: t.payments.into_iter().map(payment_kind).collect(),
+            payments: t.payments.into_iter().map(PaymentKind::of).collect(),
         },
         TransactionSummary::Report(r) => JournalDocument::Report {
             kind: if e.command == CommandType::CloseShift {
@@ -697,50 +689,8 @@ pub struct OriginalReceipt {
     pub date_time: String,
     /// Its positions (with their marks) and payments.
     pub basket: Basket,
-}
-
-fn basket_of(ticket: &TicketObject) -> Basket {
-    let mut items: Vec<BasketItem> = Vec::new();
-    for item in &ticket.items {
-        match (item.kind, &item.commodity, &item.discount) {
-            (ItemType::Commodity, Some(c), _) => items.push(BasketItem {
-                name: c.name.clone(),
-                section: c.section_code.clone(),
-                price_tiyn: c.price.tiyn(),
-                quantity_milli: i64::try_from(c.quantity.thousandths()).unwrap_or(i64::MAX),
-                unit_code: c
-                    .measure_unit_code
-                    .clone()
-                    .unwrap_or_else(|| crate::PIECE_UNIT_CODE.to_owned()),
-                barcode: c.barcode.clone(),
-                excise_mark: c.excise_stamp.clone(),
-                discount_tiyn: 0,
-                vat_milli_percent: c
-                    .taxes
-                    .first()
-                    .and_then(|t| i32::try_from(t.percent.thousandths()).ok()),
-            }),
-            (ItemType::Discount, _, Some(d)) => {
-                if let Some(last) = items.last_mut() {
-                    last.discount_tiyn = d.sum.tiyn();
-                }
-            }
-            _ => {}
-        }
-    }
-    Basket {
-        items,
-        payments: ticket
-            .payments
-            .iter()
-            .map(|p| BasketPayment {
-                kind: payment_kind(p.kind),
-                amount_tiyn: p.sum.tiyn(),
-            })
-            .collect(),
-        discount_tiyn: ticket.amounts.discount.as_ref().map_or(0, |d| d.sum.tiyn()),
-        customer_iin_bin: ticket.extension_options.customer_iin_or_bin.clone(),
-    }
+    /// What of its total is not yet returned, tiyn.
+    pub returnable_tiyn: i64,
 }
 
 // -------------------------------------------------------------------------------------
@@ -1077,50 +1027,33 @@ impl CashierSession {
         idempotency_key: Option<String>,
     ) -> Result<Receipt, KkmError> {
         let registry = self.register.registry()?;
-        let request = trade_request(self.kkm_ofd_id, kind.operation(), &basket, parent_fiscal_id);
-        let answer =
-            block_on(registry.trade_operation(&self.credential, request, idempotency_key))??;
+        let draft = draft_of(kind.operation(), &basket, parent_fiscal_id);
+        let answer = block_on(registry.trade_draft(
+            &self.credential,
+            self.kkm_ofd_id,
+            draft,
+            idempotency_key,
+        ))??;
         Ok(receipt_of(answer))
     }
 
     /// The receipt with this fiscal sign, its positions as a basket (start of a
     /// return). `Rejected` 43 when the KKM has no such receipt. **Blocking.**
     pub fn find_receipt(&self, fiscal_id: String) -> Result<OriginalReceipt, KkmError> {
-        let registry = self.register.registry()?;
-        let not_found = || {
-            KkmError::rejected(
-                ErrorCode::TransactionNotFound,
-                format!("no receipt with fiscal sign {fiscal_id} on this KKM"),
-            )
-        };
-        let list = block_on(registry.transaction_list(
+        let found = self.register.registry()?.find_receipt(
             &self.credential,
-            GetTransactionListRequest {
-                kkm_ofd_id: self.kkm_ofd_id,
-                command_type_list: Some(vec![CommandType::Ticket]),
-                fiscal_id: Some(fiscal_id.clone()),
-                ..GetTransactionListRequest::default()
-            },
-        ))??;
-        let entry = list.first().ok_or_else(not_found)?;
-        let full = block_on(registry.transaction(
-            &self.credential,
-            GetTransactionRequest {
-                kkm_ofd_id: self.kkm_ofd_id,
-                transaction_id: entry.id,
-            },
-        ))??;
-        let TransactionBody::Ticket(ticket) = &full.body else {
-            return Err(not_found());
-        };
+            self.kkm_ofd_id,
+            &fiscal_id,
+        )?;
         Ok(OriginalReceipt {
-            fiscal_id: fiscal_id.clone(),
-            kind: ReceiptKind::of(ticket.operation),
-            shift_number: full.fr_shift_number,
-            document_number: full.shift_document_number,
-            total_tiyn: ticket.amounts.total.tiyn(),
-            date_time: date_time_text(&ticket.date_time),
-            basket: basket_of(ticket),
+            fiscal_id: found.fiscal_id,
+            kind: ReceiptKind::of(found.operation),
+            shift_number: found.shift_number,
+            document_number: found.document_number,
+            total_tiyn: found.total.tiyn(),
+            date_time: timestamp_text(found.at),
+            basket: basket_of(&found.draft),
+            returnable_tiyn: found.returnable.tiyn(),
         })
     }
 
@@ -1139,7 +1072,9 @@ impl CashierSession {
                 CashMovement::Deposit => 0,
                 CashMovement::Withdrawal => 1,
             }),
-            sum: Some(crate::basket::tenge(sum_tiyn)),
+            sum: Some(kkm_core::JsonNumber::from_money(
+                kkm_core::Money::from_tiyn(sum_tiyn),
+            )),
             ..MoneyPlacementRequest::default()
         };
         let answer =

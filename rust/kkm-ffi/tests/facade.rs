@@ -28,6 +28,7 @@ fn bread(price_tiyn: i64, quantity_milli: i64) -> BasketItem {
         excise_mark: None,
         discount_tiyn: 0,
         vat_milli_percent: Some(12_000),
+        markup_tiyn: 0,
     }
 }
 
@@ -40,6 +41,7 @@ fn cash(items: Vec<BasketItem>, given: i64) -> Basket {
         }],
         discount_tiyn: 0,
         customer_iin_bin: None,
+        markup_tiyn: 0,
     }
 }
 

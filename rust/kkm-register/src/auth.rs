@@ -383,8 +383,8 @@ impl AuthCache {
         };
         let found = match cached {
             Some(operator) => Ok(Some(operator)),
-            None => store
-                .operator_by_pin(secret)
+            // Argon2 (a slow hash, on purpose): off the async worker.
+            None => crate::blocking::off_worker(|| store.operator_by_pin(secret))
                 .map_err(RegisterError::from)
                 .and_then(|row| row.as_ref().map(Operator::from_row).transpose()),
         };

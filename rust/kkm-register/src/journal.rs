@@ -8,6 +8,8 @@ use kkm_proto::cpcr::{Request, Response};
 use kkm_proto::prost::Message;
 use kkm_store::{Store, StoreError};
 
+use crate::blocking::off_worker;
+
 /// One KKM's view of the store, as the OFD sync engine needs it.
 #[derive(Debug, Clone)]
 pub struct StoreJournal {
@@ -24,6 +26,12 @@ impl StoreJournal {
     /// The store.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// Runs `f`, a commit (an fsync), off the async worker: the engine calls its
+    /// journal from async code. Reads run inline.
+    fn with<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        off_worker(|| f(&self.store))
     }
 }
 
@@ -45,11 +53,11 @@ impl OfdJournal for StoreJournal {
 
     fn reserve_reqnum(&self, document: Option<u64>) -> Result<u16, StoreError> {
         let document = document.map(doc_id).transpose()?;
-        self.store.reserve_reqnum(self.kkm_id, document)
+        self.with(|s| s.reserve_reqnum(self.kkm_id, document))
     }
 
     fn save_token(&self, token: u32) -> Result<(), StoreError> {
-        self.store.save_token(self.kkm_id, token)
+        self.with(|s| s.save_token(self.kkm_id, token))
     }
 
     fn queue_front(&self) -> Result<Option<QueuedDocument>, StoreError> {
@@ -82,14 +90,12 @@ impl OfdJournal for StoreJournal {
             .and_then(|t| t.qr_code.as_deref())
             .map(String::from_utf8_lossy)
             .filter(|q| !q.trim().is_empty());
-        self.store
-            .complete(doc_id(id)?, sign, qr.as_deref(), &answer.encode_to_vec())
+        self.with(|s| s.complete(doc_id(id)?, sign, qr.as_deref(), &answer.encode_to_vec()))
     }
 
     fn block(&self, blocked: &BlockedBy) -> Result<(), StoreError> {
         let document = blocked.document.map(doc_id).transpose()?;
-        self.store
-            .block(self.kkm_id, document, blocked.code, &blocked.text)
+        self.with(|s| s.block(self.kkm_id, document, blocked.code, &blocked.text))
     }
 
     fn blocked(&self) -> Result<Option<BlockedBy>, StoreError> {
@@ -103,7 +109,7 @@ impl OfdJournal for StoreJournal {
 
     fn unblock(&self, drop_document: Option<u64>) -> Result<(), StoreError> {
         let document = drop_document.map(doc_id).transpose()?;
-        self.store.unblock(self.kkm_id, document)
+        self.with(|s| s.unblock(self.kkm_id, document))
     }
 
     fn autonomous_since(&self) -> Result<Option<i64>, StoreError> {
@@ -111,7 +117,7 @@ impl OfdJournal for StoreJournal {
     }
 
     fn set_autonomous_since(&self, since: Option<i64>, now: i64) -> Result<(), StoreError> {
-        self.store.set_autonomous_since(self.kkm_id, since, now)
+        self.with(|s| s.set_autonomous_since(self.kkm_id, since, now))
     }
 
     fn token_refused(&self) -> Result<bool, StoreError> {
@@ -119,6 +125,6 @@ impl OfdJournal for StoreJournal {
     }
 
     fn set_token_refused(&self) -> Result<(), StoreError> {
-        self.store.set_token_refused(self.kkm_id, true)
+        self.with(|s| s.set_token_refused(self.kkm_id, true))
     }
 }

@@ -21,6 +21,11 @@
 //!   document's own transaction; one worker per printer prints it after the answer,
 //!   through the injected `kkm_print::device::PrinterDriver`, with retries; job states,
 //!   reprints as duplicates and printer discovery are Registry methods.
+//! * [`sale`] — the rules of a sale above validation, on a [`kkm_core::SaleDraft`]:
+//!   basket totals before payment, catalogue prices (discount, markup, section,
+//!   editable price), the KKM's taxation regime, a receipt back as a draft. The
+//!   Registry makes receipts of drafts ([`Registry::trade_draft`]) and finds them by
+//!   fiscal sign ([`Registry::find_receipt`]).
 //! * [`maintenance`] — verify and export a journal without running the registry.
 //! * For the web console, beside the API's methods: sign-in sessions
 //!   ([`Registry::sign_in`], [`Credential::session`]) and the PIN policy; the
@@ -43,6 +48,7 @@
 
 pub mod api;
 mod auth;
+mod blocking;
 mod book;
 mod config;
 mod error;
@@ -51,6 +57,7 @@ pub mod maintenance;
 mod printing;
 mod register;
 mod registry;
+pub mod sale;
 mod views;
 
 pub use auth::{ClientId, Credential, Operator, Secret, Session, ThrottlePolicy, SESSION_MAX_AGE};
@@ -61,7 +68,7 @@ pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
 pub use kkm_store::{Bundle, DocumentKind, ExportFormat, PageCursor, Product, RecordFilter};
 pub use printing::PrintPolicy;
 pub use registry::{
-    Analytics, CatalogueMatch, DocumentLine, KkmOverview, KkmState, OperatorFigures,
-    PaymentFigures, PrintJob, Registry, SalesFigures, SectionFigures, TransactionPages, DAY_SECS,
-    MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
+    Analytics, CatalogueMatch, DocumentLine, FoundReceipt, KkmOverview, KkmState,
+    OperatorFigures, PaymentFigures, PrintJob, Registry, SalesFigures, SectionFigures,
+    TransactionPages, DAY_SECS, MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
 };

@@ -4,9 +4,9 @@
 use std::sync::{Arc, RwLock};
 
 use kkm_core::{
-    check_kkm_status, validate_trade_operation, Action, Clock, DocumentMeta, ErrorCode, KkmStatus,
-    MoneyPlacement, MoneyPlacementKind, Operation, OperatorRef, ParentTicket, Receipt, ReportType,
-    ReturnBasis, SaleContext, Timestamp,
+    check_kkm_status, Action, Clock, DocumentMeta, ErrorCode, KkmStatus, MoneyPlacement,
+    MoneyPlacementKind, Operation, OperatorRef, ParentTicket, Receipt, ReportType, ReturnBasis,
+    SaleContext, SaleDraft, Timestamp,
 };
 use kkm_ofd::{Delivery, QueuedDocument, SyncEngine, SyncMode, SyncStatus};
 use kkm_proto::cpcr::{CommandTypeEnum, Request};
@@ -23,6 +23,14 @@ use crate::views::{self, Fiscal};
 use crate::{OfdConfig, RegisterError, StoreJournal};
 
 mod shift;
+
+/// What a receipt is made from: the seed's JSON, or a draft in domain values.
+pub(crate) enum SaleInput<'a> {
+    /// `POST /TradeOperation`'s body.
+    Request(&'a kkm_core::TradeOperationRequest),
+    /// A draft built by the caller.
+    Draft(Box<SaleDraft>),
+}
 
 /// One KKM of the registry.
 pub(crate) struct Register {
@@ -343,27 +351,29 @@ impl Register {
         let request = draft.request.as_ref().map(Message::encode_to_vec);
         let counters = next.to_blob()?;
         let offline_number = (draft.request.is_some()).then_some(meta.offline_number);
-        let appended = self.store.append_printing(
-            &NewDocument {
-                kkm_id: self.kkm_id,
-                kind: document_kind(&draft.payload),
-                operator_id: meta.operator_code,
-                at: meta.at.secs(),
-                total: draft.total,
-                shift_number: meta.shift_number,
-                offline_number,
-                payload: &bytes,
-                request: request.as_deref(),
-                idempotency_key: retry.map(|r| r.key),
-                idempotency_fingerprint: retry.map(|r| &r.fingerprint[..]),
-                shift_document: meta.shift_document_number,
-                offline: offline && draft.request.is_some(),
-                parent: draft.parent.as_deref(),
-            },
-            &counters,
-            &jobs,
-            crate::printing::now_ms(),
-        )?;
+        let appended = crate::blocking::off_worker(|| {
+            self.store.append_printing(
+                &NewDocument {
+                    kkm_id: self.kkm_id,
+                    kind: document_kind(&draft.payload),
+                    operator_id: meta.operator_code,
+                    at: meta.at.secs(),
+                    total: draft.total,
+                    shift_number: meta.shift_number,
+                    offline_number,
+                    payload: &bytes,
+                    request: request.as_deref(),
+                    idempotency_key: retry.map(|r| r.key),
+                    idempotency_fingerprint: retry.map(|r| &r.fingerprint[..]),
+                    shift_document: meta.shift_document_number,
+                    offline: offline && draft.request.is_some(),
+                    parent: draft.parent.as_deref(),
+                },
+                &counters,
+                &jobs,
+                crate::printing::now_ms(),
+            )
+        })?;
         let record = match appended {
             Appended::New(record) => record,
             Appended::Replayed(record) => {
@@ -427,7 +437,8 @@ impl Register {
                 if !offline {
                     // Counted online at journaling; the OFD did not answer in time.
                     Self::count_offline(current, &draft.payload);
-                    self.store.mark_offline(record.id, &current.to_blob()?)?;
+                    let blob = current.to_blob()?;
+                    crate::blocking::off_worker(|| self.store.mark_offline(record.id, &blob))?;
                 }
                 Fiscal {
                     sign: None,
@@ -477,7 +488,7 @@ impl Register {
     }
 
     /// The original of a return and what was already returned against it.
-    fn return_basis(
+    pub(crate) fn return_basis(
         &self,
         settings: &KkmSettings,
         fiscal_id: &str,
@@ -525,6 +536,41 @@ impl Register {
         key: Option<&str>,
     ) -> Result<TradeOperationResponse, RegisterError> {
         let retry = Retry::new(key, "TradeOperation", request)?;
+        let print = PrintAsk {
+            is_printable: request.is_printable == Some(true),
+            image_width: request.image_width,
+            image_scale: request.image_scale.as_ref().map(|n| n.as_str().to_owned()),
+            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
+        };
+        self.make_ticket(operator, SaleInput::Request(request), retry, &print)
+            .await
+    }
+
+    /// A receipt of a draft the caller built in domain values (the Kotlin facade):
+    /// the same rules and journal as [`Register::trade`].
+    pub(crate) async fn trade_draft(
+        &self,
+        operator: &Operator,
+        draft: SaleDraft,
+        key: Option<&str>,
+    ) -> Result<TradeOperationResponse, RegisterError> {
+        let retry = Retry::new(key, "TradeOperation", &draft)?;
+        self.make_ticket(
+            operator,
+            SaleInput::Draft(Box::new(draft)),
+            retry,
+            &PrintAsk::default(),
+        )
+        .await
+    }
+
+    async fn make_ticket(
+        &self,
+        operator: &Operator,
+        input: SaleInput<'_>,
+        retry: Option<Retry<'_>>,
+        print: &PrintAsk,
+    ) -> Result<TradeOperationResponse, RegisterError> {
         let mut book = self.book.lock().await;
         if let Some(record) = self.replay(retry.as_ref())? {
             return self.trade_answer(&record);
@@ -532,33 +578,31 @@ impl Register {
         self.check(&book, Action::TradeOperation)?;
         self.engine.admit()?;
         let settings = self.settings();
-        // A return of a receipt named by its QR text: its data come from the QR.
-        let with_parent;
-        let request = match request.parent_ticket.as_ref().and_then(|p| p.qr.as_deref()) {
-            Some(qr) => {
-                let mut filled = request.clone();
-                filled.parent_ticket = Some(parent_from_qr(request.parent_ticket.as_ref(), qr)?);
-                with_parent = filled;
-                &with_parent
+        let mut draft = match input {
+            // A return of a receipt named by its QR text: its data come from the QR.
+            SaleInput::Request(request) => {
+                match request.parent_ticket.as_ref().and_then(|p| p.qr.as_deref()) {
+                    Some(qr) => {
+                        let mut filled = request.clone();
+                        filled.parent_ticket =
+                            Some(parent_from_qr(request.parent_ticket.as_ref(), qr)?);
+                        SaleDraft::from_request(&filled)?
+                    }
+                    None => SaleDraft::from_request(request)?,
+                }
             }
-            None => request,
+            SaleInput::Draft(draft) => *draft,
         };
-        let basis = match request
-            .parent_ticket
-            .as_ref()
-            .and_then(|p| p.fiscal_id.as_deref())
-        {
+        crate::sale::apply_regime(&mut draft, settings.taxation_regime());
+        let basis = match draft.parent.as_ref().map(|p| p.fiscal_id.as_str()) {
             Some(fiscal_id) => self.return_basis(&settings, fiscal_id)?,
             None => None,
         };
         let seller = settings.reg_info.org.as_ref().and_then(|o| o.inn.clone());
-        let receipt = validate_trade_operation(
-            request,
-            &SaleContext {
-                seller_iin_or_bin: seller.as_deref(),
-                return_basis: basis.as_ref().map(|(b, _)| b),
-            },
-        )?;
+        let receipt = draft.validate(&SaleContext {
+            seller_iin_or_bin: seller.as_deref(),
+            return_basis: basis.as_ref().map(|(b, _)| b),
+        })?;
         if receipt.operation.is_return() && receipt.parent.is_none() {
             return Err(RegisterError::new(
                 ErrorCode::InvalidFields,
@@ -602,7 +646,7 @@ impl Register {
             },
         };
         let (record, payload, fiscal) = self
-            .journal_and_deliver(&mut book, next, draft, retry.as_ref(), offline, &print)
+            .journal_and_deliver(&mut book, next, draft, retry.as_ref(), offline, print)
             .await?;
         self.trade_response(&record, &payload, &fiscal)
     }

@@ -27,6 +27,7 @@ mod listing;
 mod operators;
 mod overview;
 mod printing;
+mod sale;
 mod session;
 mod sync;
 pub use analytics::{
@@ -39,6 +40,7 @@ pub use listing::TransactionPages;
 pub use overview::{KkmOverview, KkmState, SHIFT_MAX_SECS};
 pub use printing::PrintJob;
 pub use session::SIGN_IN_PATIENCE;
+pub use sale::FoundReceipt;
 
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;
@@ -100,7 +102,7 @@ fn kkm_id_of(ofd_id: i64) -> Result<u32, RegisterError> {
 
 fn settings_of(store: &Store, kkm_id: u32) -> Result<KkmSettings, RegisterError> {
     match store.registration(kkm_id)? {
-        Some(json) => serde_json::from_str(&json).map_err(|e| {
+        Some(json) => KkmSettings::from_json(&json).map_err(|e| {
             RegisterError::new(
                 ErrorCode::DbError,
                 format!("settings of KKM {kkm_id} do not read back: {e}"),
@@ -111,7 +113,8 @@ fn settings_of(store: &Store, kkm_id: u32) -> Result<KkmSettings, RegisterError>
 }
 
 fn save_settings(store: &Store, kkm_id: u32, settings: &KkmSettings) -> Result<(), RegisterError> {
-    let json = serde_json::to_string(settings)
+    let json = settings
+        .to_json()
         .map_err(|e| RegisterError::new(ErrorCode::KkmSaveError, e.to_string()))?;
     store.set_registration(kkm_id, &json)?;
     Ok(())

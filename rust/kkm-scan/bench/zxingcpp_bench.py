@@ -2,7 +2,7 @@
 """Decode the benchmark's image set with zxing-cpp (Debian python3-zxing-cpp).
 
 Usage: zxingcpp_bench.py DIR [FORMAT]
-DIR holds manifest.tsv (file name, expected text as hex) and one .pgm per frame (read
+DIR holds manifest.tsv (file name, expected text as hex, category) and one .pgm per frame (read
 with numpy: no PIL needed). FORMAT is a zxing-cpp format name (default DataMatrix) or
 "all". Prints per-file lines to DIR/zxingcpp.tsv and one summary line on stdout:
   SUMMARY decoded=N total=M median_ms=X mean_ms=Y
@@ -40,7 +40,7 @@ def main():
     fmt = sys.argv[2] if len(sys.argv) > 2 else "DataMatrix"
     formats = None if fmt == "all" else zxingcpp.barcode_formats_from_str(fmt)
     rows = [l.rstrip("\n").split("\t") for l in open(f"{d}/manifest.tsv") if l.strip()]
-    imgs = [(name, bytes.fromhex(exp).decode("latin-1"), load_pgm(f"{d}/{name}.pgm")) for name, exp in rows]
+    imgs = [(r[0], bytes.fromhex(r[1]).decode("latin-1"), load_pgm(f"{d}/{r[0]}.pgm")) for r in rows]
     # Warm-up (page in the library, caches).
     for _, _, img in imgs[:3]:
         zxingcpp.read_barcodes(img, formats=formats)

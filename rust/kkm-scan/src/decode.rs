@@ -1,108 +1,44 @@
 //! The search strategy: which image, which binarisation, which readers, in which order.
 //!
-//! A camera frame is tried in a short cascade of passes, cheapest and most likely first,
-//! stopping at the first decode:
+//! A camera frame is tried on a ladder of rungs, cheapest and most likely first,
+//! stopping at the first decode (each rung is a named step in [`Scanner::scan_traced`]):
 //!
-//! 1. the region of interest at full resolution with rxing's hybrid binariser (local
-//!    8×8-block thresholds) — most frames end here;
-//! 2. the same region box-downscaled ×2: averaging four pixels removes sensor noise and
-//!    JPEG ringing, and big or blurred modules become crisp; it costs a quarter;
-//! 3. our local-mean binariser (integral image, window scaled to the image, a small
-//!    bias to the dark side), which holds up under glare, uneven light and low contrast
-//!    where 8×8 blocks flip to noise;
-//! 4. each binarised matrix is also read inverted (light modules on dark: etched cans,
-//!    dark packs), which costs one bit flip and a detector run, not a new binarisation.
+//! 0. on a camera stream, the last frame's DataMatrix grid (corners, module count) read
+//!    again through our grid reader ([`crate::stream`]);
+//! 1. the region of interest box-downscaled ×2 with rxing's hybrid binariser and
+//!    detector — clean frames end here; quads it located but could not read are re-read
+//!    from the full-size frame;
+//! 2. our perspective-correct DataMatrix reader (`dm`: L-finder and clock track fitted
+//!    as edges, homography sampling, a module-space threshold that follows a glare spot,
+//!    erasure decoding) on the quads its locator proposes — `Effort::Fast` stops here;
+//! 3. rxing again on the inverted matrix (light-on-dark codes) and with our local-mean
+//!    binariser (glare, uneven light, low contrast), located quads re-read at full size;
+//! 4. one full-size pass (Thorough: two) for small codes no rung above located.
+//!
+//! A `time_budget` cuts the ladder between rungs (a live camera loop).
 //!
 //! Frames larger than [`ScanOptions::max_side`] are box-downscaled first so a 12 MP
 //! photo costs what a 720p frame does. The [`FormatSet`] hint limits the readers: "DataMatrix
 //! only" for excise scanning skips the 1-D row scans and the QR finder entirely.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use rxing::common::DetectorRXingResult;
-use rxing::common::{BitArray, BitMatrix, HybridBinarizer};
-use rxing::datamatrix::decoder::Decoder as DmDecoder;
-use rxing::datamatrix::detector::zxing_cpp_detector;
-use rxing::oned::MultiFormatOneDReader;
-use rxing::qrcode::QRCodeReader;
-use rxing::{
-    BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, ImmutableReader, Luma8Source,
-    LuminanceSource, RXingResult, RXingResultMetadataType, RXingResultMetadataValue, Reader,
-};
+use crate::dm;
+use crate::frame::LumaFrame;
+use crate::frame::Roi;
+use crate::plane::{crop_and_shrink, Plane};
+use crate::rx::{read_plane, Method, Quad};
+pub use crate::symbology::Symbology;
 
-use crate::frame::{LumaFrame, Roi};
-
-/// A symbology the scanner reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Symbology {
-    /// Data Matrix ECC 200 (excise marks are GS1 DataMatrix).
-    DataMatrix,
-    /// QR Code (receipt check URLs).
-    QrCode,
-    /// EAN-13.
-    Ean13,
-    /// EAN-8.
-    Ean8,
-    /// UPC-A.
-    UpcA,
-    /// Code 128 (incl. GS1-128).
-    Code128,
-}
-
-impl Symbology {
-    /// `true` for the 1-D (linear) symbologies.
-    pub fn is_linear(self) -> bool {
-        matches!(
-            self,
-            Symbology::Ean13 | Symbology::Ean8 | Symbology::UpcA | Symbology::Code128
-        )
+fn symbology_bit(s: Symbology) -> u8 {
+    match s {
+        Symbology::DataMatrix => 1,
+        Symbology::QrCode => 2,
+        Symbology::Ean13 => 4,
+        Symbology::Ean8 => 8,
+        Symbology::UpcA => 16,
+        Symbology::Code128 => 32,
     }
-
-    fn bit(self) -> u8 {
-        match self {
-            Symbology::DataMatrix => 1,
-            Symbology::QrCode => 2,
-            Symbology::Ean13 => 4,
-            Symbology::Ean8 => 8,
-            Symbology::UpcA => 16,
-            Symbology::Code128 => 32,
-        }
-    }
-
-    fn from_rxing(f: &BarcodeFormat) -> Option<Symbology> {
-        Some(match f {
-            BarcodeFormat::DATA_MATRIX => Symbology::DataMatrix,
-            BarcodeFormat::QR_CODE => Symbology::QrCode,
-            BarcodeFormat::EAN_13 => Symbology::Ean13,
-            BarcodeFormat::EAN_8 => Symbology::Ean8,
-            BarcodeFormat::UPC_A => Symbology::UpcA,
-            BarcodeFormat::CODE_128 => Symbology::Code128,
-            _ => return None,
-        })
-    }
-
-    fn to_rxing(self) -> BarcodeFormat {
-        match self {
-            Symbology::DataMatrix => BarcodeFormat::DATA_MATRIX,
-            Symbology::QrCode => BarcodeFormat::QR_CODE,
-            Symbology::Ean13 => BarcodeFormat::EAN_13,
-            Symbology::Ean8 => BarcodeFormat::EAN_8,
-            Symbology::UpcA => BarcodeFormat::UPC_A,
-            Symbology::Code128 => BarcodeFormat::CODE_128,
-        }
-    }
-
-    const ALL: [Symbology; 6] = [
-        Symbology::DataMatrix,
-        Symbology::QrCode,
-        Symbology::Ean13,
-        Symbology::Ean8,
-        Symbology::UpcA,
-        Symbology::Code128,
-    ];
 }
 
 /// A set of symbologies to look for: the format hint. Fewer formats, faster scans.
@@ -121,24 +57,24 @@ impl FormatSet {
 
     /// Just one symbology.
     pub fn only(s: Symbology) -> FormatSet {
-        FormatSet(s.bit())
+        FormatSet(symbology_bit(s))
     }
 
     /// This set plus `s`.
     pub fn with(self, s: Symbology) -> FormatSet {
-        FormatSet(self.0 | s.bit())
+        FormatSet(self.0 | symbology_bit(s))
     }
 
     /// Whether `s` is in the set.
     pub fn contains(self, s: Symbology) -> bool {
-        self.0 & s.bit() != 0
+        self.0 & symbology_bit(s) != 0
     }
 
-    fn has_linear(self) -> bool {
+    pub(crate) fn has_linear(self) -> bool {
         self.0 & FormatSet::PRODUCT.0 != 0
     }
 
-    fn iter(self) -> impl Iterator<Item = Symbology> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Symbology> {
         Symbology::ALL
             .into_iter()
             .filter(move |s| self.contains(*s))
@@ -203,6 +139,42 @@ pub struct Decoded {
     pub points: Vec<(f32, f32)>,
     /// The cascade pass that found it (0 = first); a diagnostic for tuning.
     pub pass: u8,
+    /// How much of the symbol's error correction the read used, when known (our grid
+    /// reader reports it; rxing's readers do not).
+    pub ecc: Option<EccUse>,
+    /// Modules per side (DataMatrix read by our grid reader).
+    pub modules: Option<u32>,
+}
+
+/// Error correction a read used: `corrected` of the `capacity` check codewords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EccUse {
+    /// Codewords repaired (an erasure counts once, an error once).
+    pub corrected: u32,
+    /// Check codewords in the symbol (the repair budget is about half of them).
+    pub capacity: u32,
+}
+
+/// Where a DataMatrix is in a frame, read or not: the corners of its module grid
+/// (top-left, top-right, bottom-right, bottom-left L-corner; for rxing's reads, its
+/// corner points) and its modules per side (0: not known).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Located {
+    /// Grid corners in frame pixels.
+    pub corners: [(f32, f32); 4],
+    /// Modules per side.
+    pub modules: u32,
+}
+
+/// Everything one scan learnt (see [`Scanner::scan_detailed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanReport {
+    /// The code found, if any.
+    pub decoded: Option<Decoded>,
+    /// The likeliest DataMatrix grid the reader fitted, even when it could not read it.
+    pub located: Option<Located>,
+    /// Time per step.
+    pub trace: Vec<StepTrace>,
 }
 
 /// Finds codes in camera frames. Cheap to create; holds no per-frame state, so one
@@ -211,18 +183,6 @@ pub struct Decoded {
 pub struct Scanner {
     options: ScanOptions,
 }
-
-/// A binarisation method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    /// rxing's hybrid binariser (8×8 blocks, 5×5 block neighbourhood).
-    Hybrid,
-    /// Our integral-image local mean.
-    LocalMean,
-}
-
-/// A quadrilateral in plane coordinates where a DataMatrix was located but not decoded.
-type Quad = [(f32, f32); 4];
 
 /// Time spent in one step of the cascade (see [`Scanner::scan_traced`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -240,9 +200,16 @@ struct Ctx<'o> {
     started: Instant,
     trace: Option<Vec<StepTrace>>,
     step: u8,
+    /// Best grid the reader fitted (plane coordinates) and its border score.
+    seen: Option<(dm::grid::Grid, f64)>,
 }
 
 impl Ctx<'_> {
+    /// When the time budget runs out, if there is one.
+    fn deadline(&self) -> Option<Instant> {
+        self.opts.time_budget.map(|b| self.started + b)
+    }
+
     fn out_of_time(&self) -> bool {
         self.opts
             .time_budget
@@ -300,26 +267,40 @@ impl Scanner {
     /// assert!(Scanner::excise().scan(&frame).is_none());
     /// ```
     pub fn scan(&self, frame: &LumaFrame<'_>) -> Option<Decoded> {
-        self.scan_inner(frame, None).0
+        self.scan_inner(frame, None, None).0
     }
 
     /// Like [`scan`](Self::scan), and also returns what each step of the cascade cost —
     /// for tuning on real photos (`kkm-scan --trace`).
     pub fn scan_traced(&self, frame: &LumaFrame<'_>) -> (Option<Decoded>, Vec<StepTrace>) {
-        let (d, t) = self.scan_inner(frame, Some(Vec::new()));
+        let (d, _, t) = self.scan_inner(frame, Some(Vec::new()), None);
         (d, t.unwrap_or_default())
+    }
+
+    /// Like [`scan`](Self::scan), and also reports where a DataMatrix was located even
+    /// when it could not be read, and the step trace. `seed` is where a symbol was in an
+    /// earlier frame (a camera stream): it is tried first.
+    pub fn scan_detailed(&self, frame: &LumaFrame<'_>, seed: Option<&Located>) -> ScanReport {
+        let (decoded, located, trace) = self.scan_inner(frame, Some(Vec::new()), seed);
+        ScanReport {
+            decoded,
+            located,
+            trace: trace.unwrap_or_default(),
+        }
     }
 
     fn scan_inner(
         &self,
         frame: &LumaFrame<'_>,
         trace: Option<Vec<StepTrace>>,
-    ) -> (Option<Decoded>, Option<Vec<StepTrace>>) {
+        seed: Option<&Located>,
+    ) -> (Option<Decoded>, Option<Located>, Option<Vec<StepTrace>>) {
         let mut ctx = Ctx {
             opts: &self.options,
             started: Instant::now(),
             trace,
             step: 0,
+            seen: None,
         };
         let roi = self
             .options
@@ -338,104 +319,180 @@ impl Scanner {
             pre *= 2;
         }
         let base = crop_and_shrink(frame, roi, pre);
-        let found = self.cascade(&base, &mut ctx);
+        let k = pre as f32;
+        let (ox, oy) = (roi.x as f32, roi.y as f32);
+        let to_frame = |(x, y): (f32, f32)| (x * k + ox, y * k + oy);
+        let mut found = None;
+        if let Some(seed) = seed {
+            if self.options.formats.contains(Symbology::DataMatrix) {
+                let corners = seed
+                    .corners
+                    .map(|(x, y)| (f64::from((x - ox) / k), f64::from((y - oy) / k)));
+                let sizes = if seed.modules == 0 {
+                    dm::grid::SIZES.to_vec()
+                } else {
+                    let mut s = vec![seed.modules];
+                    s.extend(dm::grid::neighbours(seed.modules));
+                    s
+                };
+                let mut seen = None;
+                found = ctx.run(
+                    || format!("tracked grid n={}", seed.modules),
+                    || {
+                        dm::read_quad(&base, corners, &sizes, &[false], None, &mut seen)
+                            .map(dm_decoded)
+                    },
+                );
+                ctx.seen = seen;
+            }
+        }
+        if found.is_none() {
+            found = self.cascade(&base, &mut ctx);
+        }
         let found = found.map(|mut d| {
-            let k = pre as f32;
             for p in d.points.iter_mut() {
-                *p = (p.0 * k + roi.x as f32, p.1 * k + roi.y as f32);
+                *p = to_frame(*p);
             }
             d
         });
-        (found, ctx.trace)
+        let located = match (&found, ctx.seen) {
+            // A DataMatrix read: where it is (rxing's reads do not tell the module count).
+            (Some(d), _) if d.symbology == Symbology::DataMatrix && d.points.len() == 4 => {
+                Some(Located {
+                    corners: [d.points[0], d.points[1], d.points[2], d.points[3]],
+                    modules: d.modules.unwrap_or(0),
+                })
+            }
+            (_, Some((g, _))) => Some(Located {
+                corners: g.corners.map(|(x, y)| to_frame((x as f32, y as f32))),
+                modules: g.n,
+            }),
+            _ => None,
+        };
+        (found, located, ctx.trace)
     }
 
     /// The search. Coordinates of a result are in `base` pixels.
     fn cascade(&self, base: &Plane, ctx: &mut Ctx<'_>) -> Option<Decoded> {
         let formats = self.options.formats;
+        let effort = self.options.effort;
+        let dm = formats.contains(Symbology::DataMatrix);
         let small = base.width < 64 || base.height < 64;
         // Half size first: a quarter of the pixels, noise averaged away, and rxing's
         // detector is superlinear in image size. Tiny inputs skip straight to full size.
         let half = if small { None } else { Some(base.shrink2()) };
-        let mut candidates: Vec<(Quad, bool)> = Vec::new();
-        let methods: &[Method] = match self.options.effort {
-            Effort::Fast => &[Method::Hybrid],
-            Effort::Normal | Effort::Thorough => &[Method::Hybrid, Method::LocalMean],
-        };
-        for &method in methods {
-            if let Some(half) = &half {
-                for inverted in [false, true] {
-                    if ctx.out_of_time() {
-                        return None;
-                    }
-                    let matrix_codes = formats.contains(Symbology::DataMatrix)
-                        || formats.contains(Symbology::QrCode);
-                    if inverted && (self.options.effort == Effort::Fast || !matrix_codes) {
-                        continue;
-                    }
-                    let mut cands = Vec::new();
-                    let r = ctx.run(
-                        || format!("half {method:?}{}", if inverted { " inverted" } else { "" }),
-                        || read_plane(half, method, inverted, formats, Some(&mut cands)),
-                    );
-                    if let Some(d) = r {
-                        return Some(scaled(d, 2.0, 0.0, 0.0));
-                    }
-                    candidates.extend(cands.into_iter().map(|q| (scale_quad(q, 2.0), inverted)));
-                }
+        let mut located: Vec<(Quad, bool)> = Vec::new();
+
+        // Rung 1: rxing at half size, hybrid binariser — most clean frames end here.
+        if let Some(half) = &half {
+            let mut cands = Vec::new();
+            let r = ctx.run(
+                || "half Hybrid".to_string(),
+                || read_plane(half, Method::Hybrid, false, formats, Some(&mut cands)),
+            );
+            if let Some(d) = r {
+                return Some(scaled(d, 2.0, 0.0, 0.0));
             }
-            // Full resolution, but only where the coarse pass located a symbol it could not
-            // read (small modules need every pixel).
-            let mut seen: Vec<(f32, f32, f32)> = Vec::new();
-            for (quad, inverted) in candidates.drain(..) {
-                let (cx, cy, r) = quad_circle(&quad);
-                if r < 4.0
-                    || seen
-                        .iter()
-                        .any(|&(x, y, _)| (x - cx).hypot(y - cy) < r * 0.5)
-                {
-                    continue;
-                }
-                seen.push((cx, cy, r));
-                if seen.len() > 4 || ctx.out_of_time() {
-                    break;
-                }
-                let Some((crop, ox, oy)) = base.crop_around(cx, cy, r * 1.6) else {
-                    continue;
-                };
-                let r = ctx.run(
-                    || {
-                        format!(
-                            "crop {}×{} @({cx:.0},{cy:.0}) {method:?}",
-                            crop.width, crop.height
-                        )
+            located.extend(cands.into_iter().map(|q| (scale_quad(q, 2.0), false)));
+        }
+        if dm {
+            // Rung 2: our grid reader where rxing located a symbol but could not read it.
+            if let Some(d) = self.read_located(base, &located, ctx) {
+                return Some(d);
+            }
+            // Rung 3: our own locator (texture map → dark components → quads) and reader.
+            if !small && !ctx.out_of_time() {
+                let budget = match effort {
+                    Effort::Fast => dm::locate::Budget {
+                        quads: 4,
+                        refine: 3,
+                        boxes: 2,
+                        levels: 0,
                     },
-                    || read_plane(&crop, method, inverted, FormatSet::EXCISE, None),
+                    Effort::Normal => dm::locate::Budget {
+                        quads: 10,
+                        refine: 6,
+                        boxes: 3,
+                        levels: 1,
+                    },
+                    Effort::Thorough => dm::locate::Budget {
+                        quads: 30,
+                        refine: 30,
+                        boxes: 8,
+                        levels: 3,
+                    },
+                };
+                let polarity: &[bool] = if effort == Effort::Thorough {
+                    &[false, true]
+                } else {
+                    &[false]
+                };
+                let deadline = ctx.deadline();
+                let mut seen = ctx.seen.take();
+                let r = ctx.run(
+                    || "grid locate".to_string(),
+                    || {
+                        dm::scan(base, half.as_ref(), budget, polarity, deadline, &mut seen)
+                            .map(dm_decoded)
+                    },
                 );
-                if let Some(d) = r {
-                    return Some(scaled(d, 1.0, ox, oy));
-                }
-                // Modules of 2–3 px: sample between pixels too (bilinear ×2).
-                if crop.width.max(crop.height) <= 320 {
-                    let up = crop.grow2();
-                    let r = ctx.run(
-                        || format!("crop×2 {}×{} {method:?}", up.width, up.height),
-                        || read_plane(&up, method, inverted, FormatSet::EXCISE, None),
-                    );
-                    if let Some(d) = r {
-                        return Some(scaled(d, 0.5, ox, oy));
-                    }
+                ctx.seen = seen;
+                if r.is_some() {
+                    return r;
                 }
             }
         }
+        if effort == Effort::Fast {
+            return None;
+        }
+
+        // Rungs 4–5: rxing on inverted and locally thresholded matrices, then at full
+        // resolution where it located a symbol it could not read.
+        // Light-on-dark codes (etched cans) get one pass in Normal, two in Thorough.
+        let matrix_codes = dm || formats.contains(Symbology::QrCode);
+        let mut passes: Vec<(Method, bool)> = Vec::new();
+        if matrix_codes {
+            passes.push((Method::Hybrid, true));
+        }
+        passes.push((Method::LocalMean, false));
+        if matrix_codes && effort == Effort::Thorough {
+            passes.push((Method::LocalMean, true));
+        }
+        if let Some(half) = &half {
+            for (method, inverted) in passes {
+                if ctx.out_of_time() {
+                    return None;
+                }
+                let mut cands = Vec::new();
+                let r = ctx.run(
+                    || format!("half {method:?}{}", if inverted { " inverted" } else { "" }),
+                    || read_plane(half, method, inverted, formats, Some(&mut cands)),
+                );
+                if let Some(d) = r {
+                    return Some(scaled(d, 2.0, 0.0, 0.0));
+                }
+                let fresh: Vec<(Quad, bool)> = cands
+                    .into_iter()
+                    .map(|q| (scale_quad(q, 2.0), inverted))
+                    .collect();
+                if dm {
+                    if let Some(d) = self.read_located(base, &fresh, ctx) {
+                        return Some(d);
+                    }
+                }
+                located.extend(fresh);
+            }
+        }
+        if let Some(d) = self.read_crops(base, &located, ctx) {
+            return Some(d);
+        }
         // Whole frame at full size: small codes the coarse pass did not even locate, QR and
         // 1-D codes with thin modules or bars.
-        let full_methods: &[Method] = match self.options.effort {
+        // Normal ends with one full-size hybrid pass: it only runs on frames every rung
+        // above failed (small codes none of them located, thin 1-D bars).
+        let full_methods: &[Method] = match effort {
             Effort::Fast => &[],
-            // 1-D codes are not in the coarse passes' candidates; give them one full pass.
-            Effort::Normal if formats.has_linear() || formats.contains(Symbology::QrCode) => {
-                &[Method::Hybrid]
-            }
-            Effort::Normal => &[],
+            Effort::Normal => &[Method::Hybrid],
             Effort::Thorough => &[Method::Hybrid, Method::LocalMean],
         };
         for &method in if small {
@@ -455,6 +512,122 @@ impl Scanner {
             }
         }
         None
+    }
+
+    /// Our grid reader on quads rxing located but could not read (full-size pixels).
+    fn read_located(
+        &self,
+        base: &Plane,
+        located: &[(Quad, bool)],
+        ctx: &mut Ctx<'_>,
+    ) -> Option<Decoded> {
+        let mut seen: Vec<(f32, f32, f32)> = Vec::new();
+        for (quad, inverted) in located {
+            let (cx, cy, r) = quad_circle(quad);
+            if r < 6.0
+                || seen
+                    .iter()
+                    .any(|&(x, y, _)| (x - cx).hypot(y - cy) < r * 0.5)
+            {
+                continue;
+            }
+            seen.push((cx, cy, r));
+            if seen.len() > 3 || ctx.out_of_time() {
+                break;
+            }
+            let q = quad.map(|(x, y)| (f64::from(x), f64::from(y)));
+            let deadline = ctx.deadline();
+            let mut grid_seen = ctx.seen.take();
+            let r = ctx.run(
+                || format!("grid @({cx:.0},{cy:.0})"),
+                || {
+                    dm::read_quad(
+                        base,
+                        q,
+                        &dm::grid::SIZES,
+                        &[*inverted],
+                        deadline,
+                        &mut grid_seen,
+                    )
+                    .map(dm_decoded)
+                },
+            );
+            ctx.seen = grid_seen;
+            if r.is_some() {
+                return r;
+            }
+        }
+        None
+    }
+
+    /// rxing at full resolution (and ×2) where a coarse pass located a symbol.
+    fn read_crops(
+        &self,
+        base: &Plane,
+        located: &[(Quad, bool)],
+        ctx: &mut Ctx<'_>,
+    ) -> Option<Decoded> {
+        let mut seen: Vec<(f32, f32, f32)> = Vec::new();
+        for &(quad, inverted) in located {
+            let (cx, cy, r) = quad_circle(&quad);
+            if r < 4.0
+                || seen
+                    .iter()
+                    .any(|&(x, y, _)| (x - cx).hypot(y - cy) < r * 0.5)
+            {
+                continue;
+            }
+            seen.push((cx, cy, r));
+            if seen.len() > 4 || ctx.out_of_time() {
+                break;
+            }
+            let Some((crop, ox, oy)) = base.crop_around(cx, cy, r * 1.6) else {
+                continue;
+            };
+            let r = ctx.run(
+                || format!("crop {}×{} @({cx:.0},{cy:.0})", crop.width, crop.height),
+                || read_plane(&crop, Method::LocalMean, inverted, FormatSet::EXCISE, None),
+            );
+            if let Some(d) = r {
+                return Some(scaled(d, 1.0, ox, oy));
+            }
+            // Modules of 2–3 px: sample between pixels too (bilinear ×2).
+            if crop.width.max(crop.height) <= 320 {
+                let up = crop.grow2();
+                let r = ctx.run(
+                    || format!("crop×2 {}×{}", up.width, up.height),
+                    || read_plane(&up, Method::Hybrid, inverted, FormatSet::EXCISE, None),
+                );
+                if let Some(d) = r {
+                    return Some(scaled(d, 0.5, ox, oy));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A hit of our grid reader as a [`Decoded`].
+fn dm_decoded(hit: dm::DmHit) -> Decoded {
+    let t = hit.text;
+    let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    Decoded {
+        ecc: Some(EccUse {
+            corrected: to_u32(t.corrected),
+            capacity: to_u32(t.check),
+        }),
+        modules: Some(hit.grid.n),
+        symbology: Symbology::DataMatrix,
+        text: t.text,
+        gs1: t.gs1,
+        symbology_id: Some(format!("]d{}", t.modifier)),
+        points: hit
+            .grid
+            .corners
+            .iter()
+            .map(|&(x, y)| (x as f32, y as f32))
+            .collect(),
+        pass: 0,
     }
 }
 
@@ -478,336 +651,4 @@ fn quad_circle(q: &Quad) -> (f32, f32, f32) {
         .map(|p| (p.0 - cx).hypot(p.1 - cy))
         .fold(0.0f32, f32::max);
     (cx, cy, r)
-}
-
-/// A packed luma image the cascade works on.
-#[derive(Debug, Clone)]
-struct Plane {
-    /// Pixels, row-major, no padding.
-    data: Vec<u8>,
-    /// Width.
-    width: u32,
-    /// Height.
-    height: u32,
-}
-
-impl Plane {
-    /// Box-downscale ×2 (odd trailing row/column dropped).
-    fn shrink2(&self) -> Plane {
-        let (w, h) = (self.width / 2, self.height / 2);
-        let sw = self.width as usize;
-        let mut data = Vec::with_capacity(w as usize * h as usize);
-        for y in 0..h as usize {
-            let r0 = &self.data[2 * y * sw..2 * y * sw + sw];
-            let r1 = &self.data[(2 * y + 1) * sw..(2 * y + 1) * sw + sw];
-            for (a, b) in r0.chunks_exact(2).zip(r1.chunks_exact(2)) {
-                let s = u16::from(a[0]) + u16::from(a[1]) + u16::from(b[0]) + u16::from(b[1]);
-                data.push(((s + 2) / 4) as u8);
-            }
-        }
-        Plane {
-            data,
-            width: w,
-            height: h,
-        }
-    }
-
-    /// Bilinear upscale ×2.
-    fn grow2(&self) -> Plane {
-        let (w, h) = (self.width as usize, self.height as usize);
-        let mut data = vec![0u8; 4 * w * h];
-        let at = |x: usize, y: usize| u16::from(self.data[y.min(h - 1) * w + x.min(w - 1)]);
-        for y in 0..h {
-            for x in 0..w {
-                let (a, b, c, d) = (at(x, y), at(x + 1, y), at(x, y + 1), at(x + 1, y + 1));
-                let o = 2 * y * 2 * w + 2 * x;
-                data[o] = a as u8;
-                data[o + 1] = (a + b).div_ceil(2) as u8;
-                data[o + 2 * w] = (a + c).div_ceil(2) as u8;
-                data[o + 2 * w + 1] = ((a + b + c + d + 2) / 4) as u8;
-            }
-        }
-        Plane {
-            data,
-            width: 2 * self.width,
-            height: 2 * self.height,
-        }
-    }
-
-    /// The square of half-side `r` around `(cx, cy)`, clipped; with its offset.
-    fn crop_around(&self, cx: f32, cy: f32, r: f32) -> Option<(Plane, f32, f32)> {
-        let x0 = (cx - r).max(0.0) as u32;
-        let y0 = (cy - r).max(0.0) as u32;
-        let x1 = ((cx + r).max(0.0) as u32).min(self.width);
-        let y1 = ((cy + r).max(0.0) as u32).min(self.height);
-        if x1 < x0 + 16 || y1 < y0 + 16 {
-            return None;
-        }
-        let mut data = Vec::with_capacity(((x1 - x0) * (y1 - y0)) as usize);
-        for y in y0..y1 {
-            let s = (y * self.width) as usize;
-            data.extend_from_slice(&self.data[s + x0 as usize..s + x1 as usize]);
-        }
-        Some((
-            Plane {
-                data,
-                width: x1 - x0,
-                height: y1 - y0,
-            },
-            x0 as f32,
-            y0 as f32,
-        ))
-    }
-}
-
-fn crop_and_shrink(frame: &LumaFrame<'_>, roi: Roi, factor: u32) -> Plane {
-    let mut data = Vec::with_capacity(roi.width as usize * roi.height as usize);
-    for y in roi.y..roi.y + roi.height {
-        let row = frame.row(y);
-        data.extend_from_slice(&row[roi.x as usize..(roi.x + roi.width) as usize]);
-    }
-    let mut plane = Plane {
-        data,
-        width: roi.width,
-        height: roi.height,
-    };
-    let mut f = factor;
-    while f > 1 && plane.width >= 32 && plane.height >= 32 {
-        plane = plane.shrink2();
-        f /= 2;
-    }
-    plane
-}
-
-fn hints(formats: FormatSet) -> DecodeHints {
-    let set: HashSet<BarcodeFormat> = formats.iter().map(Symbology::to_rxing).collect();
-    DecodeHints {
-        TryHarder: Some(true),
-        PossibleFormats: Some(set),
-        ..DecodeHints::default()
-    }
-}
-
-/// Binarises `plane` and runs the readers for `formats`. DataMatrix symbols that are
-/// located but not decoded are added to `candidates` (plane coordinates).
-fn read_plane(
-    plane: &Plane,
-    method: Method,
-    inverted: bool,
-    formats: FormatSet,
-    candidates: Option<&mut Vec<Quad>>,
-) -> Option<Decoded> {
-    let source = Luma8Source::new_with_slice(&plane.data, plane.width, plane.height).ok()?;
-    match method {
-        Method::Hybrid => {
-            let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-            read_bitmap(&mut bitmap, inverted, formats, candidates)
-        }
-        Method::LocalMean => {
-            let mut bitmap = BinaryBitmap::new(LocalMeanBinarizer::new(source));
-            read_bitmap(&mut bitmap, inverted, formats, candidates)
-        }
-    }
-}
-
-static DM_DECODER: OnceLock<DmDecoder> = OnceLock::new();
-
-/// rxing's zxing-cpp-style DataMatrix detector over the binarised matrix, decoding every
-/// symbol it locates; undecodable ones become candidates for a full-resolution retry.
-fn read_datamatrix(matrix: &BitMatrix, candidates: Option<&mut Vec<Quad>>) -> Option<Decoded> {
-    let found = zxing_cpp_detector::detect(matrix, true, true).ok()?;
-    let decoder = DM_DECODER.get_or_init(DmDecoder::new);
-    let mut failed = Vec::new();
-    for sym in &found {
-        let points: Vec<(f32, f32)> = sym.getPoints().iter().map(|p| (p.x, p.y)).collect();
-        match decoder.decode(sym.getBits()) {
-            Ok(r) => {
-                let modifier = r.getSymbologyModifier();
-                return Some(Decoded {
-                    symbology: Symbology::DataMatrix,
-                    text: r.getText().to_string(),
-                    gs1: r.getContentType() == "GS1" || modifier == 2,
-                    symbology_id: Some(format!("]d{modifier}")),
-                    points,
-                    pass: 0,
-                });
-            }
-            Err(_) => {
-                if points.len() == 4 {
-                    failed.push([points[0], points[1], points[2], points[3]]);
-                }
-            }
-        }
-    }
-    if let Some(c) = candidates {
-        c.extend(failed);
-    }
-    None
-}
-
-fn read_bitmap<B: Binarizer>(
-    bitmap: &mut BinaryBitmap<B>,
-    inverted: bool,
-    formats: FormatSet,
-    candidates: Option<&mut Vec<Quad>>,
-) -> Option<Decoded> {
-    let hints = hints(formats);
-    if inverted {
-        // Only the 2-D matrix readers look at the inverted matrix; 1-D readers scan rows
-        // of the source directly, and inverted EANs do not occur on packaging.
-        if !(formats.contains(Symbology::DataMatrix) || formats.contains(Symbology::QrCode)) {
-            return None;
-        }
-        bitmap.get_black_matrix_mut().flip_self();
-    }
-    if formats.contains(Symbology::DataMatrix) {
-        if let Some(d) = read_datamatrix(bitmap.get_black_matrix(), candidates) {
-            return Some(d);
-        }
-    }
-    if formats.contains(Symbology::QrCode) {
-        if let Ok(r) = QRCodeReader.immutable_decode_with_hints(bitmap, &hints) {
-            return to_decoded(&r);
-        }
-    }
-    if formats.has_linear() && !inverted {
-        let mut reader = MultiFormatOneDReader::new(&hints);
-        if let Ok(r) = reader.decode_with_hints(bitmap, &hints) {
-            return to_decoded(&r);
-        }
-    }
-    None
-}
-
-fn to_decoded(r: &RXingResult) -> Option<Decoded> {
-    let symbology = Symbology::from_rxing(r.getBarcodeFormat())?;
-    let meta = r.getRXingResultMetadata();
-    let symbology_id = match meta.get(&RXingResultMetadataType::SYMBOLOGY_IDENTIFIER) {
-        Some(RXingResultMetadataValue::SymbologyIdentifier(s)) => Some(s.clone()),
-        _ => None,
-    };
-    let content_gs1 = matches!(
-        meta.get(&RXingResultMetadataType::CONTENT_TYPE),
-        Some(RXingResultMetadataValue::ContentType(t)) if t == "GS1"
-    );
-    let gs1 = content_gs1
-        || matches!(
-            symbology_id.as_deref(),
-            Some("]d2") | Some("]Q3") | Some("]C1")
-        );
-    Some(Decoded {
-        symbology,
-        text: r.getText().to_string(),
-        gs1,
-        symbology_id,
-        points: r.getPoints().iter().map(|p| (p.x, p.y)).collect(),
-        pass: 0,
-    })
-}
-
-/// Local-mean thresholding over an integral image: a pixel is dark when it is darker than
-/// the mean of its `(2r+1)²` neighbourhood by more than a small margin. The window is
-/// about 1/24 of the shorter side (≈ 15 px on 720p: two to five modules of a mark), so it
-/// follows glare and shading; the margin keeps flat areas white instead of salt-and-pepper.
-struct LocalMeanBinarizer<'a> {
-    source: Luma8Source<'a>,
-    matrix: BitMatrix,
-}
-
-impl<'a> LocalMeanBinarizer<'a> {
-    fn new(source: Luma8Source<'a>) -> Self {
-        let w = source.get_width();
-        let h = source.get_height();
-        let pixels = source.get_matrix();
-        let matrix = local_mean_threshold(&pixels, w, h).unwrap_or_else(|| {
-            BitMatrix::new(w.max(1) as u32, h.max(1) as u32)
-                .unwrap_or_else(|_| BitMatrix::parse_bools(&[vec![false]]))
-        });
-        LocalMeanBinarizer { source, matrix }
-    }
-}
-
-fn local_mean_threshold(px: &[u8], w: usize, h: usize) -> Option<BitMatrix> {
-    let mut m = BitMatrix::new(w as u32, h as u32).ok()?;
-    let r = (w.min(h) / 48).clamp(4, 40);
-    // Integral image with a zero row/column in front.
-    let iw = w + 1;
-    let mut integral = vec![0u32; iw * (h + 1)];
-    for y in 0..h {
-        let mut row_sum = 0u32;
-        for x in 0..w {
-            row_sum += u32::from(px[y * w + x]);
-            integral[(y + 1) * iw + x + 1] = integral[y * iw + x + 1] + row_sum;
-        }
-    }
-    for y in 0..h {
-        let y0 = y.saturating_sub(r);
-        let y1 = (y + r + 1).min(h);
-        for x in 0..w {
-            let x0 = x.saturating_sub(r);
-            let x1 = (x + r + 1).min(w);
-            let sum = integral[y1 * iw + x1] + integral[y0 * iw + x0]
-                - integral[y0 * iw + x1]
-                - integral[y1 * iw + x0];
-            let n = ((y1 - y0) * (x1 - x0)) as u32;
-            // dark if p*n < sum - margin*n, margin ~ 3% of the local mean + 2 levels.
-            let p = u32::from(px[y * w + x]) * n;
-            let margin = sum / 32 + 2 * n;
-            if p + margin < sum {
-                m.set(x as u32, y as u32);
-            }
-        }
-    }
-    Some(m)
-}
-
-impl<'a> Binarizer for LocalMeanBinarizer<'a> {
-    type Source = Luma8Source<'a>;
-
-    fn get_luminance_source(&self) -> &Self::Source {
-        &self.source
-    }
-
-    fn get_black_row(&self, y: usize) -> rxing::common::Result<Cow<'_, BitArray>> {
-        Ok(Cow::Owned(self.matrix.getRow(y as u32)))
-    }
-
-    fn get_black_row_from_matrix(&self, y: usize) -> rxing::common::Result<Cow<'_, BitArray>> {
-        self.get_black_row(y)
-    }
-
-    fn get_black_matrix(&self) -> rxing::common::Result<&BitMatrix> {
-        Ok(&self.matrix)
-    }
-
-    fn get_black_line(
-        &self,
-        l: usize,
-        lt: rxing::common::LineOrientation,
-    ) -> rxing::common::Result<Cow<'_, BitArray>> {
-        match lt {
-            rxing::common::LineOrientation::Row => self.get_black_row(l),
-            rxing::common::LineOrientation::Column => Ok(Cow::Owned(self.matrix.getCol(l as u32))),
-        }
-    }
-
-    fn create_binarizer(&self, source: Self::Source) -> Self {
-        LocalMeanBinarizer::new(source)
-    }
-
-    fn get_width(&self) -> usize {
-        self.source.get_width()
-    }
-
-    fn get_height(&self) -> usize {
-        self.source.get_height()
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod tests_support {
-    /// Exposes the result conversion to other unit tests.
-    pub fn to_decoded_pub(r: &rxing::RXingResult) -> Option<super::Decoded> {
-        super::to_decoded(r)
-    }
 }

@@ -12,11 +12,17 @@
 //!   (RGBA, PNG/JPEG files), [`Roi`].
 //! - [`decode`]: [`Scanner`] with [`ScanOptions`] (format hint, ROI, effort, time budget)
 //!   → [`Decoded`] (text with GS separators for GS1, symbology identifier).
-//! - [`gs1`]: [`ExciseMark`], [`Gtin`], [`Gs1Error`].
+//! - [`gs1`]: [`ExciseMark`], [`Gtin`], [`Gs1Error`]; marks typed by keyboard-mode
+//!   scanners ([`gs1::typed`]): [`normalize_typed_mark`] is the one parser for a mark
+//!   that arrives as text (the daemon, the console, the FFI), [`TypedMarkError`] says
+//!   why one is refused.
 //! - [`receipt`]: [`ReceiptQr`], [`ReceiptQrError`].
 //! - [`rules`]: [`ScanContent`] classification, [`ScanBasket`] (a mark once per basket),
 //!   the [`Catalogue`] seam (GTIN → name, price).
-//! - [`synth`]: the seeded camera-frame generator used by tests and the benchmark.
+//! - [`stream`] (feature `camera`): [`StreamScanner`], the camera-stream tracker (last
+//!   location and scale reused, region of interest, a read accepted once its check
+//!   characters verify or two frames agree).
+//! - [`synth`] (feature `synth`): the seeded camera-frame generator used by tests and the benchmark.
 //!
 //! ```
 //! use kkm_scan::{classify, LumaFrame, ScanContent, Scanner};
@@ -32,17 +38,38 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "camera")]
 pub mod decode;
+#[cfg(feature = "camera")]
+pub(crate) mod dm;
+#[cfg(feature = "camera")]
 pub mod frame;
+#[cfg(feature = "camera")]
+pub(crate) mod geom;
 pub mod gs1;
+#[cfg(feature = "camera")]
+pub(crate) mod plane;
 pub mod receipt;
 pub mod rules;
+#[cfg(feature = "camera")]
+pub(crate) mod rx;
+#[cfg(feature = "camera")]
+pub mod stream;
+pub mod symbology;
+#[cfg(feature = "synth")]
 pub mod synth;
 
-pub use decode::{Decoded, Effort, FormatSet, ScanOptions, Scanner, StepTrace, Symbology};
-pub use frame::{FrameError, LumaFrame, OwnedLuma, Roi};
-pub use gs1::{ExciseMark, Gs1Error, Gtin};
-pub use receipt::{ReceiptQr, ReceiptQrError, ReceiptTime};
-pub use rules::{
-    classify, BasketError, Catalogue, CatalogueItem, MarkedLine, ScanBasket, ScanContent,
+#[cfg(feature = "camera")]
+pub use decode::{
+    Decoded, EccUse, Effort, FormatSet, Located, ScanOptions, ScanReport, Scanner, StepTrace,
 };
+#[cfg(feature = "camera")]
+pub use frame::{FrameError, LumaFrame, OwnedLuma, Roi};
+pub use gs1::{normalize_typed_mark, ExciseMark, Gs1Error, Gtin, KeyboardProfile, TypedMarkError};
+pub use receipt::{ReceiptQr, ReceiptQrError, ReceiptTime};
+#[cfg(feature = "camera")]
+pub use rules::classify;
+pub use rules::{BasketError, Catalogue, CatalogueItem, MarkedLine, ScanBasket, ScanContent};
+#[cfg(feature = "camera")]
+pub use stream::{Acceptance, Accepted, StreamOptions, StreamScanner, StreamStep};
+pub use symbology::Symbology;

@@ -10,9 +10,10 @@ use std::collections::HashSet;
 
 use thiserror::Error;
 
+use crate::gs1::typed::{parse_typed_mark, parse_typed_receipt, KeyboardProfile, TypedMarkError};
 use crate::gs1::{ExciseMark, Gs1Error, Gtin};
 use crate::receipt::ReceiptQr;
-use crate::{Decoded, Symbology};
+use crate::Symbology;
 
 /// What a decoded code means to the register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +37,8 @@ pub enum ScanContent {
 /// let c = classify_text("4870204390513", Symbology::Ean13, false).unwrap();
 /// assert!(matches!(c, ScanContent::Product(g) if g.as_gtin14() == "04870204390513"));
 /// ```
-pub fn classify(decoded: &Decoded) -> Result<ScanContent, Gs1Error> {
+#[cfg(feature = "camera")]
+pub fn classify(decoded: &crate::Decoded) -> Result<ScanContent, Gs1Error> {
     classify_text(&decoded.text, decoded.symbology, decoded.gs1)
 }
 
@@ -60,6 +62,42 @@ pub fn classify_text(text: &str, symbology: Symbology, gs1: bool) -> Result<Scan
         }
     }
     Ok(ScanContent::Other(text.to_string()))
+}
+
+/// What a code typed by a keyboard-mode scanner (or by hand) means: a marking code
+/// (separators rebuilt, see [`parse_typed_mark`]), a receipt QR URL, a product GTIN, or
+/// anything else verbatim. A mark that cannot be rebuilt without doubt is an error.
+///
+/// ```
+/// use kkm_scan::gs1::KeyboardProfile;
+/// use kkm_scan::rules::{classify_typed, ScanContent};
+/// let p = KeyboardProfile::default();
+/// assert!(matches!(classify_typed("4870204390513\r\n", &p), Ok(ScanContent::Product(_))));
+/// let typed = "0104870204390513215ZxKq9aBcDeFg~93AbCd";
+/// let Ok(ScanContent::Mark(m)) = classify_typed(typed, &p) else { panic!() };
+/// assert_eq!(m.excise_stamp(), "0104870204390513215ZxKq9aBcDeFg\u{1d}93AbCd");
+/// ```
+pub fn classify_typed(
+    text: &str,
+    profile: &KeyboardProfile,
+) -> Result<ScanContent, TypedMarkError> {
+    match parse_typed_mark(text, profile) {
+        Ok(m) => return Ok(ScanContent::Mark(m)),
+        Err(TypedMarkError::NotAMark) => {}
+        Err(e) => return Err(e),
+    }
+    if let Ok(q) = parse_typed_receipt(text, profile) {
+        return Ok(ScanContent::Receipt(q));
+    }
+    let trimmed = text.trim_matches(|c: char| c.is_whitespace() || c.is_control());
+    let body = trimmed
+        .strip_prefix(profile.prefix.as_str())
+        .unwrap_or(trimmed);
+    let body = body.strip_suffix(profile.suffix.as_str()).unwrap_or(body);
+    if let Ok(g) = Gtin::parse(body) {
+        return Ok(ScanContent::Product(g));
+    }
+    Ok(ScanContent::Other(trimmed.to_string()))
 }
 
 /// A product as the catalogue knows it.

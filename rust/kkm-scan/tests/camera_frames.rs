@@ -5,10 +5,10 @@
 //! (`cargo bench -p kkm-scan --bench scan`) runs hundreds of frames and compares with
 //! zxing-cpp and ZXing Java.
 
-use kkm_scan::synth::{self, Difficulty, Payload};
+use kkm_scan::synth::{self, photograph, Camera, Difficulty, Payload};
 use kkm_scan::{
-    classify, Effort, FormatSet, LumaFrame, OwnedLuma, Roi, ScanContent, ScanOptions, Scanner,
-    Symbology,
+    classify, Acceptance, Effort, FormatSet, LumaFrame, OwnedLuma, Roi, ScanContent, ScanOptions,
+    Scanner, StreamOptions, StreamScanner, Symbology,
 };
 
 const SEED: u64 = 0x4B4B_4D5F_5343_414E;
@@ -41,8 +41,49 @@ fn hard_excise_frames_decode_rate() {
     let (ok, wrong) = rate(&Scanner::excise(), synth::MARKS, Difficulty::Hard, n);
     eprintln!("hard excise frames: {ok}/{n}");
     assert_eq!(wrong, 0);
-    // ~55 % on this mix in the benchmark (zxing-cpp 1.4: ~12 %, ZXing Java: 0 %).
+    // ~64 % on this mix in the benchmark (before issue 20: ~52 %; zxing-cpp 1.4: ~12 %).
     assert!(ok * 100 >= n * 40, "decode rate {ok}/{n} below 40 %");
+}
+
+/// The hard camera set of issue 20, a few frames per category on a seed of its own:
+/// decodes per category above a floor, and never a wrong one. (The benchmark runs 350
+/// frames and reports rates and times; this guards against a regression.)
+#[test]
+fn hard_camera_set_decodes_per_category() {
+    use kkm_scan::synth::{camera_frame, Category};
+    const PER: u32 = 4;
+    let scanner = Scanner::excise();
+    let mut total = 0;
+    for c in Category::ALL {
+        let mut ok = 0;
+        for i in 0..PER {
+            let f = camera_frame(0x7E57_5EED, i, c, synth::MARKS);
+            match scanner.scan(&f.luma.as_frame()) {
+                Some(d) => {
+                    assert_eq!(
+                        d.text,
+                        f.text,
+                        "wrong decode in {} frame {i}: {}",
+                        c.name(),
+                        f.recipe
+                    );
+                    ok += 1;
+                }
+                None => eprintln!("{} frame {i}: missed ({})", c.name(), f.recipe),
+            }
+        }
+        eprintln!("{}: {ok}/{PER}", c.name());
+        // The benchmark decodes 90–100 % per single-factor category and about 80 % of
+        // the combined one; the floors leave room for four-frame samples.
+        let floor = if c == Category::Combined {
+            PER / 2
+        } else {
+            PER - 1
+        };
+        assert!(ok >= floor, "{}: {ok}/{PER}", c.name());
+        total += ok;
+    }
+    assert!(total >= 7 * PER - 4, "{total}/{}", 7 * PER);
 }
 
 #[test]
@@ -202,4 +243,104 @@ fn garbage_frames_never_panic() {
     }
     let empty = synth::empty_frame(SEED, 0);
     assert!(Scanner::excise().scan(&empty.as_frame()).is_none());
+}
+
+fn stream_camera(blur_sigma: f32) -> Camera {
+    Camera {
+        module_px: 5.0,
+        angle_deg: 20.0,
+        shortening: 0.05,
+        tilt_side: 1,
+        turn: 1.0,
+        focus_falloff: 0.0,
+        blur_sigma,
+        contrast: 0.7,
+        paper: 200.0,
+        jpeg_quality: None,
+        glare: None,
+        noise_sigma: 2.0,
+        light_gradient: 0.1,
+        quiet_modules: 2.0,
+    }
+}
+
+#[test]
+fn stream_a_blurred_frame_then_a_sharp_one_reads_where_the_mark_was() {
+    let mut rng = synth::Rng::new(77);
+    let text = synth::random_mark(&mut rng, Payload::ShortMark);
+    // The same scene twice: out of focus (σ 2.8 px on 5-px modules), then in focus.
+    let blurred = photograph(5, &text, &stream_camera(2.8));
+    let sharp = photograph(5, &text, &stream_camera(0.5));
+    let mut stream = StreamScanner::new(StreamOptions {
+        formats: FormatSet::EXCISE,
+        time_budget: None,
+        ..StreamOptions::default()
+    });
+    let first = stream.push(&blurred.luma.as_frame());
+    assert!(first.accepted.is_none() && first.pending.is_none());
+    let seen = first
+        .located
+        .expect("the blurred mark is located though not read");
+    let truth = blurred.corners.expect("corners");
+    let (cx, cy) = (
+        seen.corners.iter().map(|p| p.0 as f64).sum::<f64>() / 4.0,
+        seen.corners.iter().map(|p| p.1 as f64).sum::<f64>() / 4.0,
+    );
+    let (tx, ty) = (
+        truth.iter().map(|p| p.0).sum::<f64>() / 4.0,
+        truth.iter().map(|p| p.1).sum::<f64>() / 4.0,
+    );
+    assert!(
+        (cx - tx).hypot(cy - ty) < 10.0,
+        "located at ({cx},{cy}), truth ({tx},{ty})"
+    );
+
+    let second = stream.push(&sharp.luma.as_frame());
+    assert!(
+        second.tracked,
+        "the second frame is read in the tracked region"
+    );
+    assert!(
+        second
+            .trace
+            .iter()
+            .any(|t| t.step.starts_with("tracked grid") && t.found),
+        "read from the tracked grid: {:?}",
+        second.trace
+    );
+    let accepted = second.accepted.expect("the sharp frame is read");
+    assert_eq!(accepted.decoded.text, text);
+    assert_eq!(accepted.by, Acceptance::Verified);
+
+    // Still in view: read again, not accepted again.
+    let third = stream.push(&sharp.luma.as_frame());
+    assert!(third.accepted.is_none() && third.tracked);
+    // Gone for longer than the track is kept: forgotten, and accepted anew when back.
+    let empty = synth::empty_frame(SEED, 1);
+    for _ in 0..=StreamOptions::default().keep_frames {
+        let step = stream.push(&empty.as_frame());
+        assert!(step.accepted.is_none());
+    }
+    let step = stream.push(&empty.as_frame());
+    assert!(!step.tracked && step.located.is_none());
+    let back = stream.push(&sharp.luma.as_frame());
+    assert_eq!(back.accepted.map(|a| a.decoded.text), Some(text));
+}
+
+#[test]
+fn stream_product_codes_need_two_frames_to_agree() {
+    let f = synth::frame(SEED, 4, &[Payload::Ean13], Difficulty::Easy);
+    let mut stream = StreamScanner::new(StreamOptions {
+        formats: FormatSet::PRODUCT,
+        effort: Effort::Thorough,
+        time_budget: None,
+        ..StreamOptions::default()
+    });
+    let first = stream.push(&f.luma.as_frame());
+    assert!(first.accepted.is_none());
+    assert_eq!(first.pending.map(|d| d.text), Some(f.text.clone()));
+    let second = stream.push(&f.luma.as_frame());
+    let accepted = second.accepted.expect("agreed on the second frame");
+    assert_eq!(accepted.by, Acceptance::Agreed);
+    assert_eq!(accepted.decoded.text, f.text);
 }

@@ -1,7 +1,11 @@
 //! Property tests of the GS1 / receipt parsers: no panic on any input; well-formed marks
 //! round-trip.
 
-use kkm_scan::gs1::{gtin_check_digit, parse_elements, GS};
+use kkm_scan::gs1::typed::{russian_layout_char, DEFAULT_GS_SUBSTITUTES};
+use kkm_scan::gs1::{
+    gtin_check_digit, parse_elements, parse_typed_mark, parse_typed_receipt, KeyboardLayout,
+    KeyboardProfile, GS,
+};
 use kkm_scan::{ExciseMark, Gs1Error, ReceiptQr};
 use proptest::prelude::*;
 
@@ -21,8 +25,79 @@ fn cset82(min: usize, max: usize) -> impl Strategy<Value = String> {
         .unwrap_or_else(|_| unreachable!())
 }
 
+/// A Kazakh mark of one of the known structures (`kind` 0–3), GS as 0x1D, with at least
+/// one letter (so that the layout can be told from the text).
+fn kazakh_mark() -> impl Strategy<Value = String> {
+    (
+        gtin14(),
+        0usize..4,
+        cset82(13, 13),
+        "[A-Za-z]",
+        "[0-9]{6}",
+        cset82(4, 4),
+        "[0-9A-Za-z]{4}",
+        "[A-Za-z0-9+/=]{44}",
+    )
+        .prop_map(|(gtin, kind, serial, letter, price, code, key, crypto)| {
+            let serial = format!("{letter}{}", &serial[1..]);
+            match kind {
+                0 => format!("01{gtin}21{}{GS}8005{price}{GS}93{code}", &serial[..7]),
+                1 => format!("01{gtin}21{serial}{GS}91{key}{GS}92{crypto}"),
+                2 => format!("01{gtin}21{serial}{GS}93{code}"),
+                _ => format!("01{gtin}21{}{GS}93{code}", &serial[..6]),
+            }
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A mark → every keyboard form of it → the same mark back.
+    #[test]
+    fn keyboard_forms_parse_back(
+        mark in kazakh_mark(),
+        sub in proptest::sample::select(DEFAULT_GS_SUBSTITUTES.to_vec()),
+        russian in any::<bool>(),
+        enter in any::<bool>(),
+    ) {
+        let profile = KeyboardProfile::default();
+        for gs in ["", sub] {
+            let mut typed = mark.replace(GS, gs);
+            if russian {
+                typed = typed.chars().map(russian_layout_char).collect();
+            }
+            if enter {
+                typed.push_str("\r\n");
+            }
+            let m = parse_typed_mark(&typed, &profile)
+                .map_err(|e| TestCaseError::fail(format!("{typed:?}: {e}")))?;
+            prop_assert_eq!(m.excise_stamp(), mark.as_str());
+        }
+        // With a configured prefix and suffix and the layout set explicitly.
+        let configured = KeyboardProfile {
+            prefix: "[[".into(),
+            suffix: "]]".into(),
+            layout: if russian { KeyboardLayout::Russian } else { KeyboardLayout::Us },
+            ..KeyboardProfile::default()
+        };
+        let body: String = if russian {
+            mark.replace(GS, "").chars().map(russian_layout_char).collect()
+        } else {
+            mark.replace(GS, "")
+        };
+        let typed = format!("[[{body}]]");
+        prop_assert_eq!(
+            parse_typed_mark(&typed, &configured).map(|m| m.excise_stamp().to_string()),
+            Ok(mark.clone())
+        );
+    }
+
+    #[test]
+    fn typed_parsers_never_panic(s in "\\PC{0,120}") {
+        let p = KeyboardProfile::default();
+        let _ = parse_typed_mark(&s, &p);
+        let _ = parse_typed_receipt(&s, &p);
+    }
 
     #[test]
     fn never_panics_on_text(s in ".{0,120}") {

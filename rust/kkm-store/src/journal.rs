@@ -4,6 +4,8 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
+use crate::chain::{counters_digest, ChainKey, Fact, FactKind};
+use crate::facts::{next_id, KkmChain};
 use crate::{Store, StoreError};
 
 kkm_core::code_enum! {
@@ -132,11 +134,47 @@ pub struct VerifyReport {
     pub records: u64,
     /// Z-reports whose shift digest was re-derived.
     pub closed_shifts: u64,
+    /// Facts (OFD answers, autonomous marks, tokens, autonomous periods, the genesis)
+    /// whose MAC was recomputed.
+    pub facts: u64,
+    /// Records written before the upgrade to the keyed chain (plain SHA-256, checked
+    /// as such and against the digest the upgrade recorded).
+    pub legacy_records: u64,
 }
 
-const ZERO_HASH: [u8; 32] = [0; 32];
+pub(crate) const ZERO_HASH: [u8; 32] = [0; 32];
 
-fn record_hash(prev: &[u8; 32], doc: &NewDocument<'_>) -> [u8; 32] {
+/// The MAC of a keyed (version-2) record: see [`crate::chain`].
+pub(crate) fn document_mac(
+    key: &ChainKey,
+    prev: &[u8; 32],
+    id: i64,
+    doc: &NewDocument<'_>,
+    counters_digest: &[u8; 32],
+) -> [u8; 32] {
+    let mut f = key.start(b"kkm-doc-2");
+    f.raw(prev)
+        .i64(id)
+        .u32(doc.kkm_id)
+        .u8(doc.kind.code())
+        .u32(doc.operator_id)
+        .i64(doc.at)
+        .i64(doc.total)
+        .u32(doc.shift_number)
+        .opt_u32(doc.offline_number)
+        .bytes(doc.payload)
+        .opt_bytes(doc.request)
+        .opt_bytes(doc.idempotency_key.map(str::as_bytes))
+        .opt_bytes(doc.idempotency_fingerprint)
+        .u32(doc.shift_document)
+        .u8(u8::from(doc.offline))
+        .opt_bytes(doc.parent.map(str::as_bytes))
+        .raw(counters_digest);
+    f.finish()
+}
+
+/// The version-1 hash of a record (plain SHA-256; records before the upgrade).
+pub(crate) fn record_hash(prev: &[u8; 32], doc: &NewDocument<'_>) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(doc.at.to_le_bytes());
@@ -154,7 +192,7 @@ fn record_hash(prev: &[u8; 32], doc: &NewDocument<'_>) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn shift_seed(kkm_id: u32, shift_number: u32) -> [u8; 32] {
+pub(crate) fn shift_seed(kkm_id: u32, shift_number: u32) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"kkm-shift");
     h.update(kkm_id.to_le_bytes());
@@ -162,14 +200,14 @@ fn shift_seed(kkm_id: u32, shift_number: u32) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn shift_step(digest: &[u8; 32], hash: &[u8; 32]) -> [u8; 32] {
+pub(crate) fn shift_step(digest: &[u8; 32], hash: &[u8; 32]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(digest);
     h.update(hash);
     h.finalize().into()
 }
 
-fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
+pub(crate) fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
     <[u8; 32]>::try_from(bytes.as_slice())
         .map_err(|_| StoreError::Malformed(format!("{what} is {} bytes, not 32", bytes.len())))
 }
@@ -247,6 +285,7 @@ fn current_shift_digest(
 /// One append inside `tx` (see [`Store::append`]).
 pub(crate) fn append_in(
     tx: &Transaction<'_>,
+    key: &ChainKey,
     doc: &NewDocument<'_>,
     counters: &[u8],
 ) -> Result<Appended, StoreError> {
@@ -264,29 +303,24 @@ pub(crate) fn append_in(
             return Ok(Appended::Replayed(finish_record(found, None)?));
         }
     }
-    let prev: Option<Option<Vec<u8>>> = tx
-        .query_row(
-            "SELECT last_hash FROM kkm WHERE kkm_id = ?1",
-            [doc.kkm_id],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let prev = match prev {
-        None => return Err(StoreError::UnknownKkm(doc.kkm_id)),
-        Some(None) => ZERO_HASH,
-        Some(Some(bytes)) => hash32(bytes, "last hash")?,
-    };
-    let hash = record_hash(&prev, doc);
+    let mut chain = KkmChain::read(tx, doc.kkm_id)?;
+    chain.require_upgraded()?;
+    let prev = chain.last_hash.unwrap_or(ZERO_HASH);
+    let id = next_id(tx, "journal")?;
+    let counters_hash = counters_digest(counters);
+    let hash = document_mac(key, &prev, id, doc, &counters_hash);
     let before = current_shift_digest(tx, doc.kkm_id, doc.shift_number)?;
     let z_checksum = (doc.kind == DocumentKind::ZReport).then_some(before);
     let digest = shift_step(&before, &hash);
     let mut insert = tx.prepare_cached(
-        "INSERT INTO journal (kkm_id, kind, operator_id, at, total, shift_number,
+        "INSERT INTO journal (id, kkm_id, kind, operator_id, at, total, shift_number,
              offline_number, payload, request, idempotency_key, hash, shift_digest, z_checksum,
-             shift_document, offline, parent, idempotency_fingerprint)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             shift_document, offline, parent, idempotency_fingerprint, counters_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18, ?19)",
     )?;
     insert.execute(params![
+        id,
         doc.kkm_id,
         doc.kind.code(),
         doc.operator_id,
@@ -304,10 +338,17 @@ pub(crate) fn append_in(
         doc.offline,
         doc.parent,
         doc.idempotency_fingerprint,
+        &counters_hash[..],
     ])?;
-    let id = tx.last_insert_rowid();
-    tx.prepare_cached("UPDATE kkm SET last_hash = ?2, counters = ?3 WHERE kkm_id = ?1")?
-        .execute(params![doc.kkm_id, &hash[..], counters])?;
+    if tx.last_insert_rowid() != id {
+        return Err(StoreError::Malformed(format!(
+            "journal record got id {} instead of {id}",
+            tx.last_insert_rowid()
+        )));
+    }
+    chain.last_hash = Some(hash);
+    chain.counters_digest = counters_hash;
+    chain.write(tx, key, Some(counters))?;
     if doc.request.is_some() {
         tx.prepare_cached("INSERT INTO queue (doc_id, kkm_id) VALUES (?1, ?2)")?
             .execute(params![id, doc.kkm_id])?;
@@ -343,7 +384,7 @@ impl Store {
     pub fn append(&self, doc: &NewDocument<'_>, counters: &[u8]) -> Result<Appended, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let appended = append_in(&tx, doc, counters)?;
+        let appended = append_in(&tx, &self.chain, doc, counters)?;
         tx.commit()?;
         Ok(appended)
     }
@@ -359,7 +400,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let appended = docs
             .iter()
-            .map(|d| append_in(&tx, d, counters))
+            .map(|d| append_in(&tx, &self.chain, d, counters))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(appended)
@@ -499,7 +540,8 @@ impl Store {
     }
 
     /// Marks document `id` autonomous after the fact (its online attempt got no answer)
-    /// and replaces the KKM's counters blob, in one transaction.
+    /// and replaces the KKM's counters blob, in one transaction, recorded as a chained
+    /// fact.
     pub fn mark_offline(&self, id: i64, counters: &[u8]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -511,20 +553,33 @@ impl Store {
         let kkm_id =
             kkm_id.ok_or_else(|| StoreError::Malformed(format!("no journal record {id}")))?;
         tx.execute("UPDATE journal SET offline = 1 WHERE id = ?1", [id])?;
-        tx.execute(
-            "UPDATE kkm SET counters = ?2 WHERE kkm_id = ?1",
-            params![kkm_id, counters],
+        let mut chain = KkmChain::read(&tx, kkm_id)?;
+        chain.counters_digest = counters_digest(counters);
+        chain.add_fact(
+            &tx,
+            &self.chain,
+            Fact {
+                kind: FactKind::Offline as u8,
+                doc_id: Some(id),
+                counters_digest: Some(chain.counters_digest.to_vec()),
+                ..Fact::default()
+            },
         )?;
+        chain.write(&tx, &self.chain, Some(counters))?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Walks the KKM's chain: recomputes every record's hash from its fields and its
-    /// predecessor, and every Z-report's shift digest. On the first mismatch the KKM is
-    /// put in local state ValuesConflict (68) with the record named, and the error says
-    /// which record and what.
+    /// Walks the KKM's chain: recomputes every record's hash or MAC from its fields and
+    /// its predecessor, every fact's MAC, every Z-report's shift digest, and the `kkm`
+    /// row's head (see [`crate::chain`]). On the first mismatch the KKM is put in local
+    /// state ValuesConflict (68) with the record named, and the error says which record
+    /// and what.
     pub fn verify(&self, kkm_id: u32) -> Result<VerifyReport, StoreError> {
-        let outcome = self.walk_chain(kkm_id);
+        let outcome = {
+            let conn = self.conn();
+            crate::verify::walk(&conn, &self.chain, kkm_id)
+        };
         if let Err(StoreError::Tampered { record, reason, .. }) = &outcome {
             let conn = self.conn();
             conn.execute(
@@ -533,108 +588,5 @@ impl Store {
             )?;
         }
         outcome
-    }
-
-    fn walk_chain(&self, kkm_id: u32) -> Result<VerifyReport, StoreError> {
-        let conn = self.conn();
-        let last_hash: Option<Option<Vec<u8>>> = conn
-            .query_row(
-                "SELECT last_hash FROM kkm WHERE kkm_id = ?1",
-                [kkm_id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(last_hash) = last_hash else {
-            return Err(StoreError::UnknownKkm(kkm_id));
-        };
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, kind, operator_id, at, total, shift_number, offline_number,
-                    payload, hash, shift_digest, z_checksum
-             FROM journal WHERE kkm_id = ?1 ORDER BY id",
-        )?;
-        let mut rows = stmt.query([kkm_id])?;
-        let mut prev = ZERO_HASH;
-        let mut shift: Option<(u32, [u8; 32])> = None;
-        let mut report = VerifyReport {
-            records: 0,
-            closed_shifts: 0,
-        };
-        let tampered = |record: i64, reason: String| StoreError::Tampered {
-            kkm_id,
-            record,
-            reason,
-        };
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let kind_code: u8 = row.get(1)?;
-            let kind = DocumentKind::from_code(i64::from(kind_code))
-                .ok_or_else(|| tampered(id, format!("unknown document kind {kind_code}")))?;
-            let bad_type = |e: rusqlite::types::FromSqlError| {
-                tampered(id, format!("a column has the wrong type: {e}"))
-            };
-            let payload = row.get_ref(7)?.as_blob().map_err(bad_type)?;
-            let doc = NewDocument {
-                kkm_id,
-                kind,
-                operator_id: row.get(2)?,
-                at: row.get(3)?,
-                total: row.get(4)?,
-                shift_number: row.get(5)?,
-                offline_number: row.get(6)?,
-                payload,
-                request: None,
-                idempotency_key: None,
-                idempotency_fingerprint: None,
-                shift_document: 0,
-                offline: false,
-                parent: None,
-            };
-            let stored: [u8; 32] = row
-                .get_ref(8)?
-                .as_blob()
-                .map_err(bad_type)?
-                .try_into()
-                .map_err(|_| tampered(id, "hash is not 32 bytes".into()))?;
-            let hash = record_hash(&prev, &doc);
-            if hash != stored {
-                return Err(tampered(
-                    id,
-                    "its content or its predecessor changed (hash mismatch)".into(),
-                ));
-            }
-            let before = match shift {
-                Some((n, d)) if n == doc.shift_number => d,
-                _ => shift_seed(kkm_id, doc.shift_number),
-            };
-            if kind == DocumentKind::ZReport {
-                let z = row.get_ref(10)?.as_blob_or_null().map_err(bad_type)?;
-                if z != Some(&before[..]) {
-                    return Err(tampered(
-                        id,
-                        format!(
-                            "Z-report checksum of shift {} does not match its records",
-                            doc.shift_number
-                        ),
-                    ));
-                }
-                report.closed_shifts += 1;
-            }
-            let digest = shift_step(&before, &hash);
-            if row.get_ref(9)?.as_blob().map_err(bad_type)? != &digest[..] {
-                return Err(tampered(id, "running shift digest mismatch".into()));
-            }
-            shift = (kind != DocumentKind::ZReport).then_some((doc.shift_number, digest));
-            prev = hash;
-            report.records += 1;
-        }
-        let expected_last = (report.records > 0).then_some(prev);
-        let stored_last = last_hash.map(|h| hash32(h, "last hash")).transpose()?;
-        if stored_last != expected_last {
-            return Err(tampered(
-                -1,
-                "the journal's end does not match the KKM's last hash (records removed?)".into(),
-            ));
-        }
-        Ok(report)
     }
 }

@@ -14,10 +14,23 @@
 //!
 //! ## The chain
 //!
-//! Each KKM has its own chain. A record's hash is
-//! `SHA-256(prev_hash ‖ at ‖ total ‖ kind ‖ operator ‖ kkm ‖ shift ‖ offline_number ‖
-//! len(payload) ‖ payload)` with integers little-endian and `prev_hash` 32 zero bytes for
-//! the first record. The OFD's answer (fiscal sign) arrives later and is not hashed.
+//! Each KKM has its own chain, keyed (version 2, see [`chain`]): every record's hash is
+//! an HMAC-SHA-256 under a key derived from the data key, over its predecessor's, its
+//! id and every column written at append (the CPCR request, the parent, the counters
+//! digest included). What happens later — the OFD's answer (fiscal sign, QR, answer
+//! bytes), a document going autonomous, a new token, the start or end of an autonomous
+//! period — is a chained *fact* (table `fact`), never an unrecorded UPDATE: the columns
+//! of the journal and the `kkm` row that repeat them are checked against the facts, and
+//! the `kkm` row's state against its keyed head. Whoever can write the file but has not
+//! the key cannot rewrite, remove, reorder or add a record without [`Store::verify`]
+//! naming it.
+//!
+//! Journals written before the keyed chain (version 1: plain SHA-256 over the record's
+//! fields, `prev_hash ‖ at ‖ total ‖ kind ‖ operator ‖ kkm ‖ shift ‖ offline_number ‖
+//! len(payload) ‖ payload`) stay readable: the first open with the key verifies them as
+//! version 1 and records the upgrade point in each KKM's genesis fact (the last
+//! version-1 record, their count, a digest of the columns their hash did not cover, and
+//! one fact per answer they already had); records after it are keyed.
 //!
 //! A shift's digest runs along its records: `d₀ = SHA-256("kkm-shift" ‖ kkm ‖ shift)`,
 //! `dᵢ = SHA-256(dᵢ₋₁ ‖ hashᵢ)`. The Z-report's `checksum` is the digest of the records
@@ -51,7 +64,9 @@
 
 mod browse;
 pub mod catalogue;
+pub mod chain;
 mod export;
+mod facts;
 mod journal;
 mod listing;
 mod operators;
@@ -60,11 +75,12 @@ mod schema;
 pub mod secrets;
 mod summary;
 mod sync;
+mod verify;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 pub use browse::PageCursor;
 pub use catalogue::{Bundle, CsvProblem, Product};
@@ -144,10 +160,26 @@ impl StoreError {
     }
 }
 
+/// What [`Store::save_kkm`] writes.
+#[derive(Clone, Copy, Debug)]
+pub struct KkmSave<'a> {
+    /// The KKM.
+    pub kkm_id: u32,
+    /// A KKM new to the store: its OFD token and initial counters blob.
+    pub add: Option<(u32, &'a [u8])>,
+    /// A new OFD token of a known KKM.
+    pub token: Option<u32>,
+    /// A new KKM's REQNUM (the last one used).
+    pub reqnum: u16,
+    /// The registration JSON.
+    pub registration: &'a str,
+}
+
 /// The journal of one or more KKMs in one SQLite file.
 pub struct Store {
     conn: Mutex<Connection>,
     sealer: Sealer,
+    chain: chain::ChainKey,
 }
 
 impl std::fmt::Debug for Store {
@@ -157,6 +189,11 @@ impl std::fmt::Debug for Store {
 }
 
 const KEY_CHECK: &[u8] = b"kkm-store key check";
+/// The purpose the key check is sealed for in a store with the keyed chain; a store
+/// whose check is sealed for the old purpose (`key_check`) has a version-1 chain and is
+/// upgraded when it opens. Without the key nobody can seal the old purpose again, so a
+/// keyed store cannot be passed off as an old one.
+const KEY_CHECK_V2: &[u8] = b"key_check:chain2";
 
 impl Store {
     /// Opens (creating if needed) the store at `path`, migrates its schema, and checks
@@ -178,28 +215,45 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
-        let sealer = Sealer::new(keys.data_key()?);
+        let data_key = keys.data_key()?;
+        let sealer = Sealer::new(data_key);
+        let chain = chain::ChainKey::derive(&data_key);
         let check: Option<Vec<u8>> = conn
             .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
                 r.get(0)
             })
             .optional()?;
+        let new_check = || sealer.seal(KEY_CHECK_V2, KEY_CHECK);
         match check {
-            Some(sealed) => {
-                if sealer.open(b"key_check", &sealed)? != KEY_CHECK {
-                    return Err(StoreError::WrongKey);
+            Some(sealed) => match sealer.open(KEY_CHECK_V2, &sealed) {
+                Ok(plain) if plain == KEY_CHECK => {}
+                Ok(_) => return Err(StoreError::WrongKey),
+                Err(_) => {
+                    // Not keyed yet: a version-1 store (its check opens for the old
+                    // purpose), upgraded in one transaction; or another key.
+                    if sealer.open(b"key_check", &sealed)? != KEY_CHECK {
+                        return Err(StoreError::WrongKey);
+                    }
+                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    facts::upgrade_v1(&tx, &chain)?;
+                    tx.execute(
+                        "UPDATE meta SET value = ?1 WHERE key = 'key_check'",
+                        [new_check()?],
+                    )?;
+                    tx.commit()?;
                 }
-            }
+            },
             None => {
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
-                    [sealer.seal(b"key_check", KEY_CHECK)?],
+                    [new_check()?],
                 )?;
             }
         }
         let store = Store {
             conn: Mutex::new(conn),
             sealer,
+            chain,
         };
         store.verify_all()?;
         Ok(store)
@@ -241,15 +295,58 @@ impl Store {
     }
 
     /// Registers a KKM (idempotent): its OFD token (stored sealed) and initial counters
-    /// blob.
+    /// blob, with the genesis of its keyed chain, in one transaction.
     pub fn add_kkm(&self, kkm_id: u32, token: u32, counters: &[u8]) -> Result<(), StoreError> {
         let sealed = self.seal_token(kkm_id, token)?;
-        let conn = self.conn();
-        conn.execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let added = tx.execute(
             "INSERT INTO kkm (kkm_id, token, reqnum, counters) VALUES (?1, ?2, 0, ?3)
              ON CONFLICT (kkm_id) DO NOTHING",
             rusqlite::params![kkm_id, sealed, counters],
         )?;
+        if added > 0 {
+            facts::genesis_of_new(&tx, &self.chain, kkm_id)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// What SaveKKM changes of a KKM, in one transaction: a new KKM (`add`: its token
+    /// and initial counters, the genesis of its chain, REQNUM `reqnum` — the one its
+    /// registration request used) or a new token of a known one, and its registration
+    /// JSON. A crash leaves all of it or none: never a KKM without its settings.
+    pub fn save_kkm(&self, save: &KkmSave<'_>) -> Result<(), StoreError> {
+        let sealed = match (save.add, save.token) {
+            (Some((token, _)), _) | (None, Some(token)) => {
+                Some(self.seal_token(save.kkm_id, token)?)
+            }
+            (None, None) => None,
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        match (save.add, sealed) {
+            (Some((_, counters)), Some(sealed)) => {
+                let added = tx.execute(
+                    "INSERT INTO kkm (kkm_id, token, reqnum, counters) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (kkm_id) DO NOTHING",
+                    rusqlite::params![save.kkm_id, sealed, save.reqnum, counters],
+                )?;
+                if added > 0 {
+                    facts::genesis_of_new(&tx, &self.chain, save.kkm_id)?;
+                }
+            }
+            (None, Some(sealed)) => sync::save_token_in(&tx, &self.chain, save.kkm_id, sealed)?,
+            _ => {}
+        }
+        if tx.execute(
+            "UPDATE kkm SET registration = ?2 WHERE kkm_id = ?1",
+            rusqlite::params![save.kkm_id, save.registration],
+        )? == 0
+        {
+            return Err(StoreError::UnknownKkm(save.kkm_id));
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -165,7 +165,7 @@ impl Store {
     ) -> Result<Appended, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let appended = append_in(&tx, doc, counters)?;
+        let appended = append_in(&tx, &self.chain, doc, counters)?;
         if let Appended::New(record) = &appended {
             for job in jobs {
                 let id = insert_job(&tx, doc.kkm_id, record.id, job, now_ms)?;

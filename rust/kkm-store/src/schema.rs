@@ -146,7 +146,35 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX print_job_original ON print_job (doc_id, printer) WHERE copy = 0;
     CREATE INDEX print_job_queue ON print_job (printer, state, id);
     CREATE INDEX print_job_kkm ON print_job (kkm_id, id);",
-    // 8: the sales summary behind the console's analytics, derived from the journal
+    // 8: the keyed chain (see `chain`): the facts of each KKM (the OFD's answers,
+    // autonomous marks, tokens, autonomous periods, the genesis with the upgrade point),
+    // each record's counters digest, and the `kkm` row's fact head, counters digest and
+    // chain head. The genesis facts of existing KKMs are written at the first open with
+    // the key (`facts::upgrade_v1`).
+    "CREATE TABLE fact (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        kkm_id          INTEGER NOT NULL REFERENCES kkm (kkm_id),
+        kind            INTEGER NOT NULL,
+        doc_id          INTEGER,
+        doc_head        BLOB    NOT NULL,
+        fiscal_sign     TEXT,
+        qr_code         TEXT,
+        answer          BLOB,
+        token           BLOB,
+        since           INTEGER,
+        until           INTEGER,
+        v1_last         INTEGER,
+        v1_count        INTEGER,
+        v1_digest       BLOB,
+        counters_digest BLOB,
+        mac             BLOB    NOT NULL
+    );
+    CREATE INDEX fact_kkm ON fact (kkm_id, id);
+    ALTER TABLE journal ADD COLUMN counters_digest BLOB;
+    ALTER TABLE kkm ADD COLUMN facts_head BLOB;
+    ALTER TABLE kkm ADD COLUMN counters_digest BLOB;
+    ALTER TABLE kkm ADD COLUMN chain_head BLOB;",
+    // 9: the sales summary behind the console's analytics, derived from the journal
     // (caught up lazily from the last summarised record; never part of the chain).
     "CREATE TABLE summary_progress (
         kkm_id   INTEGER PRIMARY KEY,

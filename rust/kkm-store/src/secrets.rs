@@ -58,9 +58,19 @@ impl KeyFile {
         }
     }
 
+    /// Creates the key file durably: the key is written to a temporary file (0600),
+    /// fsynced, linked to its name only if no key is there yet (a hard link never
+    /// replaces a file, so two first starts cannot each keep another key), and the
+    /// directory is fsynced. A crash at any point leaves either no key file or a
+    /// complete one, never a short one.
     fn create(&self) -> Result<[u8; KEY_LEN], StoreError> {
         let mut key = [0u8; KEY_LEN];
         key.copy_from_slice(&Aes256Gcm::generate_key(&mut OsRng));
+        let io = |e: std::io::Error| StoreError::Key(format!("{}: {e}", self.path.display()));
+        let tmp = self
+            .path
+            .with_extension(format!("tmp-{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -68,24 +78,63 @@ impl KeyFile {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let io = |e: std::io::Error| StoreError::Key(format!("{}: {e}", self.path.display()));
-        let mut file = options.open(&self.path).map_err(io)?;
-        file.write_all(&key).map_err(io)?;
-        file.sync_all().map_err(io)?;
+        let written = (|| {
+            let mut file = options.open(&tmp)?;
+            file.write_all(&key)?;
+            file.sync_all()?;
+            std::fs::hard_link(&tmp, &self.path)
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        match written {
+            Ok(()) => {}
+            // Another process made the key first: use its key.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return self.read(),
+            Err(e) => return Err(io(e)),
+        }
+        sync_dir(&self.path).map_err(io)?;
         Ok(key)
     }
+
+    fn read(&self) -> Result<[u8; KEY_LEN], StoreError> {
+        let bytes = std::fs::read(&self.path)
+            .map_err(|e| StoreError::Key(format!("{}: {e}", self.path.display())))?;
+        <[u8; KEY_LEN]>::try_from(bytes.as_slice()).map_err(|_| {
+            StoreError::Key(format!(
+                "{} holds {} bytes, not a {KEY_LEN}-byte key",
+                self.path.display(),
+                bytes.len()
+            ))
+        })
+    }
+}
+
+/// Makes a new directory entry durable (unix; elsewhere the rename/link is journaled by
+/// the file system and there is no directory handle to sync).
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 impl KeyProvider for KeyFile {
     fn data_key(&self) -> Result<[u8; KEY_LEN], StoreError> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => <[u8; KEY_LEN]>::try_from(bytes.as_slice()).map_err(|_| {
-                StoreError::Key(format!(
-                    "{} holds {} bytes, not a {KEY_LEN}-byte key",
-                    self.path.display(),
-                    bytes.len()
-                ))
-            }),
+        match std::fs::metadata(&self.path) {
+            Ok(meta) if meta.len() == 0 => {
+                // Left by a crash of a release that wrote the key in place: it was never
+                // synced, so nothing was ever sealed with it. Replace it.
+                std::fs::remove_file(&self.path)
+                    .map_err(|e| StoreError::Key(format!("{}: {e}", self.path.display())))?;
+                self.create()
+            }
+            Ok(_) => self.read(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.create(),
             Err(e) => Err(StoreError::Key(format!("{}: {e}", self.path.display()))),
         }
@@ -195,6 +244,16 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        // An empty key file (a crash of an older release) is replaced; no temporary file
+        // is left beside the key.
+        std::fs::write(dir.join("empty.key"), b"").unwrap();
+        let replaced = KeyFile::new(dir.join("empty.key")).data_key().unwrap();
+        assert_eq!(std::fs::read(dir.join("empty.key")).unwrap(), replaced);
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| n.ends_with(".key")), "{names:?}");
         std::fs::write(dir.join("short.key"), b"abc").unwrap();
         assert!(matches!(
             KeyFile::new(dir.join("short.key")).data_key(),

@@ -3,6 +3,8 @@
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
+use crate::chain::{Fact, FactKind};
+use crate::facts::KkmChain;
 use crate::{Store, StoreError};
 
 /// A queued document as the sync engine needs it.
@@ -61,6 +63,65 @@ pub(crate) fn reserve_for_head(tx: &Transaction<'_>, kkm_id: u32) -> Result<(), 
         .execute(params![doc, kkm_id])?;
     }
     Ok(())
+}
+
+/// Stores `sealed` as the KKM's token, with its fact, in the caller's transaction.
+pub(crate) fn save_token_in(
+    tx: &Transaction<'_>,
+    key: &crate::chain::ChainKey,
+    kkm_id: u32,
+    sealed: Vec<u8>,
+) -> Result<(), StoreError> {
+    let mut chain = KkmChain::read(tx, kkm_id)?;
+    chain.token = sealed;
+    chain.add_fact(
+        tx,
+        key,
+        Fact {
+            kind: FactKind::Token as u8,
+            token: Some(chain.token.clone()),
+            ..Fact::default()
+        },
+    )?;
+    chain.write(tx, key, None)?;
+    tx.execute(
+        "UPDATE kkm SET token_refused = 0 WHERE kkm_id = ?1",
+        [kkm_id],
+    )?;
+    Ok(())
+}
+
+/// Starts (`Some`) or ends (`None`) the autonomous period in the caller's
+/// transaction; a change is a chained fact.
+pub(crate) fn set_autonomous_in(
+    tx: &Transaction<'_>,
+    key: &crate::chain::ChainKey,
+    kkm_id: u32,
+    since: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut chain = KkmChain::read(tx, kkm_id)?;
+    let (new_since, new_until) = match since {
+        Some(since) => (Some(since), chain.until),
+        None if chain.since.is_some() => (None, Some(now)),
+        None => (None, chain.until),
+    };
+    if (new_since, new_until) == (chain.since, chain.until) {
+        return Ok(());
+    }
+    chain.since = new_since;
+    chain.until = new_until;
+    chain.add_fact(
+        tx,
+        key,
+        Fact {
+            kind: FactKind::Autonomy as u8,
+            since: new_since,
+            until: new_until,
+            ..Fact::default()
+        },
+    )?;
+    chain.write(tx, key, None)
 }
 
 impl Store {
@@ -130,14 +191,15 @@ impl Store {
     }
 
     /// Persists a new OFD token (issued by the OFD in an answer, or given by an
-    /// administrator). A new token is not a refused one: the refusal mark is cleared.
+    /// administrator), recorded as a chained fact. A new token is not a refused one:
+    /// the refusal mark is cleared.
     pub fn save_token(&self, kkm_id: u32, token: u32) -> Result<(), StoreError> {
         let sealed = self.seal_token(kkm_id, token)?;
-        self.update_kkm(
-            kkm_id,
-            "UPDATE kkm SET token = ?2, token_refused = 0 WHERE kkm_id = ?1",
-            params![kkm_id, sealed],
-        )
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        save_token_in(&tx, &self.chain, kkm_id, sealed)?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn update_kkm(
@@ -186,9 +248,9 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// The OFD accepted queued document `id`: stores its fiscal sign, its QR text and
-    /// the encoded answer on the journal record (the offline number stays) and removes
-    /// it from the queue, in one transaction.
+    /// The OFD accepted queued document `id`: records its fiscal sign, its QR text and
+    /// the encoded answer as a chained fact and on the journal record (the offline
+    /// number stays) and removes it from the queue, in one transaction.
     pub fn complete(
         &self,
         id: i64,
@@ -198,10 +260,31 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let owner: Option<u32> = tx
+            .query_row("SELECT kkm_id FROM journal WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let owner =
+            owner.ok_or_else(|| StoreError::Malformed(format!("no journal record {id}")))?;
         tx.execute(
             "UPDATE journal SET fiscal_sign = ?2, answer = ?3, qr_code = ?4 WHERE id = ?1",
             params![id, fiscal_sign, answer, qr_code],
         )?;
+        let mut chain = KkmChain::read(&tx, owner)?;
+        chain.add_fact(
+            &tx,
+            &self.chain,
+            Fact {
+                kind: FactKind::Answer as u8,
+                doc_id: Some(id),
+                fiscal_sign: fiscal_sign.map(str::to_owned),
+                qr_code: qr_code.map(str::to_owned),
+                answer: Some(answer.to_vec()),
+                ..Fact::default()
+            },
+        )?;
+        chain.write(&tx, &self.chain, None)?;
         let kkm_id: Option<u32> = tx
             .query_row("SELECT kkm_id FROM queue WHERE doc_id = ?1", [id], |r| {
                 r.get(0)
@@ -259,20 +342,11 @@ impl Store {
         since: Option<i64>,
         now: i64,
     ) -> Result<(), StoreError> {
-        match since {
-            Some(since) => self.update_kkm(
-                kkm_id,
-                "UPDATE kkm SET autonomous_since = ?2 WHERE kkm_id = ?1",
-                params![kkm_id, since],
-            ),
-            None => self.update_kkm(
-                kkm_id,
-                "UPDATE kkm SET autonomous_until = CASE WHEN autonomous_since IS NULL
-                     THEN autonomous_until ELSE ?2 END, autonomous_since = NULL
-                 WHERE kkm_id = ?1",
-                params![kkm_id, now],
-            ),
-        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        set_autonomous_in(&tx, &self.chain, kkm_id, since, now)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Records that the OFD refused the KKM's token (`true`), or that it has a token

@@ -373,3 +373,73 @@ fn opening_verifies_and_blocks_a_tampered_kkm() {
     assert_eq!(s.verify_all().unwrap(), vec![KKM]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn save_kkm_writes_the_kkm_its_token_and_settings_together() {
+    let s = Store::open_in_memory(&StaticKey([7; 32])).unwrap();
+    s.save_kkm(&KkmSave {
+        kkm_id: 5,
+        add: Some((11, b"{}")),
+        token: None,
+        reqnum: 1,
+        registration: r#"{"a":1}"#,
+    })
+    .unwrap();
+    let state = s.sync_state(5).unwrap();
+    assert_eq!((state.token, state.reqnum), (11, 1));
+    assert_eq!(s.registration(5).unwrap().as_deref(), Some(r#"{"a":1}"#));
+    s.save_kkm(&KkmSave {
+        kkm_id: 5,
+        add: None,
+        token: Some(12),
+        reqnum: 0,
+        registration: r#"{"a":2}"#,
+    })
+    .unwrap();
+    assert_eq!(s.sync_state(5).unwrap().token, 12);
+    assert_eq!(s.registration(5).unwrap().as_deref(), Some(r#"{"a":2}"#));
+    let report = s.verify(5).unwrap();
+    assert_eq!(report.facts, 2, "genesis and the token change");
+    // An unknown KKM without `add`: refused, nothing written.
+    assert!(matches!(
+        s.save_kkm(&KkmSave {
+            kkm_id: 6,
+            add: None,
+            token: Some(1),
+            reqnum: 0,
+            registration: "{}",
+        }),
+        Err(StoreError::UnknownKkm(6))
+    ));
+    assert_eq!(s.kkm_ids().unwrap(), vec![5]);
+}
+
+#[test]
+fn answers_tokens_and_autonomy_are_chained_facts() {
+    let s = store();
+    let a = s
+        .append(&doc(DocumentKind::Sell, 1, 1, b"a"), b"1")
+        .unwrap();
+    let b = s
+        .append(&doc(DocumentKind::Sell, 1, 2, b"b"), b"2")
+        .unwrap();
+    s.set_autonomous_since(KKM, Some(10), 10).unwrap();
+    s.set_autonomous_since(KKM, Some(10), 11).unwrap(); // no change, no fact
+    s.mark_offline(b.record().id, b"2o").unwrap();
+    s.complete(a.record().id, Some("S"), Some("qr"), b"ans")
+        .unwrap();
+    s.save_token(KKM, 9).unwrap();
+    s.set_autonomous_since(KKM, None, 20).unwrap();
+    let report = s.verify(KKM).unwrap();
+    assert_eq!(
+        (report.records, report.facts, report.legacy_records),
+        (2, 6, 0)
+    );
+    let state = s.sync_state(KKM).unwrap();
+    assert_eq!(
+        (state.autonomous_since, state.autonomous_until),
+        (None, Some(20))
+    );
+    assert_eq!(s.counters(KKM).unwrap(), b"2o");
+    assert!(s.record(b.record().id).unwrap().unwrap().offline);
+}

@@ -1,6 +1,8 @@
 //! Kill -9 at random moments: the journal must verify after every restart, keep every
 //! acknowledged document, never hold one twice, and its counters must equal the sum of
-//! its documents (they are written in the same transaction).
+//! its documents (they are written in the same transaction). The writer also answers
+//! documents (the queue drains), rotates the token, marks documents autonomous and
+//! starts/ends autonomous periods — each a chained fact: every acknowledged one is kept.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -27,6 +29,9 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("journal.db");
     let mut acked: Vec<(i64, i64)> = Vec::new();
+    let (mut answered, mut offline) = (Vec::new(), Vec::new());
+    let mut token = 1i64;
+    let mut autonomy: Option<i64> = None;
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     for round in 0..KILLS {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kkm-store-crash-writer"))
@@ -36,7 +41,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        // Read acknowledgements on a thread; kill after a random 2..40 ms of writing.
+        // Read acknowledgements on a thread; kill after a random 2..80 ms of writing.
         let reader = std::thread::spawn(move || {
             let mut lines = Vec::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -44,7 +49,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             }
             lines
         });
-        let delay = Duration::from_millis(2 + next(&mut rng) % 38);
+        let delay = Duration::from_millis(2 + next(&mut rng) % 78);
         let started = Instant::now();
         while started.elapsed() < delay {
             std::thread::sleep(Duration::from_millis(1));
@@ -52,10 +57,19 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         for line in reader.join().unwrap() {
-            let mut parts = line.split_whitespace().skip(1);
-            let id: i64 = parts.next().unwrap().parse().unwrap();
-            let n: i64 = parts.next().unwrap().parse().unwrap();
-            acked.push((id, n));
+            let mut parts = line.split_whitespace();
+            let what = parts.next().unwrap();
+            let a: i64 = parts.next().unwrap().parse().unwrap();
+            match what {
+                "ack" => acked.push((a, parts.next().unwrap().parse().unwrap())),
+                "ans" => answered.push(a),
+                "tok" => token = a,
+                "off" => offline.push(a),
+                // A start (an end may be a no-op: a crash can skip the start before it).
+                "aut" if a % 26 == 0 => autonomy = Some(a),
+                "aut" => {}
+                other => panic!("unknown line {other}"),
+            }
         }
 
         let store = Store::open(&db, &StaticKey([7; 32])).unwrap();
@@ -98,7 +112,39 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             Some(count * (count + 1) / 2),
             "round {round}"
         );
-        assert_eq!(store.queue_len(KKM).unwrap(), records.len() as u64);
+        // Every acknowledged fact is kept; the queue holds exactly the unanswered.
+        for id in &answered {
+            let r = store.record(*id).unwrap().unwrap();
+            assert_eq!(
+                r.fiscal_sign,
+                Some(format!("SIGN-{}", r.total)),
+                "round {round}"
+            );
+        }
+        for id in &offline {
+            assert!(store.record(*id).unwrap().unwrap().offline, "round {round}");
+        }
+        let answered_now = records.iter().filter(|r| r.fiscal_sign.is_some()).count();
+        assert_eq!(
+            store.queue_len(KKM).unwrap(),
+            (records.len() - answered_now) as u64,
+            "round {round}"
+        );
+        let marked = records.iter().filter(|r| r.offline).count() as i64;
+        assert_eq!(
+            counters["offline"].as_i64().unwrap_or(0),
+            marked,
+            "round {round}"
+        );
+        let state = store.sync_state(KKM).unwrap();
+        // The token is the last acknowledged one, or one rotated after it unacknowledged.
+        assert!(i64::from(state.token) >= token, "round {round}");
+        // The last acknowledged start of an autonomous period is kept (or a later
+        // change is there).
+        if let Some(n) = autonomy {
+            let last = state.autonomous_since.max(state.autonomous_until);
+            assert!(last >= Some(n), "round {round}: {last:?} < {n}");
+        }
     }
     assert!(
         acked.len() > KILLS,

@@ -366,7 +366,9 @@ impl Registry {
                 "ofd_token: a new KKM needs its token from the OFD",
             ));
         }
-        // Registration data with the new token (INFO), before anything is changed.
+        // Registration data with the new token (INFO), before anything is changed; what
+        // it gives is written with the settings below, in one transaction.
+        let mut add: Option<(u32, Vec<u8>)> = None;
         if let Some(token) = token {
             let reqnum = if known {
                 self.store.reserve_reqnum(kkm_id, None)?
@@ -395,11 +397,7 @@ impl Registry {
                     .as_ref()
                     .and_then(|d| d.printed_document_number)
                     .unwrap_or(0);
-                self.store.add_kkm(kkm_id, token, &book.to_blob()?)?;
-                // The INFO above used REQNUM 1: the next request must not repeat it.
-                self.store.reserve_reqnum(kkm_id, None)?;
-            } else {
-                self.store.save_token(kkm_id, token)?;
+                add = Some((token, book.to_blob()?));
             }
         }
         settings.ofd_uid = ofd.uid.clone();
@@ -429,7 +427,17 @@ impl Registry {
             settings.bindings = v;
         }
         settings.deleted = false;
-        save_settings(&self.store, kkm_id, &settings)?;
+        let registration = settings
+            .to_json()
+            .map_err(|e| RegisterError::new(ErrorCode::KkmSaveError, e.to_string()))?;
+        self.store.save_kkm(&kkm_store::KkmSave {
+            kkm_id,
+            add: add.as_ref().map(|(token, blob)| (*token, blob.as_slice())),
+            token: if add.is_none() { token } else { None },
+            // The INFO above used REQNUM 1: the next request must not repeat it.
+            reqnum: 1,
+            registration: &registration,
+        })?;
         let register = match existing {
             Some(register) => {
                 register.set_settings(settings);

@@ -2,8 +2,14 @@
 //! at `argv[1]` forever, printing `ack <id> <n>` after each commit, until it is killed.
 //!
 //! Document `n` carries idempotency key `doc-n` and total `n`; the counters blob is
-//! `{"count": n, "sum": Σ1..n}`, written in the same transaction. After a restart it
-//! resumes from the counters, so a document is never written twice.
+//! `{"count": n, "sum": Σ1..n, "offline": k}`, written in the same transaction. After a
+//! restart it resumes from the counters, so a document is never written twice.
+//!
+//! Between documents it walks the other chained paths, each acknowledged on its own
+//! line once committed: every 3rd document is answered by "the OFD" (`ans <id>`, the
+//! queue drains), every 7th rotates the token to `n` (`tok <n>`), every 11th goes
+//! autonomous after the fact with its counters (`off <id>`), every 13th starts or ends
+//! an autonomous period (`aut <n>`).
 
 use std::io::Write;
 
@@ -20,12 +26,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let counters: serde_json::Value = serde_json::from_slice(&store.counters(KKM)?)?;
     let mut count = counters["count"].as_i64().ok_or("bad counters")?;
     let mut sum = counters["sum"].as_i64().ok_or("bad counters")?;
+    let mut offline = counters["offline"].as_i64().unwrap_or(0);
     let stdout = std::io::stdout();
     loop {
         let n = count + 1;
         let key = format!("doc-{n}");
         let payload = format!(r#"{{"n":{n},"pad":"{}"}}"#, "x".repeat(300));
-        let blob = format!(r#"{{"count":{n},"sum":{}}}"#, sum + n);
+        let blob = format!(r#"{{"count":{n},"sum":{},"offline":{offline}}}"#, sum + n);
         let appended = store.append(
             &NewDocument {
                 kkm_id: KKM,
@@ -51,8 +58,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         count = n;
         sum += n;
-        let mut out = stdout.lock();
-        writeln!(out, "ack {} {n}", appended.record().id)?;
-        out.flush()?;
+        let id = appended.record().id;
+        let say = |line: String| -> std::io::Result<()> {
+            let mut out = stdout.lock();
+            writeln!(out, "{line}")?;
+            out.flush()
+        };
+        say(format!("ack {id} {n}"))?;
+        if n % 3 == 0 {
+            store.complete(id, Some(&format!("SIGN-{n}")), None, b"answer")?;
+            say(format!("ans {id}"))?;
+        }
+        if n % 7 == 0 {
+            store.save_token(KKM, n as u32)?;
+            say(format!("tok {n}"))?;
+        }
+        if n % 11 == 0 {
+            offline += 1;
+            let blob = format!(r#"{{"count":{n},"sum":{sum},"offline":{offline}}}"#);
+            store.mark_offline(id, blob.as_bytes())?;
+            say(format!("off {id}"))?;
+        }
+        if n % 13 == 0 {
+            let since = (n % 26 == 0).then_some(n);
+            store.set_autonomous_since(KKM, since, n)?;
+            say(format!("aut {n}"))?;
+        }
     }
 }

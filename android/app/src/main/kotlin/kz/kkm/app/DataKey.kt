@@ -35,7 +35,10 @@ object DataKey {
         val cipher = Cipher.getInstance("AES/GCM/NoPadding")
         cipher.init(Cipher.ENCRYPT_MODE, wrapping)
         val sealed = cipher.iv + cipher.doFinal(key)
-        prefs.edit().putString("wrapped", Base64.encodeToString(sealed, Base64.NO_WRAP)).apply()
+        // commit(), not apply(): the key must be on disk before anything is sealed with
+        // it (apply() writes later, and a crash then loses the only copy of the key).
+        val saved = prefs.edit().putString("wrapped", Base64.encodeToString(sealed, Base64.NO_WRAP)).commit()
+        check(saved) { "the wrapped data key could not be saved" }
         return key
     }
 

@@ -5,6 +5,7 @@ import kz.kkm.core.PrintSettings
 import kz.kkm.core.Printer
 import kz.kkm.core.ScanMode
 import kz.kkm.core.ScanResult
+import kz.kkm.core.StreamScanner
 import kz.kkm.core.decodeFrameFor
 import kz.kkm.core.scanBlePrinters
 
@@ -22,6 +23,31 @@ object KkmScanner {
         rowStride: Int,
         mode: ScanMode = ScanMode.ANY,
     ): ScanResult? = kkmCall { decodeFrameFor(yPlane, width, height, rowStride, mode) }
+
+    /**
+     * A camera stream (one per camera): the native tracker reuses the last frame's location
+     * and scale, searches a region of interest first, and returns a code only once its check
+     * characters verify or two frames agree — once per appearance of the code. [timeBudgetMs]
+     * caps a frame (0: no cap).
+     */
+    fun stream(mode: ScanMode = ScanMode.ANY, timeBudgetMs: Int = 25): KkmFrameStream =
+        KkmFrameStream(StreamScanner(mode, timeBudgetMs.coerceAtLeast(0).toUInt()))
+}
+
+/** A camera stream over the native tracker; see [KkmScanner.stream]. */
+class KkmFrameStream internal constructor(private val native: StreamScanner) : AutoCloseable {
+    /**
+     * Reads the next frame's Y plane: a code the stream now believes, or `null`.
+     * **Blocking** (a few to tens of ms): call it from the analyzer's executor. A malformed
+     * frame throws [KkmException.UnreadableFrame].
+     */
+    fun push(yPlane: ByteArray, width: Int, height: Int, rowStride: Int): ScanResult? =
+        kkmCall { native.pushFrame(yPlane, width, height, rowStride) }
+
+    /** Forgets the stream (a new basket, or the same pack wanted again). */
+    fun reset() = native.reset()
+
+    override fun close() = native.close()
 }
 
 /** Receipt printers: Bluetooth LE discovery and connection. */

@@ -28,11 +28,14 @@ object Tenge {
 
 /** Quantities in thousandths (1 piece = 1000). */
 object Quantity {
-    /** `1500` → `"1.5"`, `2000` → `"2"`. */
+    /** `1500` → `"1.5"`, `2000` → `"2"`, `-500` → `"-0.5"` (the sign kept below one unit). */
     fun format(milli: Long): String {
-        val whole = milli / 1000
-        val fraction = Math.abs(milli % 1000)
-        return if (fraction == 0L) "$whole" else "$whole." + fraction.toString().padStart(3, '0').trimEnd('0')
+        val sign = if (milli < 0) "-" else ""
+        // Long.MIN_VALUE has no positive counterpart: its digits come from the unsigned value.
+        val abs = if (milli == Long.MIN_VALUE) milli.toULong() else Math.abs(milli).toULong()
+        val whole = abs / 1000uL
+        val fraction = abs % 1000uL
+        return if (fraction == 0uL) "$sign$whole" else "$sign$whole." + fraction.toString().padStart(3, '0').trimEnd('0')
     }
 
     /** `"1,5"` → `1500`; `null` when not a quantity with at most 3 decimals. */

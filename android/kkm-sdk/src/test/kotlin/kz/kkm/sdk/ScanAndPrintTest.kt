@@ -7,6 +7,8 @@ import kz.kkm.core.ScanContent
 import kz.kkm.core.ScanMode
 import kz.kkm.core.Symbology
 import kz.kkm.core.classifyScannedText
+import kz.kkm.core.defaultKeyboardProfile
+import kz.kkm.core.parseTypedCode
 import kz.kkm.core.renderTestPage
 import kz.kkm.testkit.synthDatamatrixFrame
 import org.junit.Assert.assertEquals
@@ -41,6 +43,20 @@ class ScanAndPrintTest {
     }
 
     @Test
+    fun aStreamAcceptsAMarkOnceAndATypedMarkGetsItsSeparators() {
+        val frame = synthDatamatrixFrame(11, 0)
+        KkmScanner.stream(ScanMode.EXCISE, 0).use { stream ->
+            val first = stream.push(frame.yPlane, frame.width, frame.height, frame.rowStride)
+            assertEquals(frame.text, first?.text)
+            // Still in view: not accepted again.
+            assertNull(stream.push(frame.yPlane, frame.width, frame.height, frame.rowStride))
+        }
+        // A keyboard-mode scanner that dropped the GS: the mark comes back with it.
+        val typed = parseTypedCode(frame.text.replace("\u001d", "") + "\r\n", defaultKeyboardProfile())
+        assertEquals(frame.text, (typed as ScanContent.Mark).exciseStamp)
+    }
+
+    @Test
     fun aReceiptQrStartsAReturn() {
         val c = classifyScannedText(
             "http://consumer.oofd.kz/?i=2913857236&f=010100134464&s=1750,00&t=20250314T153012",
@@ -70,6 +86,10 @@ class ScanAndPrintTest {
         assertNull(Tenge.parse("1.234"))
         assertNull(Tenge.parse("abc"))
         assertEquals("1.5", Quantity.format(1500))
+        assertEquals("-0.5", Quantity.format(-500))
+        assertEquals("-1.25", Quantity.format(-1250))
+        assertEquals("-2", Quantity.format(-2000))
+        assertEquals("-9223372036854775.808", Quantity.format(Long.MIN_VALUE))
         assertEquals(2500L, Quantity.parse("2,5"))
         assertNull(Quantity.parse("0.0001"))
     }

@@ -9,7 +9,7 @@ import kz.kkm.core.CatalogueMatch
 import kz.kkm.core.MarkGuard
 import kz.kkm.core.Product
 import kz.kkm.core.ScanContent
-import kz.kkm.core.catalogueItem
+import kz.kkm.sdk.Baskets
 import kz.kkm.sdk.kkmCall
 
 /**
@@ -21,7 +21,7 @@ import kz.kkm.sdk.kkmCall
  * @param totalsOf the core's `basketTotals` (replaceable in tests).
  */
 class BasketModel(
-    private val totalsOf: (Basket) -> BasketTotals = { kz.kkm.core.basketTotals(it) },
+    private val totalsOf: (Basket) -> BasketTotals = { Baskets.totals(it) },
 ) : AutoCloseable {
 
     /** A line of the basket; [id] is stable while the line lives. */
@@ -135,7 +135,7 @@ class BasketModel(
         }
     }
 
-    private fun lineOf(p: Product, quantityMilli: Long): BasketItem = kkmCall { catalogueItem(p, quantityMilli) }
+    private fun lineOf(p: Product, quantityMilli: Long): BasketItem = Baskets.item(p, quantityMilli)
 
     private fun Line.withDiscount(discountTiyn: Long): Line {
         if (discountTiyn == item.discountTiyn) return this

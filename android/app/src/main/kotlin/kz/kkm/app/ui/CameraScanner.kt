@@ -21,9 +21,10 @@ import kz.kkm.sdk.KkmException
 import kz.kkm.sdk.KkmScanner
 
 /**
- * CameraX `ImageAnalysis` feeding the native decoder: the Y plane of each
- * `YUV_420_888` frame goes to `decodeFrame` as is (with its row stride) on the analysis
- * executor; results are posted to [onResult] on the main thread.
+ * CameraX `ImageAnalysis` feeding the native stream scanner: the Y plane of each
+ * `YUV_420_888` frame goes to `KkmFrameStream.push` as is (with its row stride) on the
+ * analysis executor; the tracker (in Rust) decides when a code is believed, and only
+ * those are posted to [onResult] on the main thread.
  */
 class FrameAnalyzer(
     private val mode: ScanMode,
@@ -31,6 +32,7 @@ class FrameAnalyzer(
 ) : ImageAnalysis.Analyzer {
     private val main = android.os.Handler(android.os.Looper.getMainLooper())
     private var buffer = ByteArray(0)
+    private val stream = KkmScanner.stream(mode)
 
     override fun analyze(image: ImageProxy) {
         try {
@@ -41,7 +43,7 @@ class FrameAnalyzer(
             // The last row may be shorter than rowStride: pad the size the decoder checks.
             val needed = plane.rowStride * image.height
             val y = if (buffer.size >= needed) buffer else buffer.copyOf(needed)
-            val result = KkmScanner.decode(y, image.width, image.height, plane.rowStride, mode)
+            val result = stream.push(y, image.width, image.height, plane.rowStride)
             if (result != null) main.post { onResult(result) }
         } catch (e: KkmException) {
             // An unreadable frame: skip it, the next one comes in ~30 ms.

@@ -11,6 +11,7 @@ import java.io.File
 import kotlinx.coroutines.launch
 import kz.kkm.app.DataKey
 import kz.kkm.app.logic.BasketModel
+import kz.kkm.app.logic.Closer
 import kz.kkm.app.logic.PaymentChoice
 import kz.kkm.app.logic.PinPad
 import kz.kkm.app.logic.ReturnModel
@@ -218,7 +219,7 @@ class CashierViewModel(app: Application) : AndroidViewModel(app) {
         val c = cashier ?: return@run
         val r = returnModel ?: return@run
         val b = r.basket()
-        val total = kz.kkm.core.basketTotals(b).totalTiyn
+        val total = kz.kkm.sdk.Baskets.totals(b).totalTiyn
         val receipt = c.refund(r.original.fiscalId, r.withPayments(b, total))
         lastReceipt = receipt
         returnModel = null
@@ -261,11 +262,14 @@ class CashierViewModel(app: Application) : AndroidViewModel(app) {
         return KkmPrinters.open(address).also { printer = it }
     }
 
+    /** Native resources close on a background thread: `Kkm.close()` may wait for the OFD. */
+    private val closer = Closer(onError = { android.util.Log.w("kkm", "close failed", it) })
+
     override fun onCleared() {
-        syncWatch?.close()
-        cashier?.close()
-        printer?.close()
-        basket.close()
-        kkm?.close()
+        closer.close(syncWatch, cashier, printer, basket, kkm)
+        syncWatch = null
+        cashier = null
+        printer = null
+        kkm = null
     }
 }

@@ -28,6 +28,7 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.unit.dp
+import kz.kkm.app.logic.BlePermissions
 import kz.kkm.app.logic.PaymentChoice
 import kz.kkm.app.logic.SyncBanner
 import kz.kkm.core.ScanMode
@@ -267,13 +268,20 @@ fun ShiftScreen(model: CashierViewModel) {
 
 @Composable
 fun PrinterScreen(model: CashierViewModel) {
+    val context = androidx.compose.ui.platform.LocalContext.current
     val permissions = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) {
-        if (it.values.all { granted -> granted }) model.scanPrinters()
+        val denied = it.filterValues { granted -> !granted }.keys
+        if (denied.isEmpty()) model.scanPrinters() else model.message = BlePermissions.explanation(denied)
     }
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text("Принтер чеков (Bluetooth)", style = MaterialTheme.typography.titleLarge)
         Button(enabled = !model.busy, onClick = {
-            permissions.launch(arrayOf(Manifest.permission.BLUETOOTH_SCAN, Manifest.permission.BLUETOOTH_CONNECT))
+            // Asked here, when the cashier looks for a printer; by API level (BlePermissions).
+            val missing = BlePermissions.missing(android.os.Build.VERSION.SDK_INT) {
+                androidx.core.content.ContextCompat.checkSelfPermission(context, it) ==
+                    android.content.pm.PackageManager.PERMISSION_GRANTED
+            }
+            if (missing.isEmpty()) model.scanPrinters() else permissions.launch(missing.toTypedArray())
         }) { Text("Искать") }
         LazyColumn {
             items(model.printers, key = { it.address }) { p ->

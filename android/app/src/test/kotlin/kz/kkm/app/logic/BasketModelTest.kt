@@ -110,6 +110,7 @@ class BasketModelTest {
                 payments = listOf(BasketPayment(PaymentKind.CARD, 900_00)),
                 discountTiyn = 0, customerIinBin = null,
             ),
+            returnableTiyn = 900_00,
         )
         val r = ReturnModel(original)
         r.setReturned(0, 1000)

@@ -11,6 +11,13 @@ use std::fmt;
 
 use thiserror::Error;
 
+pub mod typed;
+
+pub use typed::{
+    normalize_typed_mark, parse_typed_mark, parse_typed_receipt, KeyboardLayout, KeyboardProfile,
+    MarkStructure, TypedMarkError,
+};
+
 /// Group separator: the FNC1 stand-in between variable-length elements.
 pub const GS: char = '\u{1d}';
 
@@ -161,7 +168,7 @@ impl fmt::Display for Gtin {
 
 /// Character set an AI's value may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Charset {
+pub(crate) enum Charset {
     /// Digits only.
     Numeric,
     /// GS1 character set 82.
@@ -173,11 +180,11 @@ enum Charset {
 
 /// An AI's definition: its digits, value length (fixed, or a maximum) and charset.
 #[derive(Debug, Clone, Copy)]
-struct AiDef {
-    ai: &'static str,
-    fixed: bool,
-    len: usize,
-    charset: Charset,
+pub(crate) struct AiDef {
+    pub(crate) ai: &'static str,
+    pub(crate) fixed: bool,
+    pub(crate) len: usize,
+    pub(crate) charset: Charset,
 }
 
 const fn fixed(ai: &'static str, len: usize) -> AiDef {
@@ -235,7 +242,7 @@ const AIS: &[AiDef] = &[
     var("99", 90, Charset::Printable),
 ];
 
-fn lookup_ai(s: &[u8]) -> Option<AiDef> {
+pub(crate) fn lookup_ai(s: &[u8]) -> Option<AiDef> {
     // Measures: 310n–316n, 320n–369n (4 digits, 6-digit value).
     if s.len() >= 4 && s[..4].iter().all(u8::is_ascii_digit) && (s[0] == b'3') {
         let two = (s[1] - b'0') * 10 + (s[2] - b'0');
@@ -251,12 +258,12 @@ fn lookup_ai(s: &[u8]) -> Option<AiDef> {
     AIS.iter().find(|d| s.starts_with(d.ai.as_bytes())).copied()
 }
 
-fn is_cset82(c: u8) -> bool {
+pub(crate) fn is_cset82(c: u8) -> bool {
     matches!(c,
         b'!' | b'"' | b'%'..=b'?' | b'A'..=b'Z' | b'_' | b'a'..=b'z')
 }
 
-fn value_ok(charset: Charset, c: u8) -> bool {
+pub(crate) fn value_ok(charset: Charset, c: u8) -> bool {
     match charset {
         Charset::Numeric => c.is_ascii_digit(),
         Charset::Cset82 => is_cset82(c),

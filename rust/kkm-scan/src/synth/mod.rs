@@ -14,7 +14,12 @@
 use rxing::{BarcodeFormat, EncodeHintValue, EncodeHints, MultiFormatWriter, Writer};
 
 use crate::frame::OwnedLuma;
+use crate::geom::Homography;
 use crate::Symbology;
+
+mod camera;
+pub mod diag;
+pub use camera::{camera_frame, photograph, Camera, Category, Glare};
 
 /// Width of generated frames (a CameraX 720p analysis frame).
 pub const FRAME_WIDTH: u32 = 1280;
@@ -104,6 +109,12 @@ pub struct SynthFrame {
     pub symbology: Symbology,
     /// Human-readable summary of the distortions applied (for failure reports).
     pub recipe: String,
+    /// The category of the hard camera set ([`camera_frame`]); `None` for [`frame`].
+    pub category: Option<Category>,
+    /// Where the symbol's module grid landed: the corners of its modules (0,0), (w,0),
+    /// (w,h), (0,h) in frame pixels — top-left, top-right, bottom-right and the
+    /// L-corner at the bottom left. Known for [`camera_frame`] only.
+    pub corners: Option<[(f64, f64); 4]>,
 }
 
 const CSET82_SAFE: &[u8] =
@@ -152,7 +163,7 @@ pub fn random_mark(rng: &mut Rng, kind: Payload) -> String {
     }
 }
 
-fn random_text(rng: &mut Rng, kind: Payload) -> String {
+pub(crate) fn random_text(rng: &mut Rng, kind: Payload) -> String {
     match kind {
         Payload::TobaccoPack | Payload::ShortMark | Payload::BlockWithPrice => {
             random_mark(rng, kind)
@@ -315,60 +326,6 @@ pub fn encode_gs1_datamatrix(text: &str) -> Option<(Vec<bool>, u32, u32)> {
     Some((m, sw as u32, sh as u32))
 }
 
-/// A 3×3 projective transform (row-major, `m[8]` normalised to 1).
-#[derive(Debug, Clone, Copy)]
-struct Homography([f32; 9]);
-
-impl Homography {
-    /// Maps the unit square (0,0),(1,0),(1,1),(0,1) onto the quad `q` (same order).
-    fn square_to_quad(q: [(f32, f32); 4]) -> Homography {
-        let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = q;
-        let dx3 = x0 - x1 + x2 - x3;
-        let dy3 = y0 - y1 + y2 - y3;
-        if dx3.abs() < 1e-6 && dy3.abs() < 1e-6 {
-            return Homography([x1 - x0, x3 - x0, x0, y1 - y0, y3 - y0, y0, 0.0, 0.0, 1.0]);
-        }
-        let (dx1, dx2, dy1, dy2) = (x1 - x2, x3 - x2, y1 - y2, y3 - y2);
-        let den = dx1 * dy2 - dx2 * dy1;
-        let g = (dx3 * dy2 - dx2 * dy3) / den;
-        let h = (dx1 * dy3 - dx3 * dy1) / den;
-        Homography([
-            x1 - x0 + g * x1,
-            x3 - x0 + h * x3,
-            x0,
-            y1 - y0 + g * y1,
-            y3 - y0 + h * y3,
-            y0,
-            g,
-            h,
-            1.0,
-        ])
-    }
-
-    fn inverse(&self) -> Homography {
-        let m = self.0;
-        let a = m[4] * m[8] - m[5] * m[7];
-        let b = m[5] * m[6] - m[3] * m[8];
-        let c = m[3] * m[7] - m[4] * m[6];
-        let d = m[2] * m[7] - m[1] * m[8];
-        let e = m[0] * m[8] - m[2] * m[6];
-        let f = m[1] * m[6] - m[0] * m[7];
-        let g = m[1] * m[5] - m[2] * m[4];
-        let h = m[2] * m[3] - m[0] * m[5];
-        let i = m[0] * m[4] - m[1] * m[3];
-        Homography([a, d, g, b, e, h, c, f, i])
-    }
-
-    fn apply(&self, x: f32, y: f32) -> (f32, f32) {
-        let m = self.0;
-        let w = m[6] * x + m[7] * y + m[8];
-        (
-            (m[0] * x + m[1] * y + m[2]) / w,
-            (m[3] * x + m[4] * y + m[5]) / w,
-        )
-    }
-}
-
 /// Parameters of one photograph; drawn from the seed, kept for the failure report.
 #[derive(Debug, Clone)]
 struct Shot {
@@ -462,7 +419,7 @@ impl Shot {
 }
 
 /// Fills `img` with a busy "packaging" scene: gradients, blocks, discs and text-like strokes.
-fn busy_background(rng: &mut Rng, img: &mut [u8], w: usize, h: usize) {
+pub(crate) fn busy_background(rng: &mut Rng, img: &mut [u8], w: usize, h: usize) {
     let base = rng.range(60.0, 200.0);
     let gx = rng.range(-0.08, 0.08);
     let gy = rng.range(-0.1, 0.1);
@@ -613,7 +570,18 @@ pub fn frame(seed: u64, index: u32, payloads: &[Payload], difficulty: Difficulty
         let jy = rng.gauss() * shot.perspective * ph * 0.5;
         quad[i] = (cx + c * lx - s * ly + jx, cy + s * lx + c * ly + jy);
     }
-    let to_plane = Homography::square_to_quad(quad).inverse();
+    let quad64 = quad.map(|(x, y)| (f64::from(x), f64::from(y)));
+    let Some(to_plane) = Homography::square_to_quad(quad64).map(|h| h.inverse()) else {
+        return SynthFrame {
+            luma: OwnedLuma::from_vec(img, FRAME_WIDTH, FRAME_HEIGHT)
+                .unwrap_or_else(|_| OwnedLuma::blank(FRAME_WIDTH, FRAME_HEIGHT)),
+            text,
+            symbology,
+            recipe: format!("{kind:?}: degenerate quad"),
+            category: None,
+            corners: None,
+        };
+    };
     let (minx, maxx) = quad
         .iter()
         .fold((f32::MAX, f32::MIN), |a, p| (a.0.min(p.0), a.1.max(p.0)));
@@ -633,7 +601,8 @@ pub fn frame(seed: u64, index: u32, payloads: &[Payload], difficulty: Difficulty
             let mut inside = 0;
             for sy in SUB {
                 for sx in SUB {
-                    let (u, v) = to_plane.apply(x as f32 + sx, y as f32 + sy);
+                    let (u, v) = to_plane.apply(f64::from(x as f32 + sx), f64::from(y as f32 + sy));
+                    let (u, v) = (u as f32, v as f32);
                     if !(0.0..1.0).contains(&u) || !(0.0..1.0).contains(&v) {
                         sum += f32::from(img[y * w + x]);
                         continue;
@@ -711,6 +680,8 @@ pub fn frame(seed: u64, index: u32, payloads: &[Payload], difficulty: Difficulty
         text,
         symbology,
         recipe: format!("{kind:?}: {}", shot.summary()),
+        category: None,
+        corners: None,
     }
 }
 
@@ -779,7 +750,7 @@ mod tests {
             )
             .unwrap();
             assert_eq!(r.getText(), text);
-            let d = crate::decode::tests_support::to_decoded_pub(&r).unwrap();
+            let d = crate::rx::tests_support::to_decoded_pub(&r).unwrap();
             assert!(d.gs1);
             assert_eq!(d.symbology_id.as_deref(), Some("]d2"));
         }

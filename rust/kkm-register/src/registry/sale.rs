@@ -1,0 +1,93 @@
+//! Receipts from drafts in domain values (the Kotlin facade's basket), and a receipt
+//! found by its fiscal sign as a draft: the start of a return. The rules are those of
+//! the daemon's `TradeOperation` ([`crate::sale`], [`kkm_core::SaleDraft`]).
+
+use kkm_core::{Action, ErrorCode, Money, Operation, SaleDraft, Timestamp};
+
+use super::Registry;
+use crate::api;
+use crate::book::Payload;
+use crate::views::Fiscal;
+use crate::{Credential, RegisterError};
+
+/// A journaled receipt found by its fiscal sign ([`Registry::find_receipt`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundReceipt {
+    /// Its fiscal sign (the offline number while the OFD has not answered).
+    pub fiscal_id: String,
+    /// Its operation.
+    pub operation: Operation,
+    /// Shift number.
+    pub shift_number: i64,
+    /// Document number in the shift.
+    pub document_number: i64,
+    /// When it was made (device calendar time).
+    pub at: Timestamp,
+    /// Made autonomously.
+    pub offline: bool,
+    /// Its total.
+    pub total: Money,
+    /// What of its total is not yet returned.
+    pub returnable: Money,
+    /// The receipt as a draft of its own operation ([`crate::sale::draft_of_receipt`]).
+    pub draft: SaleDraft,
+}
+
+impl Registry {
+    /// A receipt of KKM `kkm_ofd_id` from a draft built by the caller: validated,
+    /// journaled and delivered exactly as `TradeOperation` (taxes without a regime
+    /// take the KKM's), idempotent by key.
+    pub async fn trade_draft(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        draft: SaleDraft,
+        idempotency_key: Option<String>,
+    ) -> Result<api::TradeOperationResponse, RegisterError> {
+        let (operator, register) =
+            self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
+        let answer = register
+            .trade_draft(&operator, draft, idempotency_key.as_deref())
+            .await;
+        self.wake_printer(&register);
+        answer
+    }
+
+    /// The receipt with fiscal sign (or offline number) `fiscal_id` on KKM
+    /// `kkm_ofd_id`, with what is left to return of it; `43` when there is none. For
+    /// whoever may sell on the KKM: it starts a return. One indexed journal read.
+    pub fn find_receipt(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        fiscal_id: &str,
+    ) -> Result<FoundReceipt, RegisterError> {
+        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
+        let not_found = || {
+            RegisterError::new(
+                ErrorCode::TransactionNotFound,
+                format!("no receipt with fiscal sign {fiscal_id} on KKM {kkm_ofd_id}"),
+            )
+        };
+        let settings = register.settings();
+        let (basis, record_id) = register
+            .return_basis(&settings, fiscal_id)?
+            .ok_or_else(not_found)?;
+        let record = self.store.record(record_id)?.ok_or_else(not_found)?;
+        let Payload::Ticket { meta, receipt } = Payload::from_bytes(record.id, &record.payload)?
+        else {
+            return Err(not_found());
+        };
+        Ok(FoundReceipt {
+            fiscal_id: Fiscal::of_record(&record).fiscal_id(&meta),
+            operation: receipt.operation,
+            shift_number: i64::from(record.shift_number),
+            document_number: i64::from(record.shift_document),
+            at: meta.at,
+            offline: record.offline,
+            total: receipt.total,
+            returnable: basis.remaining_total(),
+            draft: crate::sale::draft_of_receipt(&receipt),
+        })
+    }
+}

@@ -1,0 +1,419 @@
+//! The rules of a sale that sit above validation: what a basket comes to while it is
+//! filled ([`basket_totals`]), the catalogue's prices on a line ([`catalogue_line`]),
+//! the KKM's taxation regime on taxes that name none ([`apply_regime`]) and a journaled
+//! receipt back as a draft, the start of a return ([`draft_of_receipt`]).
+//!
+//! Every front end (the daemon's JSON, the Kotlin facade) builds a
+//! [`kkm_core::SaleDraft`]; these functions work on it, so the till's screen, the
+//! daemon and the receipt agree.
+
+use kkm_core::receipt::Modifier;
+use kkm_core::sale::{settle, SaleDraft, SaleLine, SalePayment, SaleTax};
+use kkm_core::{ErrorCode, Money, Percent, Quantity, Receipt, TaxationType};
+use kkm_store::Product;
+
+use crate::RegisterError;
+
+/// ИС ЭСФ unit code of a piece (штука), the unit of catalogue products.
+pub const PIECE_UNIT_CODE: &str = "796";
+
+/// Section (отдел) of a product whose group code is blank.
+pub const DEFAULT_SECTION: &str = "1";
+
+/// The totals of one tax rate of a basket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateTotal {
+    /// The rate.
+    pub percent: Percent,
+    /// The tax (included in the total when the rate is included).
+    pub sum: Money,
+}
+
+/// What a basket comes to, from the same computation as its receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BasketTotals {
+    /// Σ price × quantity of the lines.
+    pub subtotal: Money,
+    /// Line and receipt discounts together.
+    pub discount: Money,
+    /// Line and receipt markups together.
+    pub markup: Money,
+    /// What the customer owes.
+    pub total: Money,
+    /// Each line's amount after its modifiers and its share of the receipt's.
+    pub line_totals: Vec<Money>,
+    /// Tax by rate.
+    pub taxes: Vec<RateTotal>,
+    /// Σ tendered so far.
+    pub paid: Money,
+    /// Still to pay (0 once paid in full).
+    pub due: Money,
+    /// Change in cash.
+    pub change: Money,
+}
+
+/// What `draft` comes to with the payments entered so far: the receipt's own
+/// computation ([`SaleDraft::price`]) and payment rules ([`settle`]), except that a
+/// basket not yet paid in full is fine. A draft the sale would refuse gets the sale's
+/// code.
+pub fn basket_totals(draft: &SaleDraft) -> Result<BasketTotals, RegisterError> {
+    let priced = draft.price()?;
+    let settled = settle(priced.total, &draft.payments, true)?;
+    let sum_of = |f: &dyn Fn(&kkm_core::receipt::ReceiptLine) -> Option<Money>| {
+        priced
+            .lines
+            .iter()
+            .filter_map(f)
+            .fold(Money::ZERO, Money::saturating_add)
+    };
+    let line_discounts = sum_of(&|l| l.discount.as_ref().map(|m| m.sum));
+    let line_markups = sum_of(&|l| l.markup.as_ref().map(|m| m.sum));
+    let positive = |m: Option<&Modifier>| m.map_or(Money::ZERO, |m| m.sum.max(Money::ZERO));
+    Ok(BasketTotals {
+        subtotal: sum_of(&|l| Some(l.commodity.sum)),
+        discount: line_discounts.saturating_add(positive(draft.discount.as_ref())),
+        markup: line_markups.saturating_add(positive(draft.markup.as_ref())),
+        total: priced.total,
+        line_totals: priced.lines.iter().map(|l| l.amount).collect(),
+        taxes: priced
+            .tax_totals
+            .iter()
+            .map(|t| RateTotal {
+                percent: t.percent,
+                sum: t.sum,
+            })
+            .collect(),
+        paid: settled.paid,
+        due: settled.due,
+        change: settled.change,
+    })
+}
+
+/// A line of `quantity_milli` thousandths of a catalogue `product`: its name, barcode,
+/// section (its group code; [`DEFAULT_SECTION`] when blank), VAT included in the price
+/// (none at 0 %), and its discount or markup percent of the line's sum, half up to the
+/// tiyn (when a product has both, the line carries their difference). `price` replaces
+/// the catalogue price only when the product's price is editable (else `2`).
+pub fn catalogue_line(
+    product: &Product,
+    quantity_milli: i64,
+    price: Option<Money>,
+) -> Result<SaleLine, RegisterError> {
+    let price = match price {
+        Some(p) if p != product.price && !product.editable_price => {
+            return Err(RegisterError::new(
+                ErrorCode::InvalidFields,
+                format!(
+                    "price: the price of `{}` is fixed at {} in the catalogue",
+                    product.name, product.price
+                ),
+            ))
+        }
+        Some(p) => p,
+        None => product.price,
+    };
+    let section = product.group_code.trim();
+    let mut line = SaleLine::new(
+        product.name.clone(),
+        if section.is_empty() {
+            DEFAULT_SECTION
+        } else {
+            section
+        },
+        PIECE_UNIT_CODE,
+        price,
+        quantity_milli,
+    );
+    line.barcode = (!product.barcode.is_empty()).then(|| product.barcode.clone());
+    if product.vat.thousandths() > 0 {
+        line.taxes.push(SaleTax {
+            taxation_type: None,
+            percent_milli: i64::from(product.vat.thousandths()),
+            included: true,
+        });
+    }
+    // A quantity the sale refuses keeps no modifier: validation names the quantity.
+    let sum = u64::try_from(quantity_milli)
+        .ok()
+        .and_then(|q| price.times(Quantity::from_thousandths(q)));
+    if let Some(sum) = sum {
+        let delta = product
+            .markup
+            .of(sum)
+            .saturating_sub(product.discount.of(sum));
+        let modifier = |sum: Money, name: &str| Modifier {
+            name: name.to_owned(),
+            sum,
+            auxiliary: Vec::new(),
+        };
+        if delta.is_negative() {
+            line.discount = Some(modifier(delta.abs(), "Скидка"));
+        } else if !delta.is_zero() {
+            line.markup = Some(modifier(delta, "Наценка"));
+        }
+    }
+    Ok(line)
+}
+
+/// Gives every tax of `draft` that names no taxation regime the KKM's (`regime`, the
+/// one the OFD bound the KKM to); without one, they stay as they are.
+pub fn apply_regime(draft: &mut SaleDraft, regime: Option<TaxationType>) {
+    let Some(regime) = regime else { return };
+    let taxes = draft
+        .lines
+        .iter_mut()
+        .flat_map(|l| l.taxes.iter_mut())
+        .chain(draft.taxes.iter_mut());
+    for tax in taxes {
+        tax.taxation_type.get_or_insert(regime);
+    }
+}
+
+/// A journaled receipt as a draft of the same operation: its lines with their
+/// modifiers, taxes and marks, its receipt modifier, the payments as kept (cash net of
+/// change) and the customer. The start of a return: the cashier keeps the lines and
+/// quantities returned and the operation becomes the return.
+pub fn draft_of_receipt(receipt: &Receipt) -> SaleDraft {
+    let lines = receipt
+        .lines
+        .iter()
+        .map(|l| {
+            let c = &l.commodity;
+            let mut line = SaleLine::new(
+                c.name.clone(),
+                c.section_code.clone(),
+                c.measure_unit_code.clone(),
+                c.price,
+                i64::try_from(c.quantity.thousandths()).unwrap_or(i64::MAX),
+            );
+            line.taxes = l
+                .taxes
+                .iter()
+                .map(|t| SaleTax {
+                    taxation_type: t.taxation_type,
+                    percent_milli: i64::from(t.percent.thousandths()),
+                    included: t.included,
+                })
+                .collect();
+            line.discount = l.discount.clone();
+            line.markup = l.markup.clone();
+            line.excise_stamp = c.excise_stamp.clone();
+            line.physical_label = c.physical_label.clone();
+            line.product_id = c.product_id.clone();
+            line.barcode = c.barcode.clone();
+            line.ntin = c.ntin.clone();
+            line.auxiliary = c.auxiliary.clone();
+            line
+        })
+        .collect();
+    let mut draft = SaleDraft::new(receipt.operation, lines);
+    draft.domain = receipt.domain;
+    draft.domain_details = receipt.domain_details.clone();
+    draft.discount = receipt.discount.clone();
+    draft.markup = receipt.markup.clone();
+    draft.taxes = receipt
+        .receipt_taxes
+        .iter()
+        .map(|t| SaleTax {
+            taxation_type: t.taxation_type,
+            percent_milli: i64::from(t.percent.thousandths()),
+            included: t.included,
+        })
+        .collect();
+    draft.payments = receipt
+        .payments
+        .iter()
+        .map(|p| SalePayment {
+            kind: p.kind,
+            amount: p.sum,
+        })
+        .collect();
+    draft.customer_iin_or_bin = receipt.customer_iin_or_bin.clone();
+    draft
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kkm_core::{Operation, PaymentType, SaleContext};
+
+    fn milk() -> Product {
+        Product {
+            code: 2,
+            group_code: "7".into(),
+            barcode: "4600000000016".into(),
+            name: "Сүт".into(),
+            price: Money::from_tiyn(42_050),
+            discount: Percent::from_thousandths(5000).unwrap_or_default(),
+            markup: Percent::default(),
+            vat: Percent::from_thousandths(12_000).unwrap_or_default(),
+            editable_price: false,
+        }
+    }
+
+    #[test]
+    fn a_product_becomes_a_line_with_its_section_discount_and_vat() {
+        // 3 × 420.50 = 1261.50; 5 % = 63.075 → 63.08 (half up).
+        let line = catalogue_line(&milk(), 3000, None).expect("line");
+        assert_eq!(line.section_code, "7");
+        assert_eq!(line.discount.as_ref().map(|d| d.sum.tiyn()), Some(6_308));
+        assert_eq!(line.markup, None);
+        assert_eq!(line.taxes[0].percent_milli, 12_000);
+        assert_eq!(line.barcode.as_deref(), Some("4600000000016"));
+    }
+
+    #[test]
+    fn a_markup_is_applied_and_nets_with_a_discount() {
+        let ten = Percent::from_thousandths(10_000).unwrap_or_default();
+        let marked = Product {
+            discount: Percent::default(),
+            markup: ten,
+            ..milk()
+        };
+        let line = catalogue_line(&marked, 1000, None).expect("line");
+        assert_eq!(line.markup.as_ref().map(|m| m.sum.tiyn()), Some(4_205));
+        let both = Product {
+            markup: ten,
+            ..milk()
+        };
+        // 10 % − 5 % of 420.50: 42.05 − 21.03 = 21.02 markup.
+        let line = catalogue_line(&both, 1000, None).expect("line");
+        assert_eq!(line.markup.as_ref().map(|m| m.sum.tiyn()), Some(2_102));
+        assert_eq!(line.discount, None);
+    }
+
+    #[test]
+    fn only_an_editable_price_is_changed() {
+        let err = catalogue_line(&milk(), 1000, Some(Money::from_tiyn(1))).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidFields);
+        let free = Product {
+            editable_price: true,
+            ..milk()
+        };
+        let line = catalogue_line(&free, 1000, Some(Money::from_tiyn(50_000))).expect("line");
+        assert_eq!(line.price.tiyn(), 50_000);
+        let blank = Product {
+            group_code: " ".into(),
+            ..milk()
+        };
+        assert_eq!(
+            catalogue_line(&blank, 1000, None)
+                .expect("line")
+                .section_code,
+            DEFAULT_SECTION
+        );
+    }
+
+    fn basket() -> SaleDraft {
+        let mut d = SaleDraft::new(
+            Operation::Sell,
+            vec![
+                SaleLine::new("Хлеб", "1", "796", Money::from_tiyn(150_050), 2000),
+                SaleLine::new("Сыр", "1", "166", Money::from_tiyn(99_900), 1500),
+            ],
+        );
+        d.discount = Some(Modifier {
+            name: String::new(),
+            sum: Money::from_tiyn(100),
+            auxiliary: Vec::new(),
+        });
+        d
+    }
+
+    #[test]
+    fn totals_before_and_after_payment() {
+        let mut d = basket();
+        let t = basket_totals(&d).expect("totals");
+        assert_eq!(t.subtotal.tiyn(), 300_100 + 149_850);
+        assert_eq!(t.total.tiyn(), 300_100 + 149_850 - 100);
+        assert_eq!(t.discount.tiyn(), 100);
+        assert_eq!(t.due, t.total);
+        assert_eq!(
+            t.line_totals.iter().copied().sum::<Money>(),
+            t.total,
+            "lines add up to the total"
+        );
+        d.payments = vec![
+            SalePayment {
+                kind: PaymentType::Card,
+                amount: Money::from_tiyn(400_000),
+            },
+            SalePayment {
+                kind: PaymentType::Cash,
+                amount: Money::from_tiyn(100_000),
+            },
+        ];
+        let t = basket_totals(&d).expect("totals");
+        assert_eq!(t.due, Money::ZERO);
+        assert_eq!(t.change.tiyn(), 500_000 - t.total.tiyn());
+        // The receipt agrees with the screen.
+        let receipt = d.validate(&SaleContext::default()).expect("receipt");
+        assert_eq!(receipt.total, t.total);
+        assert_eq!(receipt.change, t.change);
+    }
+
+    #[test]
+    fn a_bad_basket_gets_the_code_of_the_sale() {
+        let mut d = basket();
+        d.lines[0].quantity_milli = -1000;
+        assert_eq!(
+            basket_totals(&d).unwrap_err().code(),
+            ErrorCode::ItemQuantityIsIncorrect
+        );
+        let empty = SaleDraft::new(Operation::Sell, Vec::new());
+        assert_eq!(
+            basket_totals(&empty).unwrap_err().code(),
+            ErrorCode::ItemsListIsEmpty
+        );
+        let mut twice = basket();
+        twice.payments = vec![
+            SalePayment {
+                kind: PaymentType::Cash,
+                amount: Money::from_tiyn(1),
+            };
+            2
+        ];
+        // The sale's own code for two payments of one type (the FFI used to answer 2).
+        assert_eq!(
+            basket_totals(&twice).unwrap_err().code(),
+            ErrorCode::PaymentTypeIsIncorrect
+        );
+    }
+
+    #[test]
+    fn the_regime_fills_only_taxes_without_one() {
+        let mut d = SaleDraft::new(
+            Operation::Sell,
+            vec![catalogue_line(&milk(), 1000, None).expect("line")],
+        );
+        d.lines.push(d.lines[0].clone());
+        d.lines[1].taxes[0].taxation_type = Some(TaxationType::from_code(100).expect("100"));
+        apply_regime(&mut d, TaxationType::from_code(102));
+        assert_eq!(
+            d.lines[0].taxes[0].taxation_type.map(|t| t.code()),
+            Some(102)
+        );
+        assert_eq!(
+            d.lines[1].taxes[0].taxation_type.map(|t| t.code()),
+            Some(100)
+        );
+    }
+
+    #[test]
+    fn a_receipt_comes_back_as_its_draft() {
+        let mut d = basket();
+        d.lines
+            .push(catalogue_line(&milk(), 2000, None).expect("line"));
+        d.lines[2].excise_stamp = Some("010460000000001621abc".into());
+        d.payments = vec![SalePayment {
+            kind: PaymentType::Cash,
+            amount: Money::from_tiyn(1_000_000),
+        }];
+        let receipt = d.validate(&SaleContext::default()).expect("receipt");
+        let again = draft_of_receipt(&receipt);
+        let receipt2 = again.validate(&SaleContext::default()).expect("receipt");
+        assert_eq!(receipt2.lines, receipt.lines);
+        assert_eq!(receipt2.total, receipt.total);
+        assert_eq!(receipt2.change, Money::ZERO, "the payments are those kept");
+    }
+}

@@ -1,0 +1,81 @@
+//! The golden journal of `kkm-store` (`rust/kkm-store/tests/golden/v1`, written through
+//! this crate's API by the release before stored formats were tagged) opens in the
+//! register of this build: every KKM with its settings (untagged JSON, version 1),
+//! counters (untagged, version 1) and shift; new documents are written in the tagged
+//! formats and the journal verifies after them.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kkm_register::api::{GetKkmListRequest, MoneyPlacementRequest};
+use kkm_register::{Credential, Endpoint, OfdConfig, Registry, RegistryConfig};
+use kkm_store::{KeyFile, Store};
+use serde_json::json;
+
+fn copy() -> PathBuf {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kkm-store/tests/golden/v1");
+    let d = std::env::temp_dir().join(format!("kkm-register-golden-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    for f in ["kkm.db", "data.key"] {
+        std::fs::copy(golden.join(f), d.join(f)).unwrap();
+    }
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_golden_installation_works_in_this_build() {
+    let dir = copy();
+    let mut config = RegistryConfig::new(&dir);
+    // No OFD answers: documents go autonomous and wait in the queue.
+    config.ofds = vec![OfdConfig {
+        uid: "76A41602F148468EA85FA0ECBA8B4BBB".into(),
+        name: "Казахтелеком".into(),
+        endpoint: Endpoint::plain("127.0.0.1", 9),
+        check_url: "http://consumer.oofd.kz".into(),
+    }];
+    config.ofd_budget = Duration::from_millis(300);
+    let registry = Registry::open(config).await.unwrap();
+    let admin = Credential::pin("0000");
+    let list = registry
+        .kkm_list(&admin, GetKkmListRequest::default())
+        .await
+        .unwrap();
+    let mut names: Vec<_> = list
+        .iter()
+        .map(|k| (k.ofd_id, k.local_name.clone().unwrap_or_default()))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            (6923, "Касса 6923".to_owned()),
+            (6924, "Касса 6924".to_owned()),
+            (6925, "Касса 6925".to_owned())
+        ]
+    );
+    // KKM 6923 closed shift 1 and sold in shift 2; the others are in shift 1.
+    for k in &list {
+        let expected = if k.ofd_id == 6923 { 2 } else { 1 };
+        assert_eq!(k.fr_shift_number, Some(expected), "{}", k.ofd_id);
+    }
+    let placed: MoneyPlacementRequest =
+        serde_json::from_value(json!({"kkm_ofd_id": 6924, "operation": 0, "sum": 700})).unwrap();
+    registry
+        .money_placement(&admin, placed, None)
+        .await
+        .unwrap();
+    registry.shutdown().await;
+    drop(registry);
+
+    let store = Store::open(dir.join("kkm.db"), &KeyFile::new(dir.join("data.key"))).unwrap();
+    for kkm in [6923, 6924, 6925] {
+        store.verify(kkm).unwrap();
+    }
+    let counters = String::from_utf8(store.counters(6924).unwrap()).unwrap();
+    assert!(counters.starts_with(r#"{"format":2,"#), "{counters}");
+    let last = store.records(6924, 0, u32::MAX).unwrap().pop().unwrap();
+    assert!(last.payload.starts_with(br#"{"format":2,"#));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
