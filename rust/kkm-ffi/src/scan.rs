@@ -515,8 +515,8 @@ mod tests {
     /// `list_excise_stamp` exactly as the DataMatrix holds it, GS kept.
     #[test]
     fn a_mark_reaches_list_excise_stamp_with_gs_kept_by_every_path() {
-        use crate::basket::{trade_request, Basket, BasketItem, BasketPayment, PaymentKind};
-        use kkm_core::{validate_trade_operation, DocumentMeta, Operation, SaleContext};
+        use crate::basket::{draft_of, Basket, BasketItem, BasketPayment, PaymentKind};
+        use kkm_core::{DocumentMeta, Operation, SaleContext};
 
         let f = kkm_ffi_testkit::synth_datamatrix_frame(11, 0);
         assert!(f.text.contains('\u{1d}'), "{:?}", f.text);
@@ -559,16 +559,19 @@ mod tests {
                     excise_mark: Some(excise_stamp),
                     discount_tiyn: 0,
                     vat_milli_percent: Some(12_000),
+                    markup_tiyn: 0,
                 }],
                 payments: vec![BasketPayment {
                     kind: PaymentKind::Cash,
                     amount_tiyn: 95_000,
                 }],
                 discount_tiyn: 0,
+                markup_tiyn: 0,
                 customer_iin_bin: None,
             };
-            let request = trade_request(7500, Operation::Sell, &basket, None);
-            let receipt = validate_trade_operation(&request, &SaleContext::default()).unwrap();
+            let receipt = draft_of(Operation::Sell, &basket, None)
+                .validate(&SaleContext::default())
+                .unwrap();
             let ticket = receipt.to_ticket_request(&DocumentMeta::default());
             let commodity = ticket.items[0].commodity.as_ref().unwrap();
             assert_eq!(commodity.list_excise_stamp, vec![f.text.clone()], "{path}");

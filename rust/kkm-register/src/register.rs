@@ -610,15 +610,8 @@ impl Register {
                  (CPCR 2.0.3 sends the parent ticket with every return)",
             ));
         }
-        let print = PrintAsk {
-            is_printable: request.is_printable == Some(true),
-            image_width: request.image_width,
-            image_scale: request.image_scale.as_ref().map(|n| n.as_str().to_owned()),
-            image_pixel_draw_threshold: request.image_pixel_draw_threshold,
-        };
         // A receipt that asks for paper gets its automatic Z on paper too.
-        self.close_expired_shift(operator, &mut book, &print)
-            .await?;
+        self.close_expired_shift(operator, &mut book, print).await?;
         let offline = self.predicted_offline();
         let mut next = book.clone();
         let stamp = next

@@ -39,8 +39,8 @@ pub use catalogue::CatalogueMatch;
 pub use listing::TransactionPages;
 pub use overview::{KkmOverview, KkmState, SHIFT_MAX_SECS};
 pub use printing::PrintJob;
-pub use session::SIGN_IN_PATIENCE;
 pub use sale::FoundReceipt;
+pub use session::SIGN_IN_PATIENCE;
 
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;
