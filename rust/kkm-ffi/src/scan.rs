@@ -9,8 +9,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use kkm_scan::gs1::typed::DEFAULT_GS_SUBSTITUTES;
-use kkm_scan::gs1::{KeyboardLayout as ScanLayout, MarkStructure};
+use kkm_scan::gs1::KeyboardLayout as ScanLayout;
 use kkm_scan::rules::classify_typed;
 use kkm_scan::stream::{StreamOptions, StreamScanner as Stream};
 use kkm_scan::{
@@ -326,13 +325,11 @@ pub struct KeyboardProfile {
 /// The profile that fits most keyboard-mode scanners. Not blocking.
 #[uniffi::export]
 pub fn default_keyboard_profile() -> KeyboardProfile {
+    let d = kkm_scan::gs1::KeyboardProfile::default();
     KeyboardProfile {
-        prefix: String::new(),
-        suffix: String::new(),
-        gs_substitutes: DEFAULT_GS_SUBSTITUTES
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        prefix: d.prefix,
+        suffix: d.suffix,
+        gs_substitutes: d.gs_substitutes,
         layout: KeyboardLayout::Auto,
     }
 }
@@ -344,14 +341,12 @@ pub fn default_keyboard_profile() -> KeyboardProfile {
 /// comes back as `BadMark` with the reason. Not blocking.
 #[uniffi::export]
 pub fn parse_typed_code(text: String, profile: KeyboardProfile) -> ScanContent {
+    let defaults = kkm_scan::gs1::KeyboardProfile::default();
     let profile = kkm_scan::gs1::KeyboardProfile {
         prefix: profile.prefix,
         suffix: profile.suffix,
         gs_substitutes: if profile.gs_substitutes.is_empty() {
-            DEFAULT_GS_SUBSTITUTES
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
+            defaults.gs_substitutes
         } else {
             profile.gs_substitutes
         },
@@ -360,7 +355,7 @@ pub fn parse_typed_code(text: String, profile: KeyboardProfile) -> ScanContent {
             KeyboardLayout::Us => ScanLayout::Us,
             KeyboardLayout::Russian => ScanLayout::Russian,
         },
-        structures: MarkStructure::kazakh(),
+        structures: defaults.structures,
     };
     match classify_typed(&text, &profile) {
         Ok(c) => content_of(Ok(c)),

@@ -102,22 +102,9 @@ pub(crate) fn fit_borders(
                 let d = out - 0.5 * j as f64;
                 *v = img.sample(base.0 + nrm.0 * d, base.1 + nrm.1 * d);
             }
-            let paper = prof[..outside].iter().cloned().fold(f32::MIN, f32::max);
-            let darkest = prof.iter().cloned().fold(f32::MAX, f32::min);
-            if paper - darkest < 10.0 {
-                continue;
-            }
-            let mid = 0.5 * (paper + darkest);
-            let mut above = false;
-            for j in 0..steps {
-                if prof[j] >= mid {
-                    above = true;
-                } else if above {
-                    let f = f64::from((prof[j - 1] - mid) / (prof[j - 1] - prof[j]).max(1e-3));
-                    let d = out - 0.5 * ((j - 1) as f64 + f);
-                    pts.push((base.0 + nrm.0 * d, base.1 + nrm.1 * d));
-                    break;
-                }
+            if let Some(x) = first_fall(&prof, outside, 10.0) {
+                let d = out - 0.5 * x;
+                pts.push((base.0 + nrm.0 * d, base.1 + nrm.1 * d));
             }
         }
         if pts.len() < 4 {
@@ -651,6 +638,29 @@ fn mean(v: &[f32]) -> f32 {
     }
 }
 
+/// Where a profile (samples from outside inwards) first falls below the midpoint between
+/// the lightest of its first `outside` samples (the paper) and its darkest sample, in
+/// samples, interpolated; `None` when that contrast is under `min_contrast`.
+fn first_fall(prof: &[f32], outside: usize, min_contrast: f32) -> Option<f64> {
+    let paper = prof[..outside.min(prof.len())]
+        .iter()
+        .cloned()
+        .fold(f32::MIN, f32::max);
+    let darkest = prof.iter().cloned().fold(f32::MAX, f32::min);
+    if paper - darkest < min_contrast {
+        return None;
+    }
+    let mid = 0.5 * (paper + darkest);
+    let mut above = false;
+    for (j, w) in prof.windows(2).enumerate() {
+        above |= w[0] >= mid;
+        if above && w[1] < mid {
+            return Some(j as f64 + f64::from((w[0] - mid) / (w[0] - w[1]).max(1e-3)));
+        }
+    }
+    None
+}
+
 /// Edge points of a solid edge along `p → r`: profiles along `nrm` (pointing outwards)
 /// from `out` outside to `inward` inside, the first fall below the midpoint between the
 /// lightest value outside and the darkest value.
@@ -668,22 +678,9 @@ fn edge_points(img: &Plane, p: Pt, r: Pt, nrm: Pt, out: f64, inward: f64, sign: 
             let d = out - 0.5 * j as f64;
             *v = sign * img.sample(base.0 + nrm.0 * d, base.1 + nrm.1 * d);
         }
-        let paper = prof[..outside].iter().cloned().fold(f32::MIN, f32::max);
-        let darkest = prof.iter().cloned().fold(f32::MAX, f32::min);
-        if paper - darkest < 8.0 {
-            continue;
-        }
-        let mid = 0.5 * (paper + darkest);
-        let mut above = false;
-        for j in 0..steps {
-            if prof[j] >= mid {
-                above = true;
-            } else if above {
-                let f = f64::from((prof[j - 1] - mid) / (prof[j - 1] - prof[j]).max(1e-3));
-                let d = out - 0.5 * ((j - 1) as f64 + f);
-                pts.push((base.0 + nrm.0 * d, base.1 + nrm.1 * d));
-                break;
-            }
+        if let Some(x) = first_fall(&prof, outside, 8.0) {
+            let d = out - 0.5 * x;
+            pts.push((base.0 + nrm.0 * d, base.1 + nrm.1 * d));
         }
     }
     pts
