@@ -87,6 +87,23 @@ async fn image(
     Ok(Err(checked(Method::GetDocumentImage, &r)?))
 }
 
+/// (`fr_shift_number`, `shift_document_number`) of each entry of a list answer
+/// (transactions or print jobs); a missing number reads as 0.
+fn numbers(list: &Value) -> Vec<(i64, i64)> {
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .map(|e| {
+                    (
+                        e["fr_shift_number"].as_i64().unwrap_or(0),
+                        e["shift_document_number"].as_i64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cashier_prints_and_reprints_recent_receipts_of_its_kkm() -> anyhow::Result<()> {
     let (daemon, mut api) = Daemon::with_kkm(None).await?;
@@ -205,20 +222,7 @@ async fn x_reports_have_their_own_numbers_and_images() -> anyhow::Result<()> {
             json!({"kkm_ofd_id": KKM, "command_type_list": [3]}),
         )
         .await?;
-    let numbers: Vec<(i64, i64)> = list
-        .as_array()
-        .map(|l| {
-            l.iter()
-                .map(|e| {
-                    (
-                        e["fr_shift_number"].as_i64().unwrap_or(0),
-                        e["shift_document_number"].as_i64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    assert_eq!(numbers, vec![(shift, 2), (shift + 1, 1)]);
+    assert_eq!(numbers(&list), vec![(shift, 2), (shift + 1, 1)]);
     daemon.stop().await
 }
 
@@ -631,19 +635,7 @@ async fn a_shift_past_24_hours_closes_itself_on_the_next_receipt() -> anyhow::Re
     let jobs = api
         .ok("GetPrintJobList", Some(ADMIN), json!({"kkm_ofd_id": KKM}))
         .await?;
-    let mut printed: Vec<(i64, i64)> = jobs
-        .as_array()
-        .map(|l| {
-            l.iter()
-                .filter_map(|j| {
-                    Some((
-                        j["fr_shift_number"].as_i64()?,
-                        j["shift_document_number"].as_i64()?,
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut printed = numbers(&jobs);
     printed.sort_unstable();
     let z_number = zs[0]["shift_document_number"].as_i64().unwrap_or(0);
     assert_eq!(
