@@ -517,7 +517,7 @@ fn seed_like_sale() -> TradeOperationRequest {
         r#"{"kkm_ofd_id": 6923, "operation": 2, "domain": {"type": 0},
         "items": [{"type": 1, "commodity": {"name": "tovar1", "section_code": "Отдел1",
             "quantity": 2, "price": 1000, "sum": 2000, "taxes": [],
-            "excise_stamp": "0104601234567890215abcde\u001d93dGVzdA", "measure_unit_code": "116"}},
+            "excise_stamp": "0104601234567893215abcde\u001d93dGVzdA", "measure_unit_code": "116"}},
           {"type": 1, "commodity": {"name": "tovar2", "section_code": "Отдел1",
             "quantity": 1, "price": 500, "sum": 500, "taxes": [], "measure_unit_code": "796"}}],
         "payments": [{"type": 0, "sum": 2500}],

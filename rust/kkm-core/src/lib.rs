@@ -77,6 +77,7 @@ pub mod customer;
 pub mod domain;
 pub mod enums;
 pub mod error;
+pub mod mark;
 pub mod migrate;
 pub mod money;
 pub mod operator;

@@ -16,7 +16,8 @@
 //!   quantity > 0 (47); price ≥ 0 (94); a declared sum ≥ 0 and equal to
 //!   `price × quantity` half up (95); tax rates 0–100 % (2), one per rate (89); a
 //!   discount (63) or markup (64) not negative, not both (65), a discount below the
-//!   line's sum (59); an excise mark once per receipt (2);
+//!   line's sum (59); an excise mark readable ([`crate::mark`], 2) and once per
+//!   receipt (2);
 //! * receipt: one tax per rate (89), not together with line taxes (88); the receipt's
 //!   discount/markup as a line's; the totals fit (54); a declared total equal (52);
 //! * payments ([`settle`]): at most one of each type (2), none negative (53/56), card
@@ -372,7 +373,9 @@ fn commodity(line: &SaleLine, path: &str) -> Result<Commodity, CoreError> {
         quantity,
         price: line.price,
         sum: expected,
-        excise_stamp: non_empty(line.excise_stamp.as_ref()),
+        excise_stamp: non_empty(line.excise_stamp.as_ref())
+            .map(|m| crate::mark::excise_mark(&m, &format!("{path}.excise_stamp")))
+            .transpose()?,
         physical_label: non_empty(line.physical_label.as_ref()),
         product_id: non_empty(line.product_id.as_ref()),
         barcode: non_empty(line.barcode.as_ref()),

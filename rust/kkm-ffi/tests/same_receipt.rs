@@ -17,7 +17,7 @@ use kkm_register::{Credential, Endpoint, KeySource, OfdConfig, Registry, Registr
 const KKM: i64 = 7510;
 const OFD_UID: &str = "4C49A0CB1DD4413387F6E6199CBB1B2A";
 const CHECK_URL: &str = "http://consumer.oofd.kz";
-const MARK: &str = "0104870000000017215abcdefghijkl";
+const MARK: &str = "0104870000000012215abcdefghijkl";
 
 /// The case as the daemon receives it.
 const JSON: &str = r#"{"kkm_ofd_id": 7510, "operation": 2, "domain": {"type": 0},
@@ -28,7 +28,7 @@ const JSON: &str = r#"{"kkm_ofd_id": 7510, "operation": 2, "domain": {"type": 0}
      "discount": {"name": "", "sum": 1}},
     {"type": 1, "commodity": {"name": "Ірімшік", "section_code": "2", "quantity": 1.5,
        "price": 999, "sum": 1498.5, "measure_unit_code": "166",
-       "excise_stamp": "0104870000000017215abcdefghijkl"},
+       "excise_stamp": "0104870000000012215abcdefghijkl"},
      "markup": {"name": "", "sum": 0.5}}],
   "payments": [{"type": 1, "sum": 1000}, {"type": 0, "sum": 1000}],
   "amounts": {"discount": {"name": "", "sum": 2}},
