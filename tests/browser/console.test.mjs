@@ -226,12 +226,12 @@ test("a receipt made through the API is found in the journal, opens as its image
   const jobs = page.locator("#print-jobs tbody tr");
   assert.equal(await jobs.count(), 1);
   let state = "";
-  for (let i = 0; i < 50 && !/printed/.test(state); i += 1) {
+  for (let i = 0; i < 50 && !/Напечатано/.test(state); i += 1) {
     await page.reload();
     state = await jobs.first().innerText();
-    if (!/printed/.test(state)) { await new Promise((r) => setTimeout(r, 200)); }
+    if (!/Напечатано/.test(state)) { await new Promise((r) => setTimeout(r, 200)); }
   }
-  assert.match(state, /printed/);
+  assert.match(state, /Напечатано/);
   assert.ok(readFileSync(printed).length > 0, "the duplicate reached the printer");
   await check("23b-duplicate-queued");
 

@@ -254,7 +254,7 @@ pub async fn document(
                                 td { (j.id) }
                                 td { (j.printer) }
                                 td { (if j.copy == "duplicate" { "✓" } else { "" }) }
-                                td { (j.state) @if let Some(e) = &j.error { " — " (e) } }
+                                td { (ctx.t(job_state(&j.state))) @if let Some(e) = &j.error { " — " (e) } }
                             }
                         }
                     }
@@ -263,6 +263,17 @@ pub async fn document(
         }
     };
     layout::page(&ctx, Section::Kkms, &title, body)
+}
+
+/// The catalogue's word for a print job's state (the API's `waiting`, `printing`, …).
+fn job_state(state: &str) -> M {
+    match state {
+        "printing" => M::PrintJobStatePrinting,
+        "printed" => M::PrintJobStatePrinted,
+        "failed" => M::PrintJobStateFailed,
+        "interrupted" => M::PrintJobStateInterrupted,
+        _ => M::PrintJobStateWaiting,
+    }
 }
 
 /// Print jobs of the KKM looked through for a document's own.
