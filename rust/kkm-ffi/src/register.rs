@@ -255,8 +255,13 @@ pub enum SyncMode {
     /// The OFD does not answer; documents queue (the receipt prints «Автономный»).
     Autonomous {
         /// Start of the autonomous period, device calendar seconds (local time as if
-        /// it were UTC). After 72 hours sales are refused (18) until the queue drains.
+        /// it were UTC).
         since_device_secs: i64,
+        /// The last moment of the period in which sales are allowed, device calendar
+        /// seconds: `since` + the 72 hours of the rule (kkm-core's `MAX_OFFLINE_SECS`),
+        /// after which sales are refused (18) until the queue drains. The app shows the
+        /// hours left from it and never counts the 72 itself.
+        sales_until_device_secs: i64,
     },
     /// The OFD refused a document: nothing fiscal is possible until an administrator
     /// resolves it ([`KkmRegister::resolve_block`]).
@@ -285,6 +290,7 @@ fn sync_state(s: &kkm_ofd::SyncStatus) -> SyncState {
             kkm_ofd::SyncMode::Online => SyncMode::Online,
             kkm_ofd::SyncMode::Autonomous { since } => SyncMode::Autonomous {
                 since_device_secs: *since,
+                sales_until_device_secs: since.saturating_add(kkm_core::operator::MAX_OFFLINE_SECS),
             },
             kkm_ofd::SyncMode::Blocked(b) => SyncMode::Blocked {
                 document: b.document.and_then(|d| i64::try_from(d).ok()),

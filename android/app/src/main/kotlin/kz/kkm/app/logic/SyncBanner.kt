@@ -13,13 +13,13 @@ object SyncBanner {
 
     /**
      * The banner for [state]; [nowDeviceSecs] (device calendar seconds) gives the hours left
-     * of the 72-hour autonomous limit.
+     * until the core's autonomous limit ([SyncMode.Autonomous.salesUntilDeviceSecs]).
      */
     fun of(state: SyncState, nowDeviceSecs: Long? = null): Banner? = when (val mode = state.mode) {
         is SyncMode.Online ->
             if (state.queueLen == 0L) null else Banner(Level.INFO, "Отправка в ОФД: ${state.queueLen}")
         is SyncMode.Autonomous -> {
-            val left = nowDeviceSecs?.let { 72 - (it - mode.sinceDeviceSecs) / 3600 }
+            val left = nowDeviceSecs?.let { (mode.salesUntilDeviceSecs - it) / 3600 }
             val tail = if (left != null) " · осталось ${left.coerceAtLeast(0)} ч" else ""
             Banner(Level.WARNING, "Автономный режим · в очереди: ${state.queueLen}$tail")
         }
