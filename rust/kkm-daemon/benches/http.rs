@@ -346,7 +346,12 @@ async fn fsyncs_per_sale(
 ) -> anyhow::Result<Option<(f64, String)>> {
     let out = tempfile::NamedTempFile::new()?;
     let Ok(mut strace) = tokio::process::Command::new("strace")
-        .args(["-f", "-c", "-e", "trace=fsync,fdatasync,sync_file_range,syncfs,msync"])
+        .args([
+            "-f",
+            "-c",
+            "-e",
+            "trace=fsync,fdatasync,sync_file_range,syncfs,msync",
+        ])
         .arg("-o")
         .arg(out.path())
         .args(["-p", &pid.to_string()])

@@ -457,11 +457,21 @@ fn a_deferred_answer_is_recorded_and_the_connection_syncs_again_after_it() {
         .append(&doc(DocumentKind::Sell, 1, 1, b"a"), b"1")
         .unwrap();
     assert_eq!(synchronous(&s), 2, "FULL");
-    s.complete_with(a.record().id, Some("S1"), None, b"ans", Durability::Deferred)
-        .unwrap();
+    s.complete_with(
+        a.record().id,
+        Some("S1"),
+        None,
+        b"ans",
+        Durability::Deferred,
+    )
+    .unwrap();
     assert_eq!(synchronous(&s), 2, "back to FULL after the deferred commit");
     assert_eq!(
-        s.record(a.record().id).unwrap().unwrap().fiscal_sign.as_deref(),
+        s.record(a.record().id)
+            .unwrap()
+            .unwrap()
+            .fiscal_sign
+            .as_deref(),
         Some("S1")
     );
     assert_eq!(s.queue_len(KKM).unwrap(), 0);
