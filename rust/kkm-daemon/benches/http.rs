@@ -173,6 +173,25 @@ async fn latency(sales: usize) -> anyhow::Result<(Duration, Duration)> {
     Ok((percentile(&times, 50.0), percentile(&times, 99.0)))
 }
 
+/// One task per (KKM, client), each selling `per_kkm` receipts back to back.
+fn sell_flat_out(
+    clients: Vec<(u32, HttpClient)>,
+    per_kkm: usize,
+) -> Vec<tokio::task::JoinHandle<anyhow::Result<()>>> {
+    clients
+        .into_iter()
+        .map(|(k, mut c)| {
+            tokio::spawn(async move {
+                let body = sale(k);
+                for _ in 0..per_kkm {
+                    post_ok(&mut c, "TradeOperation", &body).await?;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect()
+}
+
 async fn throughput(per_kkm: usize) -> anyhow::Result<()> {
     let kkms = [7001, 7002, 7003, 7004];
     let stack = in_process(&kkms).await?;
@@ -185,18 +204,7 @@ async fn throughput(per_kkm: usize) -> anyhow::Result<()> {
         clients.push((k, c));
     }
     let started = Instant::now();
-    let tasks: Vec<_> = clients
-        .into_iter()
-        .map(|(k, mut c)| {
-            tokio::spawn(async move {
-                let body = sale(k);
-                for _ in 0..per_kkm {
-                    post_ok(&mut c, "TradeOperation", &body).await?;
-                }
-                anyhow::Ok(())
-            })
-        })
-        .collect();
+    let tasks = sell_flat_out(clients, per_kkm);
     for t in tasks {
         t.await??;
     }
@@ -445,18 +453,7 @@ async fn under_load(per_kkm: usize, counted: usize) -> anyhow::Result<()> {
     idle.sort();
     let selling = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let started = Instant::now();
-    let sellers: Vec<_> = clients
-        .into_iter()
-        .map(|(k, mut c)| {
-            tokio::spawn(async move {
-                let body = sale(k);
-                for _ in 0..per_kkm {
-                    post_ok(&mut c, "TradeOperation", &body).await?;
-                }
-                anyhow::Ok(())
-            })
-        })
-        .collect();
+    let sellers = sell_flat_out(clients, per_kkm);
     let ping = {
         let selling = selling.clone();
         tokio::spawn(async move {
