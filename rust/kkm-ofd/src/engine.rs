@@ -24,6 +24,18 @@
 //! processed it (a late answer), it recognises the retry and answers from memory: no
 //! second document.
 //!
+//! ## What must be durable when
+//!
+//! The OFD keeps its last answer and gives it again to a resend under the same REQNUM
+//! and token. So an answer is the one journal write that may wait for its fsync
+//! ([`OfdJournal::complete`] with `replayable`): a power cut that loses it leaves the
+//! document queued with its REQNUM, and the drain gets the same answer again. What the
+//! OFD would not give again is durable before the engine acts on it: a new token
+//! ([`OfdJournal::save_token`], and the answer that carried it), every REQNUM before it
+//! is sent. When the document's own online attempt gets no answer, the autonomous
+//! period opens and the document becomes autonomous in one durable step
+//! ([`OfdJournal::go_autonomous`]).
+//!
 //! ## Draining
 //!
 //! [`SyncEngine::run`] retries with exponential backoff while autonomous, sends the queue
@@ -119,7 +131,15 @@ pub trait OfdJournal: Send + Sync + 'static {
     fn queue_len(&self) -> Result<u64, Self::Error>;
     /// The OFD accepted queued document `id`: store its answer (fiscal sign) on the
     /// journal record, keep the offline number, remove it from the queue.
-    fn complete(&self, id: u64, answer: &Response) -> Result<(), Self::Error>;
+    ///
+    /// `replayable`: the OFD would answer a resend of the document — same REQNUM, same
+    /// token — with this same answer (it keeps its last answer, and this one changed no
+    /// token). The journal may then return before the record is durable: a power cut
+    /// that loses it leaves the document queued with its REQNUM, and the drain gets the
+    /// same answer again. The record must be durable before the OFD is sent anything
+    /// else (a new REQNUM makes it forget this answer): a journal that persists every
+    /// REQNUM durably, as this trait asks, has that for free.
+    fn complete(&self, id: u64, answer: &Response, replayable: bool) -> Result<(), Self::Error>;
     /// Blocks the KKM (persisted until resolved).
     fn block(&self, blocked: &BlockedBy) -> Result<(), Self::Error>;
     /// The block in force, if any.
@@ -129,9 +149,14 @@ pub trait OfdJournal: Send + Sync + 'static {
     fn unblock(&self, drop_document: Option<u64>) -> Result<(), Self::Error>;
     /// When the current autonomous period began (device calendar seconds).
     fn autonomous_since(&self) -> Result<Option<i64>, Self::Error>;
-    /// Starts (`Some`) or ends (`None`) the autonomous period; `now` (device calendar
-    /// seconds) is when, kept as the end of the last period when it ends.
-    fn set_autonomous_since(&self, since: Option<i64>, now: i64) -> Result<(), Self::Error>;
+    /// The KKM goes autonomous, in one durable transaction: the autonomous period starts
+    /// at `since` (device calendar seconds) unless one is open and, with `unanswered`,
+    /// that document — sent online as it was made and left without a usable answer —
+    /// becomes an autonomous one (the register moves it to the offline counts), unless
+    /// it already is. A crash never keeps one of the two without the other.
+    fn go_autonomous(&self, since: i64, unanswered: Option<u64>) -> Result<(), Self::Error>;
+    /// Ends the autonomous period; `now` (device calendar seconds) is kept as its end.
+    fn leave_autonomy(&self, now: i64) -> Result<(), Self::Error>;
 }
 
 /// The register's view of synchronisation, published on every change.
@@ -346,17 +371,23 @@ impl<J: OfdJournal> SyncEngine<J> {
         }
     }
 
-    fn go_autonomous(&self, since: i64) -> Result2<(), J> {
-        if Self::j(self.journal.autonomous_since())?.is_none() {
+    /// Starts the autonomous period at `since` if none is open; with `unanswered` (the
+    /// document whose own online attempt got no answer) it goes autonomous in the same
+    /// transaction.
+    fn go_autonomous(&self, since: i64, unanswered: Option<u64>) -> Result2<(), J> {
+        let open = Self::j(self.journal.autonomous_since())?.is_some();
+        if !open {
             info!("the OFD is unreachable: working autonomously");
-            Self::j(self.journal.set_autonomous_since(Some(since), since))?;
+        }
+        if !open || unanswered.is_some() {
+            Self::j(self.journal.go_autonomous(since, unanswered))?;
         }
         Ok(())
     }
 
     fn leave_autonomy(&self) -> Result2<(), J> {
         info!("back online");
-        Self::j(self.journal.set_autonomous_since(None, (self.clock)()))
+        Self::j(self.journal.leave_autonomy((self.clock)()))
     }
 
     /// Delivers `doc`, just journaled and queued. See the module docs.
@@ -398,7 +429,7 @@ impl<J: OfdJournal> SyncEngine<J> {
                 return Ok(Delivery::SentByDrain);
             }
         };
-        let outcome = self.send_head(&mut client, &head).await?;
+        let outcome = self.send_head(&mut client, &head, Attempt::Own).await?;
         drop(client);
         let delivery = match outcome {
             HeadOutcome::Accepted(answer) => Delivery::Fiscalized(answer),
@@ -418,6 +449,7 @@ impl<J: OfdJournal> SyncEngine<J> {
         &self,
         client: &mut OfdClient,
         doc: &QueuedDocument,
+        attempt: Attempt,
     ) -> Result2<HeadOutcome, J> {
         let now = (self.clock)();
         let since = Self::j(self.journal.autonomous_since())?;
@@ -434,34 +466,49 @@ impl<J: OfdJournal> SyncEngine<J> {
             None => doc.request.clone(),
             Some(begin) => offline_form(doc, Some((begin, now))),
         };
+        let unanswered = attempt.unanswered(doc);
         match client.exchange(creds, &request).await {
-            Ok(answer) => self.settle(doc, answer),
+            Ok(answer) => self.settle(doc, answer, creds.token, unanswered),
             Err(ExchangeError::NoAnswer { last, .. }) => {
                 debug!(document = doc.id, %last, "no answer for the queue head");
-                self.go_autonomous(now)?;
+                self.go_autonomous(now, unanswered)?;
                 Ok(HeadOutcome::NoAnswer)
             }
             Err(e @ ExchangeError::Tls { .. }) => {
                 warn!(error = %e, "TLS setup failed");
-                self.go_autonomous(now)?;
+                self.go_autonomous(now, unanswered)?;
                 Ok(HeadOutcome::NoAnswer)
             }
         }
     }
 
-    /// Acts on the answer to the queue head: token first, then accept or block.
     /// Persists the answer's token if it changed: always before acting on the answer.
-    fn adopt_token(&self, answer: &Frame<Response>) -> Result2<(), J> {
+    /// Returns whether it changed.
+    fn adopt_token(&self, answer: &Frame<Response>) -> Result2<bool, J> {
         let creds = Self::j(self.journal.credentials())?;
         if answer.header.token != creds.token {
             info!("the OFD issued a new token");
             Self::j(self.journal.save_token(answer.header.token))?;
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
     }
 
-    fn settle(&self, doc: &QueuedDocument, answer: Frame<Response>) -> Result2<HeadOutcome, J> {
-        self.adopt_token(&answer)?;
+    /// Acts on the answer to the queue head, sent with `sent_token`: token first, then
+    /// accept or block. `unanswered` is the document to make autonomous if the OFD
+    /// refuses the token (see [`Attempt`]).
+    fn settle(
+        &self,
+        doc: &QueuedDocument,
+        answer: Frame<Response>,
+        sent_token: u32,
+        unanswered: Option<u64>,
+    ) -> Result2<HeadOutcome, J> {
+        let rotated = self.adopt_token(&answer)?;
+        // The OFD answers a resend under this REQNUM and this token from memory; after a
+        // new token the resend would carry the new one and be refused, so such an answer
+        // is recorded durably at once.
+        let replayable = !rotated && answer.header.token == sent_token;
         let response = answer.message;
         if is_ok(&response) {
             if let Some(missing) = unusable(&doc.request, &response) {
@@ -474,7 +521,7 @@ impl<J: OfdJournal> SyncEngine<J> {
                 Self::j(self.journal.block(&blocked))?;
                 return Ok(HeadOutcome::Refused(blocked));
             }
-            Self::j(self.journal.complete(doc.id, &response))?;
+            Self::j(self.journal.complete(doc.id, &response, replayable))?;
             if Self::j(self.journal.queue_len())? == 0 {
                 // Only a change is written: a commit is an fsync on every online sale.
                 if Self::j(self.journal.autonomous_since())?.is_some() {
@@ -492,7 +539,7 @@ impl<J: OfdJournal> SyncEngine<J> {
                 "the OFD refused the token: working autonomously until a new token is saved"
             );
             Self::j(self.journal.set_token_refused())?;
-            self.go_autonomous((self.clock)())?;
+            self.go_autonomous((self.clock)(), unanswered)?;
             return Ok(HeadOutcome::TokenRefused);
         }
         let blocked = BlockedBy {
@@ -529,7 +576,7 @@ impl<J: OfdJournal> SyncEngine<J> {
                 }
                 break;
             };
-            match self.send_head(&mut client, &doc).await? {
+            match self.send_head(&mut client, &doc, Attempt::Drain).await? {
                 HeadOutcome::Accepted(_) => {
                     sent += 1;
                     // Publish progress every so often without a journal read per document.
@@ -673,6 +720,25 @@ impl<J: OfdJournal> SyncEngine<J> {
                 _ = self.wake.notified() => {}
             }
         }
+    }
+}
+
+/// Who sends the queue head.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// [`SyncEngine::deliver`]: the document's own online attempt, while its register
+    /// holds the KKM's counters. Without an answer, the document goes autonomous in the
+    /// transaction that opens the autonomous period.
+    Own,
+    /// The background drain. It marks nothing: the document it sends may belong to a
+    /// sale in progress whose counters the register holds in memory; that sale's own
+    /// attempt marks it.
+    Drain,
+}
+
+impl Attempt {
+    fn unanswered(self, doc: &QueuedDocument) -> Option<u64> {
+        (self == Attempt::Own).then_some(doc.id)
     }
 }
 

@@ -88,6 +88,9 @@ async fn online_documents_are_fiscalized_at_once() {
                 rig.journal.state().done,
                 vec![(doc.id, doc.offline_number, sign)]
             );
+            // The OFD would replay this answer to a resend (same REQNUM, same token):
+            // the journal may record it without an fsync of its own.
+            assert_eq!(rig.journal.state().replayable, vec![(doc.id, true)]);
         }
         other => panic!("expected online fiscalization, got {other:?}"),
     }
@@ -114,6 +117,8 @@ async fn a_silent_ofd_makes_documents_autonomous_and_the_drain_sends_them_in_ord
         }
     );
     assert!(matches!(engine.status().mode, SyncMode::Autonomous { since } if since == T0 + 1));
+    // The period opened with its document made autonomous, in one journal call.
+    assert_eq!(rig.journal.state().went_autonomous, vec![first.id]);
 
     // While autonomous, new documents queue at once: the cashier does not wait.
     let started = Instant::now();
@@ -148,6 +153,8 @@ async fn a_silent_ofd_makes_documents_autonomous_and_the_drain_sends_them_in_ord
     rig.tick(60);
     assert_eq!(engine.drain().await.unwrap(), 4);
     assert_eq!(engine.status().mode, SyncMode::Online);
+    // Documents made while autonomous were never attempted online: none is marked.
+    assert_eq!(rig.journal.state().went_autonomous, vec![first.id]);
 
     let done = rig.journal.state().done.clone();
     let ids: Vec<u64> = done.iter().map(|d| d.0).collect();
@@ -201,10 +208,18 @@ async fn tokens_rotated_mid_drain_are_persisted_before_the_next_message() {
         engine.deliver(&doc).await.unwrap();
     }
     assert_eq!(engine.status().queue_len, 5);
+    // Only the first had an online attempt of its own; the drain's failures mark none.
+    assert_eq!(engine.drain().await.unwrap(), 0);
+    assert_eq!(rig.journal.state().went_autonomous, vec![1]);
     rig.sim.clear_fault();
     assert_eq!(engine.drain().await.unwrap(), 5);
     let books = rig.sim.books(KKM).unwrap();
     assert_eq!(books.rotations, 5);
+    // Every answer carried a new token: a resend would carry the new one and be
+    // refused, so none may skip its fsync.
+    let replayable = rig.journal.state().replayable.clone();
+    assert_eq!(replayable.len(), 5);
+    assert!(replayable.iter().all(|(_, r)| !r), "{replayable:?}");
     assert_eq!(rig.journal.state().token, books.token);
     assert_ne!(books.token, TOKEN);
     rig.sim.shutdown().await;

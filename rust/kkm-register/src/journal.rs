@@ -6,21 +6,51 @@ use std::sync::Arc;
 use kkm_ofd::{BlockedBy, Credentials, OfdJournal, QueuedDocument};
 use kkm_proto::cpcr::{Request, Response};
 use kkm_proto::prost::Message;
-use kkm_store::{Store, StoreError};
+use kkm_store::{Durability, Store, StoreError};
 
 use crate::blocking::off_worker;
+
+/// How a document's move to the offline counts changes a KKM's counters blob: from the
+/// KKM id, the document's journal id, its stored payload and the stored blob, the new
+/// blob ([`StoreJournal::with_offline_counts`]).
+pub type OfflineCounts = fn(u32, i64, &[u8], &[u8]) -> Result<Vec<u8>, StoreError>;
 
 /// One KKM's view of the store, as the OFD sync engine needs it.
 #[derive(Debug, Clone)]
 pub struct StoreJournal {
     store: Arc<Store>,
     kkm_id: u32,
+    offline_counts: OfflineCounts,
+}
+
+/// The register's own: its payloads and `ShiftBook` counters.
+fn register_offline_counts(
+    kkm_id: u32,
+    id: i64,
+    payload: &[u8],
+    counters: &[u8],
+) -> Result<Vec<u8>, StoreError> {
+    crate::register::offline_counters(kkm_id, id, payload, counters)
+        .map_err(|e| StoreError::Malformed(e.to_string()))
 }
 
 impl StoreJournal {
-    /// The journal of `kkm_id` in `store`.
+    /// The journal of `kkm_id` in `store`, whose documents and counters are the
+    /// register's.
     pub fn new(store: Arc<Store>, kkm_id: u32) -> Self {
-        StoreJournal { store, kkm_id }
+        StoreJournal {
+            store,
+            kkm_id,
+            offline_counts: register_offline_counts,
+        }
+    }
+
+    /// Replaces how a document that goes autonomous after its online attempt moves to
+    /// the offline counts (for a journal whose payloads and counters are not the
+    /// register's: tools and tests).
+    pub fn with_offline_counts(mut self, offline_counts: OfflineCounts) -> Self {
+        self.offline_counts = offline_counts;
+        self
     }
 
     /// The store.
@@ -83,14 +113,29 @@ impl OfdJournal for StoreJournal {
         self.store.queue_len(self.kkm_id)
     }
 
-    fn complete(&self, id: u64, answer: &Response) -> Result<(), StoreError> {
+    fn complete(&self, id: u64, answer: &Response, replayable: bool) -> Result<(), StoreError> {
         let ticket = answer.ticket.as_ref();
         let sign = ticket.map(|t| t.ticket_number.as_str());
         let qr = ticket
             .and_then(|t| t.qr_code.as_deref())
             .map(String::from_utf8_lossy)
             .filter(|q| !q.trim().is_empty());
-        self.with(|s| s.complete(doc_id(id)?, sign, qr.as_deref(), &answer.encode_to_vec()))
+        // An answer the OFD would replay is not fsynced on its own: the next document's
+        // commit (or any REQNUM's) syncs it; see `OfdJournal::complete`.
+        let durability = if replayable {
+            Durability::Deferred
+        } else {
+            Durability::Synced
+        };
+        self.with(|s| {
+            s.complete_with(
+                doc_id(id)?,
+                sign,
+                qr.as_deref(),
+                &answer.encode_to_vec(),
+                durability,
+            )
+        })
     }
 
     fn block(&self, blocked: &BlockedBy) -> Result<(), StoreError> {
@@ -116,8 +161,25 @@ impl OfdJournal for StoreJournal {
         Ok(self.store.sync_state(self.kkm_id)?.autonomous_since)
     }
 
-    fn set_autonomous_since(&self, since: Option<i64>, now: i64) -> Result<(), StoreError> {
-        self.with(|s| s.set_autonomous_since(self.kkm_id, since, now))
+    fn go_autonomous(&self, since: i64, unanswered: Option<u64>) -> Result<(), StoreError> {
+        let kkm_id = self.kkm_id;
+        let Some(id) = unanswered.map(doc_id).transpose()? else {
+            return self.with(|s| s.go_autonomous(kkm_id, since, None).map(drop));
+        };
+        // The document moves to the offline counts inside the store's transaction, from
+        // the counters stored with it (the register holds the same book meanwhile: the
+        // sale that made the document is waiting for this attempt).
+        let offline_counts = self.offline_counts;
+        let recount =
+            |payload: &[u8], counters: &[u8]| offline_counts(kkm_id, id, payload, counters);
+        self.with(|s| {
+            s.go_autonomous(kkm_id, since, Some((id, &recount)))
+                .map(drop)
+        })
+    }
+
+    fn leave_autonomy(&self, now: i64) -> Result<(), StoreError> {
+        self.with(|s| s.set_autonomous_since(self.kkm_id, None, now))
     }
 
     fn token_refused(&self) -> Result<bool, StoreError> {

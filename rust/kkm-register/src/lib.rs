@@ -63,7 +63,7 @@ mod views;
 pub use auth::{ClientId, Credential, Operator, Secret, Session, ThrottlePolicy, SESSION_MAX_AGE};
 pub use config::{KeySource, OfdConfig, RegistryConfig, SystemClock};
 pub use error::RegisterError;
-pub use journal::StoreJournal;
+pub use journal::{OfflineCounts, StoreJournal};
 pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
 pub use kkm_store::{Bundle, DocumentKind, ExportFormat, PageCursor, Product, RecordFilter};
 pub use printing::PrintPolicy;

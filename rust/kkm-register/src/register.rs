@@ -169,6 +169,20 @@ fn refusal_code(blocked: &kkm_ofd::BlockedBy) -> ErrorCode {
     }
 }
 
+/// The counters blob `counters` of `kkm_id` with document `id` (stored as `payload`)
+/// moved from the online to the offline counts: what the sync engine writes when the
+/// document's online attempt got no answer (`StoreJournal::go_autonomous`).
+pub(crate) fn offline_counters(
+    kkm_id: u32,
+    id: i64,
+    payload: &[u8],
+    counters: &[u8],
+) -> Result<Vec<u8>, RegisterError> {
+    let mut book = KkmBook::from_blob(kkm_id, counters)?;
+    Register::count_offline(&mut book, &Payload::from_bytes(id, payload)?);
+    book.to_blob()
+}
+
 /// A document ready to journal.
 struct Draft {
     payload: Payload,
@@ -435,10 +449,19 @@ impl Register {
             }
             Delivery::Autonomous { .. } => {
                 if !offline {
-                    // Counted online at journaling; the OFD did not answer in time.
-                    Self::count_offline(current, &draft.payload);
-                    let blob = current.to_blob()?;
-                    crate::blocking::off_worker(|| self.store.mark_offline(record.id, &blob))?;
+                    // Counted online at journaling. Without an answer to its own
+                    // attempt, the engine marked it autonomous with its counters in the
+                    // transaction that opened the autonomous period; otherwise (a
+                    // transient refusal, older documents ahead of it) it is marked here.
+                    let marked = self.store.record(record.id)?.is_some_and(|r| r.offline);
+                    if marked {
+                        *current =
+                            KkmBook::from_blob(self.kkm_id, &self.store.counters(self.kkm_id)?)?;
+                    } else {
+                        Self::count_offline(current, &draft.payload);
+                        let blob = current.to_blob()?;
+                        crate::blocking::off_worker(|| self.store.mark_offline(record.id, &blob))?;
+                    }
                 }
                 Fiscal {
                     sign: None,
@@ -472,7 +495,7 @@ impl Register {
     }
 
     /// Moves one document from the online to the offline counters.
-    fn count_offline(book: &mut KkmBook, payload: &Payload) {
+    pub(crate) fn count_offline(book: &mut KkmBook, payload: &Payload) {
         let Some(shift) = book.shift.shift.as_mut() else {
             return;
         };

@@ -14,7 +14,7 @@ use kkm_proto::cpcr::DateTime;
 use kkm_proto::fixtures;
 use kkm_proto::prost::Message;
 use kkm_register::StoreJournal;
-use kkm_store::{DocumentKind, NewDocument, StaticKey, Store};
+use kkm_store::{DocumentKind, NewDocument, StaticKey, Store, StoreError};
 
 const KKM: u32 = 6923;
 const TOKEN: u32 = 31_337;
@@ -25,7 +25,7 @@ fn engine(store: &Arc<Store>, sim: &OfdSim, budget_ms: u64) -> Arc<SyncEngine<St
     config.budget = Duration::from_millis(budget_ms);
     config.retry_pause = Duration::from_millis(20);
     let engine = SyncEngine::new(
-        Arc::new(StoreJournal::new(store.clone(), KKM)),
+        Arc::new(StoreJournal::new(store.clone(), KKM).with_offline_counts(offline_counts)),
         OfdClient::new(config).unwrap(),
         Arc::new(|| T0 + 3600),
     )
@@ -35,6 +35,20 @@ fn engine(store: &Arc<Store>, sim: &OfdSim, budget_ms: u64) -> Arc<SyncEngine<St
         max: Duration::from_millis(100),
     });
     Arc::new(engine)
+}
+
+/// This test's counters are `{"sales":n}` with `"offline":k` added as documents go
+/// autonomous after their online attempt (the register's are its `ShiftBook`).
+fn offline_counts(
+    _kkm: u32,
+    _id: i64,
+    _payload: &[u8],
+    counters: &[u8],
+) -> Result<Vec<u8>, StoreError> {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(counters).map_err(|e| StoreError::Malformed(e.to_string()))?;
+    v["offline"] = (v["offline"].as_i64().unwrap_or(0) + 1).into();
+    Ok(v.to_string().into_bytes())
 }
 
 /// What the register does: journal the document with its request, queued, in one step.
@@ -113,9 +127,22 @@ async fn the_engine_over_sqlite_survives_a_restart_with_a_queue() {
                 engine.deliver(&doc).await.unwrap(),
                 Delivery::Autonomous { .. }
             ));
+            if n == 2 {
+                // Moved to the offline counts in the step that opened the period.
+                assert_eq!(store.counters(KKM).unwrap(), br#"{"offline":1,"sales":2}"#);
+            }
         }
         assert!(matches!(engine.status().mode, SyncMode::Autonomous { .. }));
         assert_eq!(store.queue_len(KKM).unwrap(), 3);
+        // The unanswered sale went autonomous with the period, counted offline; the two
+        // made after it were never attempted online.
+        let offline: Vec<bool> = store
+            .records(KKM, 0, 10)
+            .unwrap()
+            .iter()
+            .map(|r| r.offline)
+            .collect();
+        assert_eq!(offline, [false, true, false, false]);
         // The process dies here: engine and store are dropped with the queue on disk.
     }
     tokio::time::sleep(Duration::from_millis(500)).await; // the late answer goes nowhere
@@ -173,6 +200,108 @@ async fn the_engine_over_sqlite_survives_a_restart_with_a_queue() {
         !books.offline_periods.is_empty(),
         "the OFD was told the offline period"
     );
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The journal files `db` and its WAL as they are now, to put back later.
+fn snapshot(db: &std::path::Path) -> Vec<(std::path::PathBuf, Option<Vec<u8>>)> {
+    ["", "-wal"]
+        .iter()
+        .map(|suffix| {
+            let path = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+            let bytes = std::fs::read(&path).ok();
+            (path, bytes)
+        })
+        .collect()
+}
+
+/// An online sale's answer is recorded without an fsync of its own (the OFD would give
+/// it again). A power cut that loses it — simulated by putting back the journal files
+/// as they were once the sale was journaled (that commit was fsynced) and before the
+/// answer — leaves the sale queued with the REQNUM it was sent under. After the restart
+/// the drain sends it again under that REQNUM and token, the OFD answers from memory,
+/// and the journal ends as if nothing had been lost: the same fiscal sign, one document
+/// at the OFD, a chain that verifies, and the next sale chains on.
+#[tokio::test]
+async fn an_answer_lost_in_a_power_cut_is_given_again_under_the_same_reqnum() {
+    let dir = std::env::temp_dir().join(format!("kkm-register-lost-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("journal.db");
+    let key = StaticKey([9; 32]);
+    let sim = OfdSim::start(
+        SimConfig::with_kkms([(KKM, TOKEN)]),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+
+    let (sale, sign, reqnum, durable) = {
+        let store = Arc::new(Store::open(&db, &key).unwrap());
+        store.add_kkm(KKM, TOKEN, b"{}").unwrap();
+        let engine = engine(&store, &sim, 1000);
+        let first = journal_sale(&store, 1);
+        assert!(matches!(
+            engine.deliver(&first).await.unwrap(),
+            Delivery::Fiscalized(_)
+        ));
+        let sale = journal_sale(&store, 2);
+        let reqnum = store.queue_front(KKM).unwrap().unwrap().reqnum;
+        assert!(reqnum.is_some(), "the REQNUM is journaled with the sale");
+        let durable = snapshot(&db);
+        let Delivery::Fiscalized(answer) = engine.deliver(&sale).await.unwrap() else {
+            panic!("expected an online sale")
+        };
+        let sign = answer.ticket.unwrap().ticket_number;
+        let record = store.record(sale.id as i64).unwrap().unwrap();
+        assert_eq!(record.fiscal_sign.as_deref(), Some(sign.as_str()));
+        (sale, sign, reqnum, durable)
+    };
+    // The power cut: what was not fsynced after the sale was journaled is gone.
+    for (path, bytes) in durable {
+        match bytes {
+            Some(bytes) => std::fs::write(&path, bytes).unwrap(),
+            None => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+    let _ = std::fs::remove_file(format!("{}-shm", db.display()));
+
+    let store = Arc::new(Store::open(&db, &key).unwrap());
+    assert_eq!(
+        store.verify(KKM).unwrap().records,
+        2,
+        "verifies without the answer"
+    );
+    let lost = store.record(sale.id as i64).unwrap().unwrap();
+    assert_eq!(lost.fiscal_sign, None, "the answer was lost");
+    let front = store.queue_front(KKM).unwrap().unwrap();
+    assert_eq!((front.id, front.reqnum), (sale.id as i64, reqnum));
+
+    let engine = engine(&store, &sim, 1000);
+    assert_eq!(engine.drain().await.unwrap(), 1);
+    let record = store.record(sale.id as i64).unwrap().unwrap();
+    assert_eq!(
+        record.fiscal_sign.as_deref(),
+        Some(sign.as_str()),
+        "the OFD gave the same answer again"
+    );
+    assert!(!record.offline, "it stays an online sale");
+    let books = sim.books(KKM).unwrap();
+    assert_eq!(books.accepted.len(), 2, "fiscalized once");
+    assert_eq!(books.duplicates, 0);
+    assert_eq!(store.counters(KKM).unwrap(), br#"{"sales":2}"#);
+    // The chain goes on.
+    let next = journal_sale(&store, 3);
+    assert!(matches!(
+        engine.deliver(&next).await.unwrap(),
+        Delivery::Fiscalized(_)
+    ));
+    let report = store.verify(KKM).unwrap();
+    assert_eq!(report.records, 3);
+    assert_eq!(sim.books(KKM).unwrap().accepted.len(), 3);
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

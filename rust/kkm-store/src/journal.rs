@@ -376,6 +376,31 @@ pub(crate) fn append_in(
     }))
 }
 
+/// Marks document `id` of `kkm_id` autonomous with `counters`, in the caller's
+/// transaction (see [`Store::mark_offline`]).
+pub(crate) fn mark_offline_in(
+    tx: &Transaction<'_>,
+    key: &ChainKey,
+    kkm_id: u32,
+    id: i64,
+    counters: &[u8],
+) -> Result<(), StoreError> {
+    tx.execute("UPDATE journal SET offline = 1 WHERE id = ?1", [id])?;
+    let mut chain = KkmChain::read(tx, kkm_id)?;
+    chain.counters_digest = counters_digest(counters);
+    chain.add_fact(
+        tx,
+        key,
+        Fact {
+            kind: FactKind::Offline as u8,
+            doc_id: Some(id),
+            counters_digest: Some(chain.counters_digest.to_vec()),
+            ..Fact::default()
+        },
+    )?;
+    chain.write(tx, key, Some(counters))
+}
+
 impl Store {
     /// Appends a document, replaces the KKM's counters blob with `counters`, and
     /// queues the document when it carries a request — all in one transaction, so a
@@ -552,20 +577,7 @@ impl Store {
             .optional()?;
         let kkm_id =
             kkm_id.ok_or_else(|| StoreError::Malformed(format!("no journal record {id}")))?;
-        tx.execute("UPDATE journal SET offline = 1 WHERE id = ?1", [id])?;
-        let mut chain = KkmChain::read(&tx, kkm_id)?;
-        chain.counters_digest = counters_digest(counters);
-        chain.add_fact(
-            &tx,
-            &self.chain,
-            Fact {
-                kind: FactKind::Offline as u8,
-                doc_id: Some(id),
-                counters_digest: Some(chain.counters_digest.to_vec()),
-                ..Fact::default()
-            },
-        )?;
-        chain.write(&tx, &self.chain, Some(counters))?;
+        mark_offline_in(&tx, &self.chain, kkm_id, id, counters)?;
         tx.commit()?;
         Ok(())
     }

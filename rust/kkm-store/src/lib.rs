@@ -55,6 +55,15 @@
 //! The OFD token is sealed with AES-256-GCM under a data key from a [`KeyProvider`]
 //! (a 0600 key file on desktop, a Keystore-unwrapped key on Android); see [`secrets`].
 //!
+//! ## Durability
+//!
+//! Every commit is fsynced (`synchronous=FULL`) but two whose loss a restart repairs by
+//! itself ([`Durability::Deferred`]): an OFD answer the OFD would replay under the same
+//! REQNUM and token ([`Store::complete_with`]), and the release of a document's held
+//! print jobs ([`Store::release_print_jobs`]; every held job is released at start). A
+//! killed process keeps them; a power cut may drop them, until the next synced commit —
+//! and every REQNUM is given in one, before it is sent.
+//!
 //! ## Sharing
 //!
 //! One [`Store`] holds one connection behind a mutex; every method is one transaction.
@@ -91,7 +100,7 @@ pub use operators::{OperatorInput, OperatorRow, DEFAULT_ADMIN_PIN};
 pub use print_queue::{NewPrintJob, PrintCopy, PrintJobRow, PrintJobState, PrintNext, HELD};
 pub use secrets::{KeyFile, KeyProvider, StaticKey};
 pub use summary::{ReceiptFacts, SectionRow, SummaryRow, HOUR_SECS};
-pub use sync::{QueuedRow, SyncState};
+pub use sync::{Durability, QueuedRow, Recount, SyncState};
 
 use secrets::Sealer;
 

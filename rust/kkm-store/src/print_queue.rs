@@ -179,14 +179,20 @@ impl Store {
 
     /// The document is settled (fiscal sign or autonomous): its held jobs may print.
     /// Returns how many were released.
+    ///
+    /// The commit is [`Durability::Deferred`](crate::Durability::Deferred): a power cut
+    /// that drops it leaves the jobs held, and [`Store::recover_print_jobs`] releases every
+    /// held job at the next start.
     pub fn release_print_jobs(&self, doc_id: i64) -> Result<usize, StoreError> {
-        let conn = self.conn();
-        let released = conn
-            .prepare_cached(
-                "UPDATE print_job SET next_try_at = 0 WHERE doc_id = ?1 AND next_try_at = ?2",
-            )?
-            .execute(params![doc_id, HELD])?;
-        Ok(released)
+        let mut conn = self.conn();
+        crate::sync::with_durability(&mut conn, crate::Durability::Deferred, |conn| {
+            let released = conn
+                .prepare_cached(
+                    "UPDATE print_job SET next_try_at = 0 WHERE doc_id = ?1 AND next_try_at = ?2",
+                )?
+                .execute(params![doc_id, HELD])?;
+            Ok(released)
+        })
     }
 
     /// Queues a job for a journaled document (a reprint). Returns the job.

@@ -1,11 +1,45 @@
 //! The offline queue and the per-KKM sync state: what the OFD sync engine persists
 //! (the register adapts it to `kkm_ofd::OfdJournal`).
 
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::chain::{Fact, FactKind};
 use crate::facts::KkmChain;
 use crate::{Store, StoreError};
+
+/// How soon a commit must be on disk when the call returns.
+///
+/// The store runs SQLite in WAL mode with `synchronous=FULL`: every commit is an fsync of
+/// the WAL. A commit whose loss a restart repairs by itself may skip it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Fsynced before the call returns (documents, counters, REQNUMs, tokens, blocks).
+    Synced,
+    /// Written to the WAL without an fsync (`synchronous=NORMAL` for this commit): a
+    /// killed process keeps it (it is in the OS's page cache); a power cut may drop it,
+    /// and then only with the commits after it up to the next synced one — the WAL is
+    /// one file written in order, so the next synced commit (every document and every
+    /// REQNUM is one) makes it durable too. SQLite's atomicity still holds: it is lost
+    /// whole or kept whole.
+    Deferred,
+}
+
+/// Runs `f` (one transaction on `conn`) with `durability`; the connection is back to
+/// `synchronous=FULL` afterwards, whatever `f` returned.
+pub(crate) fn with_durability<R>(
+    conn: &mut Connection,
+    durability: Durability,
+    f: impl FnOnce(&mut Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    if durability == Durability::Synced {
+        return f(conn);
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let outcome = f(conn);
+    // Outside any transaction (`f`'s was committed or rolled back when it returned).
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    outcome
+}
 
 /// A queued document as the sync engine needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +74,11 @@ pub struct SyncState {
     /// The OFD refused the current token.
     pub token_refused: bool,
 }
+
+/// Makes a KKM's counters blob with a document moved to the offline counts, from the
+/// document's payload and the stored blob ([`Store::go_autonomous`]); the store knows no
+/// counters of its own.
+pub type Recount<'a> = &'a dyn Fn(&[u8], &[u8]) -> Result<Vec<u8>, StoreError>;
 
 /// Gives the queue head its REQNUM if it has none yet, in the caller's transaction.
 ///
@@ -250,7 +289,7 @@ impl Store {
 
     /// The OFD accepted queued document `id`: records its fiscal sign, its QR text and
     /// the encoded answer as a chained fact and on the journal record (the offline
-    /// number stays) and removes it from the queue, in one transaction.
+    /// number stays) and removes it from the queue, in one synced transaction.
     pub fn complete(
         &self,
         id: i64,
@@ -258,7 +297,50 @@ impl Store {
         qr_code: Option<&str>,
         answer: &[u8],
     ) -> Result<(), StoreError> {
+        self.complete_with(id, fiscal_sign, qr_code, answer, Durability::Synced)
+    }
+
+    /// [`Store::complete`] with the durability the caller's protocol allows: the sync
+    /// engine defers the fsync of an answer the OFD would give again to a resend of the
+    /// document (same REQNUM, same token), since a power cut that drops it leaves the
+    /// document queued with its REQNUM and the resend gets the same answer.
+    ///
+    /// A completion that gives the next queued document its REQNUM is synced whatever
+    /// was asked: a REQNUM is on disk before it is sent, so the OFD never forgets an
+    /// answer (it keeps only the last) that the journal may still have to ask for again.
+    pub fn complete_with(
+        &self,
+        id: i64,
+        fiscal_sign: Option<&str>,
+        qr_code: Option<&str>,
+        answer: &[u8],
+        durability: Durability,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
+        let others_queued: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM queue WHERE doc_id != ?1
+                     AND kkm_id = (SELECT kkm_id FROM journal WHERE id = ?1))",
+            )?
+            .query_row([id], |r| r.get(0))?;
+        let durability = if others_queued {
+            Durability::Synced
+        } else {
+            durability
+        };
+        with_durability(&mut conn, durability, |conn| {
+            self.complete_in(conn, id, fiscal_sign, qr_code, answer)
+        })
+    }
+
+    fn complete_in(
+        &self,
+        conn: &mut Connection,
+        id: i64,
+        fiscal_sign: Option<&str>,
+        qr_code: Option<&str>,
+        answer: &[u8],
+    ) -> Result<(), StoreError> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let owner: Option<u32> = tx
             .query_row("SELECT kkm_id FROM journal WHERE id = ?1", [id], |r| {
@@ -332,6 +414,62 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The KKM goes autonomous, in one transaction: the autonomous period starts at
+    /// `since` unless one is open, and with `unanswered` — the document whose online
+    /// attempt got no answer, and `recount`, which makes the KKM's counters blob with
+    /// that document moved to the offline counts from its payload and the stored blob —
+    /// the document is marked autonomous with those counters ([`Store::mark_offline`]),
+    /// unless it already is. Each change is a chained fact; a crash keeps both or
+    /// neither. Returns whether the document was marked now.
+    pub fn go_autonomous(
+        &self,
+        kkm_id: u32,
+        since: i64,
+        unanswered: Option<(i64, Recount<'_>)>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let open: Option<Option<i64>> = tx
+            .query_row(
+                "SELECT autonomous_since FROM kkm WHERE kkm_id = ?1",
+                [kkm_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if open.ok_or(StoreError::UnknownKkm(kkm_id))?.is_none() {
+            set_autonomous_in(&tx, &self.chain, kkm_id, Some(since), since)?;
+        }
+        let mut marked = false;
+        if let Some((id, recount)) = unanswered {
+            let row: Option<(u32, bool, Vec<u8>)> = tx
+                .query_row(
+                    "SELECT kkm_id, offline, payload FROM journal WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let (owner, offline, payload) =
+                row.ok_or_else(|| StoreError::Malformed(format!("no journal record {id}")))?;
+            if owner != kkm_id {
+                return Err(StoreError::Malformed(format!(
+                    "journal record {id} is KKM {owner}'s, not {kkm_id}'s"
+                )));
+            }
+            if !offline {
+                let counters: Vec<u8> = tx.query_row(
+                    "SELECT counters FROM kkm WHERE kkm_id = ?1",
+                    [kkm_id],
+                    |r| r.get(0),
+                )?;
+                let counters = recount(&payload, &counters)?;
+                crate::journal::mark_offline_in(&tx, &self.chain, kkm_id, id, &counters)?;
+                marked = true;
+            }
+        }
+        tx.commit()?;
+        Ok(marked)
     }
 
     /// Starts (`Some`) or ends (`None`) the autonomous period. Ending it records when

@@ -443,3 +443,102 @@ fn answers_tokens_and_autonomy_are_chained_facts() {
     assert_eq!(s.counters(KKM).unwrap(), b"2o");
     assert!(s.record(b.record().id).unwrap().unwrap().offline);
 }
+
+fn synchronous(s: &Store) -> i64 {
+    s.conn()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_deferred_answer_is_recorded_and_the_connection_syncs_again_after_it() {
+    let s = store();
+    let a = s
+        .append(&doc(DocumentKind::Sell, 1, 1, b"a"), b"1")
+        .unwrap();
+    assert_eq!(synchronous(&s), 2, "FULL");
+    s.complete_with(
+        a.record().id,
+        Some("S1"),
+        None,
+        b"ans",
+        Durability::Deferred,
+    )
+    .unwrap();
+    assert_eq!(synchronous(&s), 2, "back to FULL after the deferred commit");
+    assert_eq!(
+        s.record(a.record().id)
+            .unwrap()
+            .unwrap()
+            .fiscal_sign
+            .as_deref(),
+        Some("S1")
+    );
+    assert_eq!(s.queue_len(KKM).unwrap(), 0);
+    // A failed deferred commit leaves the connection synced too.
+    assert!(s
+        .complete_with(999, Some("S"), None, b"x", Durability::Deferred)
+        .is_err());
+    assert_eq!(synchronous(&s), 2);
+    // Released print jobs (a deferred commit) leave it synced as well.
+    s.release_print_jobs(a.record().id).unwrap();
+    assert_eq!(synchronous(&s), 2);
+    s.verify(KKM).unwrap();
+}
+
+#[test]
+fn going_autonomous_opens_the_period_and_marks_the_document_in_one_step() {
+    let s = store();
+    let a = s
+        .append(&doc(DocumentKind::Sell, 1, 1, b"a"), b"1")
+        .unwrap();
+    let recount = |payload: &[u8], counters: &[u8]| -> Result<Vec<u8>, StoreError> {
+        Ok([counters, b"+off:", payload].concat())
+    };
+    let id = a.record().id;
+    assert!(s.go_autonomous(KKM, 50, Some((id, &recount))).unwrap());
+    let state = s.sync_state(KKM).unwrap();
+    assert_eq!(state.autonomous_since, Some(50));
+    assert!(s.record(id).unwrap().unwrap().offline);
+    assert_eq!(s.counters(KKM).unwrap(), b"1+off:a");
+    // Already autonomous and already marked: the period keeps its start, the document
+    // is not counted twice.
+    assert!(!s.go_autonomous(KKM, 60, Some((id, &recount))).unwrap());
+    assert_eq!(s.sync_state(KKM).unwrap().autonomous_since, Some(50));
+    assert_eq!(s.counters(KKM).unwrap(), b"1+off:a");
+    // A second document of an open period is marked; the period stays.
+    let b = s
+        .append(&doc(DocumentKind::Sell, 1, 2, b"b"), b"2")
+        .unwrap();
+    assert!(s
+        .go_autonomous(KKM, 70, Some((b.record().id, &recount)))
+        .unwrap());
+    assert_eq!(s.sync_state(KKM).unwrap().autonomous_since, Some(50));
+    assert_eq!(s.counters(KKM).unwrap(), b"2+off:b");
+    let report = s.verify(KKM).unwrap();
+    // Two offline marks and one period start, after the genesis.
+    assert_eq!((report.records, report.facts), (2, 4));
+}
+
+#[test]
+fn a_failed_move_to_autonomous_mode_writes_nothing() {
+    let s = store();
+    s.add_kkm(5, 1, b"{}").unwrap();
+    let a = s
+        .append(&doc(DocumentKind::Sell, 1, 1, b"a"), b"1")
+        .unwrap();
+    let id = a.record().id;
+    let refuse = |_: &[u8], _: &[u8]| -> Result<Vec<u8>, StoreError> {
+        Err(StoreError::Malformed("no".into()))
+    };
+    let keep = |_: &[u8], c: &[u8]| -> Result<Vec<u8>, StoreError> { Ok(c.to_vec()) };
+    // The recount fails, or the document is another KKM's: the period is not opened.
+    assert!(s.go_autonomous(KKM, 50, Some((id, &refuse))).is_err());
+    assert!(s.go_autonomous(5, 50, Some((id, &keep))).is_err());
+    for kkm in [KKM, 5] {
+        assert_eq!(s.sync_state(kkm).unwrap().autonomous_since, None);
+    }
+    assert!(!s.record(id).unwrap().unwrap().offline);
+    s.verify(KKM).unwrap();
+    s.verify(5).unwrap();
+}

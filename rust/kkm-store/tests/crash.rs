@@ -3,12 +3,18 @@
 //! its documents (they are written in the same transaction). The writer also answers
 //! documents (the queue drains), rotates the token, marks documents autonomous and
 //! starts/ends autonomous periods — each a chained fact: every acknowledged one is kept.
+//!
+//! A second run walks the other paths (`registration-print`): KKMs registered and tokens
+//! changed through `save_kkm`, print jobs queued with their document, released, started
+//! and printed (and recovered at each restart), the move to autonomous mode with its
+//! document in one transaction, and answers committed without an fsync of their own.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kkm_store::{StaticKey, Store, StoreError};
+use kkm_store::{PrintCopy, PrintJobState, StaticKey, Store, StoreError, HELD};
 
 const KKM: u32 = 6923;
 const KILLS: usize = 60;
@@ -20,6 +26,85 @@ fn next(state: &mut u64) -> u64 {
     *state ^= *state >> 7;
     *state ^= *state << 17;
     *state
+}
+
+/// Runs the writer (in `mode`, if given) on `db`, kills it with SIGKILL after `delay`,
+/// and returns the lines it acknowledged.
+fn write_until_killed(db: &Path, mode: Option<&str>, delay: Duration) -> Vec<String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kkm-store-crash-writer"))
+        .arg(db)
+        .args(mode)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Read acknowledgements on a thread while the writer writes.
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            lines.push(line);
+        }
+        lines
+    });
+    let started = Instant::now();
+    while started.elapsed() < delay {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    reader.join().unwrap()
+}
+
+/// The checks both walks share: documents `1..=count` each once and in order, every
+/// acknowledged one kept, counters equal to the sum of the documents, the offline count
+/// equal to the documents marked autonomous. Returns the records.
+fn check_documents(
+    store: &Store,
+    round: usize,
+    acked: &[(i64, i64)],
+    report_records: u64,
+) -> Vec<kkm_store::Record> {
+    let records = store.records(KKM, 0, u32::MAX).unwrap();
+    assert_eq!(report_records as usize, records.len());
+    // No document twice: keys and totals are 1..=count, each once, in order.
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(
+            r.total,
+            i as i64 + 1,
+            "round {round}: document {} out of place",
+            r.id
+        );
+        assert_eq!(
+            r.idempotency_key.as_deref(),
+            Some(format!("doc-{}", i + 1).as_str())
+        );
+    }
+    // Every acknowledged document is there, with its id.
+    for (id, n) in acked {
+        let r = store
+            .record(*id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("acknowledged {id} lost"));
+        assert_eq!(r.total, *n);
+    }
+    // Counters equal the sum of the journal's documents.
+    let counters: serde_json::Value =
+        serde_json::from_slice(&store.counters(KKM).unwrap()).unwrap();
+    let count = records.len() as i64;
+    assert_eq!(counters["count"].as_i64(), Some(count), "round {round}");
+    assert_eq!(
+        counters["sum"].as_i64(),
+        Some(count * (count + 1) / 2),
+        "round {round}"
+    );
+    let marked = records.iter().filter(|r| r.offline).count() as i64;
+    assert_eq!(
+        counters["offline"].as_i64().unwrap_or(0),
+        marked,
+        "round {round}: offline counters"
+    );
+    records
 }
 
 #[test]
@@ -34,29 +119,8 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     let mut autonomy: Option<i64> = None;
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     for round in 0..KILLS {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kkm-store-crash-writer"))
-            .arg(&db)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        // Read acknowledgements on a thread; kill after a random 2..80 ms of writing.
-        let reader = std::thread::spawn(move || {
-            let mut lines = Vec::new();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                lines.push(line);
-            }
-            lines
-        });
         let delay = Duration::from_millis(2 + next(&mut rng) % 78);
-        let started = Instant::now();
-        while started.elapsed() < delay {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        for line in reader.join().unwrap() {
+        for line in write_until_killed(&db, None, delay) {
             let mut parts = line.split_whitespace();
             let what = parts.next().unwrap();
             let a: i64 = parts.next().unwrap().parse().unwrap();
@@ -79,39 +143,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             Err(StoreError::UnknownKkm(_)) if acked.is_empty() => continue,
             Err(e) => panic!("round {round}: {e}"),
         };
-        let records = store.records(KKM, 0, u32::MAX).unwrap();
-        assert_eq!(report.records as usize, records.len());
-        // No document twice: keys and totals are 1..=count, each once, in order.
-        for (i, r) in records.iter().enumerate() {
-            assert_eq!(
-                r.total,
-                i as i64 + 1,
-                "round {round}: document {} out of place",
-                r.id
-            );
-            assert_eq!(
-                r.idempotency_key.as_deref(),
-                Some(format!("doc-{}", i + 1).as_str())
-            );
-        }
-        // Every acknowledged document is there, with its id.
-        for (id, n) in &acked {
-            let r = store
-                .record(*id)
-                .unwrap()
-                .unwrap_or_else(|| panic!("acknowledged {id} lost"));
-            assert_eq!(r.total, *n);
-        }
-        // Counters equal the sum of the journal's documents.
-        let counters: serde_json::Value =
-            serde_json::from_slice(&store.counters(KKM).unwrap()).unwrap();
-        let count = records.len() as i64;
-        assert_eq!(counters["count"].as_i64(), Some(count), "round {round}");
-        assert_eq!(
-            counters["sum"].as_i64(),
-            Some(count * (count + 1) / 2),
-            "round {round}"
-        );
+        let records = check_documents(&store, round, &acked, report.records);
         // Every acknowledged fact is kept; the queue holds exactly the unanswered.
         for id in &answered {
             let r = store.record(*id).unwrap().unwrap();
@@ -130,12 +162,6 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             (records.len() - answered_now) as u64,
             "round {round}"
         );
-        let marked = records.iter().filter(|r| r.offline).count() as i64;
-        assert_eq!(
-            counters["offline"].as_i64().unwrap_or(0),
-            marked,
-            "round {round}"
-        );
         let state = store.sync_state(KKM).unwrap();
         // The token is the last acknowledged one, or one rotated after it unacknowledged.
         assert!(i64::from(state.token) >= token, "round {round}");
@@ -150,6 +176,209 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         acked.len() > KILLS,
         "the writer made progress ({} acknowledged)",
         acked.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What the second walk acknowledged so far.
+#[derive(Default)]
+struct Acked {
+    docs: Vec<(i64, i64)>,
+    released: Vec<i64>,
+    started: Vec<i64>,
+    printed: Vec<i64>,
+    answered: Vec<i64>,
+    /// (KKM, n): registered with token n and registration `{"n":n}`.
+    registered: Vec<(u32, i64)>,
+    /// The main KKM's last acknowledged token (saved with registration `{"reg":n}`).
+    token: i64,
+    /// (document id, n): went autonomous since n with the document marked.
+    autonomous: Vec<(i64, i64)>,
+}
+
+#[test]
+fn sigkill_through_registration_print_jobs_and_autonomy_loses_and_duplicates_nothing() {
+    let dir = std::env::temp_dir().join(format!("kkm-store-crash2-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("journal.db");
+    let mut acked = Acked {
+        token: 1,
+        ..Acked::default()
+    };
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut interrupted_total = 0;
+    for round in 0..KILLS {
+        let delay = Duration::from_millis(2 + next(&mut rng) % 78);
+        for line in write_until_killed(&db, Some("registration-print"), delay) {
+            let mut parts = line.split_whitespace();
+            let what = parts.next().unwrap();
+            let a: i64 = parts.next().unwrap().parse().unwrap();
+            let mut b = || -> i64 { parts.next().unwrap().parse().unwrap() };
+            match what {
+                "ack" => acked.docs.push((a, b())),
+                "rel" => acked.released.push(a),
+                "sta" => acked.started.push(a),
+                "prn" => acked.printed.push(a),
+                "ans" => acked.answered.push(a),
+                "reg" => acked.registered.push((a as u32, b())),
+                "rtk" => acked.token = a,
+                "gau" => acked.autonomous.push((a, b())),
+                "end" => {}
+                other => panic!("unknown line {other}"),
+            }
+        }
+
+        let store = Store::open(&db, &StaticKey([7; 32])).unwrap();
+        // Every KKM's chain verifies (open verified them all; none went to 68).
+        let kkms = store.kkm_ids().unwrap();
+        for &kkm in &kkms {
+            let state = store.sync_state(kkm).unwrap();
+            assert_eq!(state.local_state, 0, "round {round}: KKM {kkm}: {state:?}");
+        }
+        let report = match store.verify(KKM) {
+            Ok(report) => report,
+            // Killed before it registered the KKM: then nothing was acknowledged.
+            Err(StoreError::UnknownKkm(_)) if acked.docs.is_empty() => continue,
+            Err(e) => panic!("round {round}: {e}"),
+        };
+        let records = check_documents(&store, round, &acked.docs, report.records);
+
+        // Registration through save_kkm: a KKM and its settings together, never one
+        // without the other; a token and the registration saved with it together.
+        for &kkm in &kkms {
+            let registration = store.registration(kkm).unwrap();
+            assert!(
+                registration.is_some(),
+                "round {round}: KKM {kkm} without its registration"
+            );
+        }
+        for &(kkm, n) in &acked.registered {
+            assert!(kkms.contains(&kkm), "round {round}: registered {kkm} lost");
+            assert_eq!(
+                store.registration(kkm).unwrap().as_deref(),
+                Some(format!(r#"{{"n":{n}}}"#).as_str())
+            );
+            assert_eq!(i64::from(store.sync_state(kkm).unwrap().token), n);
+        }
+        let token = i64::from(store.sync_state(KKM).unwrap().token);
+        assert!(
+            token >= acked.token,
+            "round {round}: token {token} < {}",
+            acked.token
+        );
+        let registration: serde_json::Value =
+            serde_json::from_str(&store.registration(KKM).unwrap().unwrap()).unwrap();
+        assert_eq!(
+            registration["reg"].as_i64(),
+            Some(token),
+            "round {round}: the token and the registration saved with it"
+        );
+
+        // Answers committed without an fsync of their own survive a killed process.
+        for id in &acked.answered {
+            let r = store.record(*id).unwrap().unwrap();
+            assert_eq!(
+                r.fiscal_sign,
+                Some(format!("SIGN-{}", r.total)),
+                "round {round}"
+            );
+        }
+
+        // The move to autonomous mode: the period and its document together.
+        for (id, _) in &acked.autonomous {
+            assert!(store.record(*id).unwrap().unwrap().offline, "round {round}");
+        }
+        let state = store.sync_state(KKM).unwrap();
+        if let Some(since) = state.autonomous_since {
+            let opener = &records[since as usize - 1];
+            assert!(
+                opener.offline,
+                "round {round}: autonomous since {since} without its document marked"
+            );
+        }
+        let last = records.last().unwrap();
+        if last.total % 11 == 0 {
+            assert_eq!(
+                last.offline,
+                state.autonomous_since == Some(last.total),
+                "round {round}: document {} marked autonomous without its period, or the reverse",
+                last.total
+            );
+        }
+
+        // Print jobs: before the restart's recovery, the acknowledged states hold.
+        let jobs = store.print_jobs(None, None, u32::MAX).unwrap();
+        for id in &acked.released {
+            assert!(
+                jobs.iter()
+                    .filter(|j| j.doc_id == *id)
+                    .all(|j| j.next_try_at != HELD),
+                "round {round}: released job of {id} held again"
+            );
+        }
+        for id in &acked.printed {
+            let job = jobs.iter().find(|j| j.id == *id).unwrap();
+            assert_eq!(job.state, PrintJobState::Printed, "round {round}");
+        }
+        for id in &acked.started {
+            let job = jobs.iter().find(|j| j.id == *id).unwrap();
+            assert_ne!(
+                job.state,
+                PrintJobState::Waiting,
+                "round {round}: started job {id}"
+            );
+        }
+        // What the register does at start: a job left printing is interrupted and one
+        // duplicate is queued for it.
+        interrupted_total += store.recover_print_jobs(0).unwrap().len();
+        let jobs = store.print_jobs(None, None, u32::MAX).unwrap();
+        for r in &records {
+            let of_doc: Vec<_> = jobs.iter().filter(|j| j.doc_id == r.id).collect();
+            let originals = of_doc
+                .iter()
+                .filter(|j| j.copy == PrintCopy::Original)
+                .count();
+            assert_eq!(
+                originals, 1,
+                "round {round}: document {} has {originals} originals",
+                r.id
+            );
+            let interrupted = of_doc
+                .iter()
+                .filter(|j| j.state == PrintJobState::Interrupted)
+                .count();
+            let duplicates = of_doc
+                .iter()
+                .filter(|j| j.copy == PrintCopy::Duplicate)
+                .count();
+            assert_eq!(
+                duplicates, interrupted,
+                "round {round}: document {}: one duplicate per interrupted job, none else",
+                r.id
+            );
+            assert!(
+                of_doc.iter().all(|j| j.state != PrintJobState::Printing),
+                "round {round}: a job still printing after recovery"
+            );
+        }
+    }
+    assert!(
+        acked.docs.len() > KILLS,
+        "the writer made progress ({} acknowledged)",
+        acked.docs.len()
+    );
+    assert!(
+        !acked.registered.is_empty() && !acked.printed.is_empty() && !acked.autonomous.is_empty(),
+        "every path was walked"
+    );
+    eprintln!(
+        "{} documents, {} KKMs registered, {} jobs printed, {} interrupted, {} autonomous moves",
+        acked.docs.len(),
+        acked.registered.len(),
+        acked.printed.len(),
+        interrupted_total,
+        acked.autonomous.len()
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

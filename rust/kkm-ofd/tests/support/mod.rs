@@ -23,6 +23,10 @@ pub struct State {
     pub since: Option<i64>,
     pub dropped: Vec<u64>,
     pub token_refused: bool,
+    /// Documents that went autonomous after their own online attempt, in order.
+    pub went_autonomous: Vec<u64>,
+    /// (document id, `replayable`) of every completion, in order.
+    pub replayable: Vec<(u64, bool)>,
 }
 
 /// An in-memory `OfdJournal`.
@@ -93,8 +97,9 @@ impl OfdJournal for MemJournal {
     fn queue_len(&self) -> Result<u64, Infallible> {
         Ok(self.state().queue.len() as u64)
     }
-    fn complete(&self, id: u64, answer: &Response) -> Result<(), Infallible> {
+    fn complete(&self, id: u64, answer: &Response, replayable: bool) -> Result<(), Infallible> {
         let mut s = self.state();
+        s.replayable.push((id, replayable));
         let pos = s
             .queue
             .iter()
@@ -128,8 +133,18 @@ impl OfdJournal for MemJournal {
     fn autonomous_since(&self) -> Result<Option<i64>, Infallible> {
         Ok(self.state().since)
     }
-    fn set_autonomous_since(&self, since: Option<i64>, _now: i64) -> Result<(), Infallible> {
-        self.state().since = since;
+    fn go_autonomous(&self, since: i64, unanswered: Option<u64>) -> Result<(), Infallible> {
+        let mut s = self.state();
+        s.since.get_or_insert(since);
+        if let Some(id) = unanswered {
+            if !s.went_autonomous.contains(&id) {
+                s.went_autonomous.push(id);
+            }
+        }
+        Ok(())
+    }
+    fn leave_autonomy(&self, _now: i64) -> Result<(), Infallible> {
+        self.state().since = None;
         Ok(())
     }
     fn token_refused(&self) -> Result<bool, Infallible> {
