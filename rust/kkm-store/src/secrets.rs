@@ -110,7 +110,7 @@ impl KeyFile {
 
 /// Makes a new directory entry durable (unix; elsewhere the rename/link is journaled by
 /// the file system and there is no directory handle to sync).
-fn sync_dir(path: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         let dir = match path.parent() {
