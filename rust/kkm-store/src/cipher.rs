@@ -254,6 +254,15 @@ fn diagnose(path: &Path, key: &FileKey) -> StoreError {
     }
 }
 
+/// `e`, or when it is SQLite finding a page unreadable (it does not authenticate, or
+/// what it holds is not a page), why: [`StoreError::Damaged`] with the pages named.
+pub(crate) fn explain(e: StoreError, path: &Path, key: &FileKey) -> StoreError {
+    match &e {
+        StoreError::Sqlite(sqlite) if not_a_database(sqlite) => diagnose(path, key),
+        _ => e,
+    }
+}
+
 /// The temporary file an interrupted encryption left (and its rollback journal).
 fn unfinished(path: &Path) -> [PathBuf; 2] {
     let mut tmp = path.as_os_str().to_owned();
@@ -338,4 +347,49 @@ pub(crate) fn recorded(conn: &Connection) -> Result<Option<String>, StoreError> 
             r.get::<_, String>(0)
         })
         .optional()?)
+}
+
+impl crate::Store {
+    /// Checks that every page of the encrypted file authenticates under the key
+    /// (SQLCipher's HMAC of each page), so that a damaged or altered page is named even
+    /// where no query of the chain reads it (an index, a free page). Returns the pages
+    /// checked; [`StoreError::Damaged`] names the bad ones. A store that is not
+    /// encrypted (in memory, [`crate::Store::open_unencrypted`]) has nothing to check: 0.
+    ///
+    /// It reads the whole file: the daemon's `verify` runs it, opening does not (the
+    /// chain, checked at every open, is what the fiscal rules ask for).
+    pub fn check_pages(&self) -> Result<u64, StoreError> {
+        let conn = self.conn();
+        if conn
+            .pragma_query_value(None, "cipher_version", |r| r.get::<_, String>(0))
+            .is_err()
+        {
+            return Ok(0);
+        }
+        let Some(path) = conn.path().filter(|p| !p.is_empty()).map(PathBuf::from) else {
+            return Ok(0);
+        };
+        if found(&path)? != Found::Other {
+            return Ok(0);
+        }
+        // Pages still in the WAL are checked as SQLCipher reads them; fold them in first
+        // (a passive checkpoint never waits for, nor disturbs, another connection).
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        let failures: Vec<String> = conn
+            .prepare("PRAGMA cipher_integrity_check")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        if !failures.is_empty() {
+            return Err(damaged(&path, failures.join("; ")));
+        }
+        // SQLCipher answers its settings as text.
+        let page_size: String = conn.pragma_query_value(None, "cipher_page_size", |r| r.get(0))?;
+        let page_size: u64 = page_size
+            .parse()
+            .map_err(|_| damaged(&path, format!("cipher page size {page_size:?}")))?;
+        let size = std::fs::metadata(&path)
+            .map_err(|e| damaged(&path, format!("cannot read it: {e}")))?
+            .len();
+        Ok(size / page_size.max(1))
+    }
 }

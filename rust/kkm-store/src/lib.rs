@@ -253,12 +253,11 @@ impl Store {
     pub fn open(path: impl AsRef<Path>, keys: &dyn KeyProvider) -> Result<Store, StoreError> {
         let data_key = keys.data_key()?;
         let sealer = Sealer::new(data_key);
-        let (conn, profile) = cipher::open(
-            path.as_ref(),
-            &cipher::FileKey::derive(&data_key),
-            |plain| key_opens(plain, &sealer),
-        )?;
+        let file_key = cipher::FileKey::derive(&data_key);
+        let (conn, profile) =
+            cipher::open(path.as_ref(), &file_key, |plain| key_opens(plain, &sealer))?;
         Store::with_connection(conn, data_key, Some(profile))
+            .map_err(|e| cipher::explain(e, path.as_ref(), &file_key))
     }
 
     /// Opens a store whose file is **not** encrypted: the format of journals before
