@@ -1,6 +1,7 @@
 //! # kkm-store — everything the register must never lose
 //!
-//! Owns all SQL of the product (SQLite via rusqlite, bundled; WAL; `synchronous=FULL`):
+//! Owns all SQL of the product (SQLCipher via rusqlite, bundled with a vendored
+//! OpenSSL; WAL; `synchronous=FULL`; the whole file encrypted at rest, see [`cipher`]):
 //! the fiscal journal with its SHA-256 hash chain and per-shift digests, the shift
 //! counters written in the same transaction as the document that changes them,
 //! idempotency keys, the persisted FIFO offline queue and the per-KKM sync state (token,
@@ -50,10 +51,20 @@
 //! keeps a printable document without its job; the register's print workers move
 //! them through waiting → printing → printed / failed (see [`PrintJobState`]).
 //!
+//! ## At rest
+//!
+//! The file is SQLCipher's (every page of it and of its WAL encrypted and
+//! authenticated) under a key derived from the platform's data key with its own label;
+//! a plaintext journal of an older release is encrypted at its first open, crash-safely,
+//! once the key is checked against it. Another key is refused as
+//! [`StoreError::CannotDecrypt`], a damaged file as [`StoreError::Damaged`] (the pages
+//! named; [`Store::check_pages`] checks every page). See [`cipher`].
+//!
 //! ## Secrets
 //!
-//! The OFD token is sealed with AES-256-GCM under a data key from a [`KeyProvider`]
-//! (a 0600 key file on desktop, a Keystore-unwrapped key on Android); see [`secrets`].
+//! The data key comes from a [`KeyProvider`] (a 0600 key file on desktop, a
+//! Keystore-unwrapped key on Android); under it the OFD token is also sealed with
+//! AES-256-GCM (a value that stays sealed when a row is read); see [`secrets`].
 //!
 //! ## Sharing
 //!
