@@ -26,7 +26,6 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
-use sha2::Sha256;
 
 use crate::secrets::{sync_dir, KeyProvider, KEY_LEN};
 use crate::StoreError;
@@ -91,11 +90,10 @@ pub(crate) struct FileKey([u8; 32]);
 impl FileKey {
     /// HKDF-SHA-256 of the data key with the file key's own label.
     pub(crate) fn derive(data_key: &[u8; KEY_LEN]) -> FileKey {
-        let hkdf = hkdf::Hkdf::<Sha256>::new(Some(b"kkm-store"), data_key);
-        let mut key = [0u8; 32];
-        // 32 bytes is far below HKDF's limit (255 × 32): expand cannot fail.
-        let _ = hkdf.expand(b"journal file sqlcipher v1", &mut key);
-        FileKey(key)
+        FileKey(crate::secrets::derive_key(
+            data_key,
+            b"journal file sqlcipher v1",
+        ))
     }
 
     /// The raw-key form SQLCipher takes: `x'<64 hex digits>'`.
