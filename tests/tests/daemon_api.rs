@@ -962,7 +962,7 @@ async fn get_queries_are_typed() -> anyhow::Result<()> {
 }
 
 /// The real executable: cold start to the first answered Ping, a sale, graceful stop on
-/// SIGTERM, `verify` (0 on a sound journal, 1 once a byte of a document is changed),
+/// SIGTERM, `verify` (0 on a sound journal, 1 once a byte of the encrypted file is changed),
 /// `--help`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_binary_serves_and_stops_gracefully() -> anyhow::Result<()> {
@@ -1078,19 +1078,26 @@ async fn real_binary_serves_and_stops_gracefully() -> anyhow::Result<()> {
         "header + rows"
     );
 
-    // Change one byte of the receipt inside the database file: the chain breaks.
+    // The journal is encrypted at rest: the receipt's item name is nowhere in the file.
     let db = dir.path().join("kkm.db");
     let mut bytes = std::fs::read(&db)?;
-    let at = bytes
-        .windows(6)
-        .position(|w| w == b"tovar1")
-        .context("the receipt's item name is in the journal file")?;
-    bytes[at + 5] = b'2';
+    assert!(
+        !bytes.windows(6).any(|w| w == b"tovar1"),
+        "the receipt's item name is not in clear in the journal file"
+    );
+    assert!(
+        !bytes.starts_with(b"SQLite format 3"),
+        "no plaintext header"
+    );
+    // Change one byte of a page inside the database file: it no longer authenticates.
+    anyhow::ensure!(bytes.len() >= 2 * 4096, "a journal of several pages");
+    bytes[4096 + 1000] ^= 0x20;
     std::fs::write(&db, bytes)?;
     let broken = verify(dir.path())?;
     assert_eq!(broken.status.code(), Some(1), "{broken:?}");
+    let said = String::from_utf8_lossy(&broken.stdout);
     assert!(
-        String::from_utf8_lossy(&broken.stdout).contains("BROKEN"),
+        said.contains("BROKEN") && said.contains("page 2"),
         "{broken:?}"
     );
 

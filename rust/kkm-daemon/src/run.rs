@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use kkm_register::maintenance::{self, KkmVerification};
-use kkm_register::{Registry, RegistryConfig};
-use kkm_store::ExportFormat;
+use kkm_register::{RegisterError, Registry, RegistryConfig};
+use kkm_store::{ExportFormat, StoreError};
 use tracing::info;
 
 use crate::config::ServeConfig;
@@ -87,8 +87,16 @@ pub fn verify(data_dir: &Path, out: &mut dyn Write) -> anyhow::Result<bool> {
             config.database_path().display()
         );
     }
-    let report: Vec<KkmVerification> =
-        maintenance::verify(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report: Vec<KkmVerification> = match maintenance::verify(&config) {
+        Ok(report) => report,
+        // A page of the encrypted file that does not authenticate: altered or damaged,
+        // as broken as a chain that does not verify (exit 1), with the pages named.
+        Err(RegisterError::Store(e @ StoreError::Damaged { .. })) => {
+            writeln!(out, "journal BROKEN: {e}")?;
+            return Ok(false);
+        }
+        Err(e) => anyhow::bail!("{e}"),
+    };
     let mut ok = true;
     for k in &report {
         match &k.problem {

@@ -19,9 +19,12 @@ pub struct KkmVerification {
     pub problem: Option<String>,
 }
 
-/// Verifies every KKM's hash chain and shift digests.
+/// Verifies every page of the encrypted file (each authenticates under the key), then
+/// every KKM's hash chain and shift digests. A damaged page fails the whole
+/// verification (the error names it): no KKM's journal can be vouched for then.
 pub fn verify(config: &RegistryConfig) -> Result<Vec<KkmVerification>, RegisterError> {
     let store = open_store(config)?;
+    store.check_pages()?;
     let mut out = Vec::new();
     for kkm_id in store.kkm_ids()? {
         out.push(match store.verify(kkm_id) {

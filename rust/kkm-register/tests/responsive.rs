@@ -73,7 +73,8 @@ async fn ping_answers_while_a_sale_waits_for_its_commit() {
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let db = config.database_path();
     let holder = std::thread::spawn(move || {
-        let conn = rusqlite::Connection::open(db).unwrap();
+        // The journal is encrypted: the other process has the installation's key.
+        let conn = kkm_store::cipher::open_sql(db, &kkm_store::StaticKey([3; 32])).unwrap();
         conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
         locked_tx.send(()).unwrap();
         let _ = release_rx.recv_timeout(Duration::from_secs(30));

@@ -41,10 +41,7 @@ pub(crate) struct ChainKey {
 impl ChainKey {
     /// Derives the chain key from the data key (HKDF-SHA-256).
     pub(crate) fn derive(data_key: &[u8; KEY_LEN]) -> ChainKey {
-        let hkdf = hkdf::Hkdf::<Sha256>::new(Some(b"kkm-store"), data_key);
-        let mut key = [0u8; 32];
-        // 32 bytes is far below HKDF's limit (255 × 32): expand cannot fail.
-        let _ = hkdf.expand(b"journal chain v2", &mut key);
+        let key = crate::secrets::derive_key(data_key, b"journal chain v2");
         ChainKey {
             mac: <HmacSha256 as Mac>::new_from_slice(&key)
                 .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length")),

@@ -1,6 +1,7 @@
 //! # kkm-store — everything the register must never lose
 //!
-//! Owns all SQL of the product (SQLite via rusqlite, bundled; WAL; `synchronous=FULL`):
+//! Owns all SQL of the product (SQLCipher via rusqlite, bundled with a vendored
+//! OpenSSL; WAL; `synchronous=FULL`; the whole file encrypted at rest, see [`cipher`]):
 //! the fiscal journal with its SHA-256 hash chain and per-shift digests, the shift
 //! counters written in the same transaction as the document that changes them,
 //! idempotency keys, the persisted FIFO offline queue and the per-KKM sync state (token,
@@ -50,10 +51,20 @@
 //! keeps a printable document without its job; the register's print workers move
 //! them through waiting → printing → printed / failed (see [`PrintJobState`]).
 //!
+//! ## At rest
+//!
+//! The file is SQLCipher's (every page of it and of its WAL encrypted and
+//! authenticated) under a key derived from the platform's data key with its own label;
+//! a plaintext journal of an older release is encrypted at its first open, crash-safely,
+//! once the key is checked against it. Another key is refused as
+//! [`StoreError::CannotDecrypt`], a damaged file as [`StoreError::Damaged`] (the pages
+//! named; [`Store::check_pages`] checks every page). See [`cipher`].
+//!
 //! ## Secrets
 //!
-//! The OFD token is sealed with AES-256-GCM under a data key from a [`KeyProvider`]
-//! (a 0600 key file on desktop, a Keystore-unwrapped key on Android); see [`secrets`].
+//! The data key comes from a [`KeyProvider`] (a 0600 key file on desktop, a
+//! Keystore-unwrapped key on Android); under it the OFD token is also sealed with
+//! AES-256-GCM (a value that stays sealed when a row is read); see [`secrets`].
 //!
 //! ## Durability
 //!
@@ -74,6 +85,7 @@
 mod browse;
 pub mod catalogue;
 pub mod chain;
+pub mod cipher;
 mod export;
 mod facts;
 mod journal;
@@ -132,6 +144,22 @@ pub enum StoreError {
     /// The data key could not be had (key file unreadable, wrong size…).
     #[error("data key: {0}")]
     Key(String),
+    /// The journal file is encrypted under another key: no page of it authenticates
+    /// under this installation's (another installation's file, or another key file).
+    #[error("the journal {path} cannot be decrypted with this installation's key (it was encrypted under another data key: another installation's file or key file?)")]
+    CannotDecrypt {
+        /// The journal file.
+        path: String,
+    },
+    /// The journal file is not a readable database: not SQLite nor SQLCipher, or pages
+    /// of it damaged (some pages authenticate under the key, so the key is right).
+    #[error("the journal {path} is damaged: {detail}")]
+    Damaged {
+        /// The file.
+        path: String,
+        /// What was found.
+        detail: String,
+    },
     /// The data key does not open this store's secrets: it is not the key they were
     /// sealed with (or they were altered).
     #[error("the data key does not match this store (wrong key or altered secrets)")]
@@ -153,6 +181,38 @@ pub enum StoreError {
         /// Newest version this program knows.
         supported: i64,
     },
+}
+
+/// Whether the data key opens the secrets of a plaintext journal (checked before it is
+/// encrypted under a key derived from it): a journal with no key check yet (no schema,
+/// or never opened to the end) has nothing sealed and takes any key.
+fn key_opens(conn: &Connection, sealer: &Sealer) -> Result<(), StoreError> {
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta {
+        return Ok(());
+    }
+    let check: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match check {
+        None => Ok(()),
+        Some(sealed) => {
+            let plain = sealer
+                .open(KEY_CHECK_V2, &sealed)
+                .or_else(|_| sealer.open(b"key_check", &sealed))?;
+            if plain == KEY_CHECK {
+                Ok(())
+            } else {
+                Err(StoreError::WrongKey)
+            }
+        }
+    }
 }
 
 impl StoreError {
@@ -205,26 +265,57 @@ const KEY_CHECK: &[u8] = b"kkm-store key check";
 const KEY_CHECK_V2: &[u8] = b"key_check:chain2";
 
 impl Store {
-    /// Opens (creating if needed) the store at `path`, migrates its schema, and checks
-    /// that `keys` gives the data key its secrets were sealed with
-    /// ([`StoreError::WrongKey`] otherwise).
+    /// Opens (creating if needed) the store at `path`, encrypted at rest under a key
+    /// derived from `keys`' data key (see [`cipher`]; a plaintext journal of an older
+    /// release is encrypted first), migrates its schema, and checks that the data key
+    /// is the one its secrets were sealed with ([`StoreError::CannotDecrypt`] for an
+    /// encrypted file under another key, [`StoreError::WrongKey`] for the secrets).
     pub fn open(path: impl AsRef<Path>, keys: &dyn KeyProvider) -> Result<Store, StoreError> {
+        let data_key = keys.data_key()?;
+        let sealer = Sealer::new(data_key);
+        let file_key = cipher::FileKey::derive(&data_key);
+        let (conn, profile) =
+            cipher::open(path.as_ref(), &file_key, |plain| key_opens(plain, &sealer))?;
+        Store::with_connection(conn, data_key, Some(profile))
+            .map_err(|e| cipher::explain(e, path.as_ref(), &file_key))
+    }
+
+    /// Opens a store whose file is **not** encrypted: the format of journals before
+    /// issue 16, kept as the baseline the journal benchmark measures encryption
+    /// against. The product never calls it; an encrypted file does not open with it.
+    pub fn open_unencrypted(
+        path: impl AsRef<Path>,
+        keys: &dyn KeyProvider,
+    ) -> Result<Store, StoreError> {
         let conn = Connection::open(path)?;
-        Store::with_connection(conn, keys)
+        Store::with_connection(conn, keys.data_key()?, None)
     }
 
-    /// A store in memory (tests and tools; nothing survives the process).
+    /// A store in memory (tests and tools; nothing survives the process, nothing is
+    /// at rest to encrypt).
     pub fn open_in_memory(keys: &dyn KeyProvider) -> Result<Store, StoreError> {
-        Store::with_connection(Connection::open_in_memory()?, keys)
+        Store::with_connection(Connection::open_in_memory()?, keys.data_key()?, None)
     }
 
-    fn with_connection(mut conn: Connection, keys: &dyn KeyProvider) -> Result<Store, StoreError> {
+    fn with_connection(
+        mut conn: Connection,
+        data_key: [u8; secrets::KEY_LEN],
+        cipher: Option<&cipher::CipherProfile>,
+    ) -> Result<Store, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
-        let data_key = keys.data_key()?;
+        if let Some(profile) = cipher {
+            if cipher::recorded(&conn)?.as_deref() != Some(profile.name) {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('cipher', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [profile.name],
+                )?;
+            }
+        }
         let sealer = Sealer::new(data_key);
         let chain = chain::ChainKey::derive(&data_key);
         let check: Option<Vec<u8>> = conn

@@ -28,6 +28,16 @@ pub trait KeyProvider {
     fn data_key(&self) -> Result<[u8; KEY_LEN], StoreError>;
 }
 
+/// A 32-byte key for one use of the data key: HKDF-SHA-256 with salt `kkm-store` and
+/// the use's own label as info (the chain key, the journal file's key).
+pub(crate) fn derive_key(data_key: &[u8; KEY_LEN], label: &[u8]) -> [u8; 32] {
+    let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"kkm-store"), data_key);
+    let mut key = [0u8; 32];
+    // 32 bytes is far below HKDF's limit (255 × 32): expand cannot fail.
+    let _ = hkdf.expand(label, &mut key);
+    key
+}
+
 /// A key given by the caller (Android: unwrapped with the Keystore).
 #[derive(Clone)]
 pub struct StaticKey(pub [u8; KEY_LEN]);
@@ -110,7 +120,7 @@ impl KeyFile {
 
 /// Makes a new directory entry durable (unix; elsewhere the rename/link is journaled by
 /// the file system and there is no directory handle to sync).
-fn sync_dir(path: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         let dir = match path.parent() {

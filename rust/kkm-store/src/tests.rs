@@ -314,12 +314,27 @@ fn the_token_is_sealed_and_a_wrong_key_is_refused_at_open() {
             "not in clear"
         );
     }
+    // The file is encrypted under a key derived from the data key: another key does
+    // not decrypt it.
     assert!(matches!(
         Store::open(&path, &StaticKey([8; 32])),
-        Err(StoreError::WrongKey)
+        Err(StoreError::CannotDecrypt { .. })
     ));
     let s = Store::open(&path, &StaticKey([7; 32])).unwrap();
     assert_eq!(s.sync_state(KKM).unwrap().token, 0x0BAD_F00D);
+    drop(s);
+    // A plaintext journal (before issue 16) under another key: its sealed secrets do
+    // not open, and it is not encrypted under that key.
+    let plain = dir.join("plain.db");
+    Store::open_unencrypted(&plain, &StaticKey([7; 32]))
+        .unwrap()
+        .add_kkm(KKM, 1, b"")
+        .unwrap();
+    assert!(matches!(
+        Store::open(&plain, &StaticKey([8; 32])),
+        Err(StoreError::WrongKey)
+    ));
+    assert!(crate::cipher::is_plaintext(&plain).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -3,10 +3,14 @@
 //! migrates with its data, the version-1 chain verifies and is upgraded to the keyed one
 //! at its end, and counters, queue, REQNUM and token are what that release left. New
 //! documents and answers chain on; an edit of the version-1 part is still found.
+//!
+//! The golden file is plaintext (that release did not encrypt): its first open encrypts
+//! it (SQLCipher, under a key derived from its `data.key`) once the key is checked, so
+//! afterwards it is read through [`cipher::open_sql`] with that key.
 
 use std::path::{Path, PathBuf};
 
-use kkm_store::{DocumentKind, KeyFile, NewDocument, Store, StoreError};
+use kkm_store::{cipher, DocumentKind, KeyFile, NewDocument, Store, StoreError};
 use serde_json::Value;
 
 fn golden() -> PathBuf {
@@ -84,19 +88,31 @@ fn check_as_left(store: &Store) {
 fn the_golden_journal_opens_upgraded_with_everything_intact() {
     let d = copy("open");
     let keys = KeyFile::new(d.join("data.key"));
-    let version = |path: &Path| -> i64 {
-        rusqlite::Connection::open(path)
-            .unwrap()
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap()
-    };
-    assert_eq!(
-        version(&d.join("kkm.db")),
-        7,
-        "the golden is the release of migration 7"
+    let db = d.join("kkm.db");
+    assert!(
+        cipher::is_plaintext(&db).unwrap(),
+        "the golden is plaintext"
     );
-    let store = Store::open(d.join("kkm.db"), &keys).unwrap();
-    assert!(version(&d.join("kkm.db")) > 7);
+    let plain_version: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(plain_version, 7, "the golden is the release of migration 7");
+    let store = Store::open(&db, &keys).unwrap();
+    // Encrypted now: no SQLite header, no readable text, nothing left beside it.
+    assert!(!cipher::is_plaintext(&db).unwrap());
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(!bytes.windows(15).any(|w| w == b"SQLite format 3"));
+    assert!(!bytes.windows(7).any(|w| w == b"CREATE "), "no schema text");
+    assert!(
+        !d.join("kkm.db.encrypting").exists(),
+        "no temporary file left"
+    );
+    let encrypted_version: i64 = cipher::open_sql(&db, &keys)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert!(encrypted_version > 7, "migrated: {encrypted_version}");
     check_as_left(&store);
     drop(store);
     // A second open does not upgrade again.
@@ -163,7 +179,7 @@ fn an_edit_of_the_version_1_part_is_found_after_the_upgrade() {
     let keys = KeyFile::new(d.join("data.key"));
     drop(Store::open(d.join("kkm.db"), &keys).unwrap());
     // A column the version-1 hash never covered: the upgrade's digest does.
-    let conn = rusqlite::Connection::open(d.join("kkm.db")).unwrap();
+    let conn = cipher::open_sql(d.join("kkm.db"), &keys).unwrap();
     let (id, kkm): (i64, u32) = conn
         .query_row(
             "SELECT id, kkm_id FROM journal WHERE request IS NOT NULL ORDER BY id LIMIT 1",
@@ -192,5 +208,8 @@ fn the_golden_journal_is_refused_under_another_key() {
         Store::open(d.join("kkm.db"), &KeyFile::new(d.join("other.key"))),
         Err(StoreError::WrongKey)
     ));
+    // Not encrypted under the wrong key: its own key still opens it.
+    assert!(cipher::is_plaintext(d.join("kkm.db")).unwrap());
+    assert!(Store::open(d.join("kkm.db"), &KeyFile::new(d.join("data.key"))).is_ok());
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -7,10 +7,14 @@
 //! * a record deleted, two swapped, one duplicated, the tail cut (records, facts);
 //! * another installation's file (its own key) and its rows moved into this file;
 //! * the journal rewritten as a version-1 one, with recomputed plain SHA-256 hashes.
+//!
+//! The file is encrypted at rest (SQLCipher): the forger here is granted SQL access to
+//! the decrypted pages ([`cipher::open_sql`] with the key), a stronger forger than one
+//! who only has the file, so the chain is tested on its own.
 
 use std::path::{Path, PathBuf};
 
-use kkm_store::{DocumentKind, NewDocument, StaticKey, Store, StoreError};
+use kkm_store::{cipher, DocumentKind, NewDocument, StaticKey, Store, StoreError};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
@@ -26,10 +30,18 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
+/// A raw SQL connection to the encrypted journal at `path` under our key.
+fn sql(path: &Path) -> Connection {
+    cipher::open_sql(path, &KEY).unwrap()
+}
+
 /// A journal with every kind of fact: two KKMs, sales with requests, answers, an
 /// autonomous mark, a token change, an autonomous period, a Z-report and a return.
 fn make(path: &Path, key: &StaticKey) {
-    let s = Store::open(path, key).unwrap();
+    make_in(Store::open(path, key).unwrap());
+}
+
+fn make_in(s: Store) {
     for kkm in [A, B] {
         s.add_kkm(kkm, 100, br#"{"n":0}"#).unwrap();
         let mut ids = Vec::new();
@@ -96,8 +108,7 @@ type Outcome = (Vec<(u32, String)>, Vec<(u32, i64)>);
 fn outcome(path: &Path) -> Outcome {
     let s = Store::open(path, &KEY).unwrap();
     // Read beside the store: a tampered token does not unseal (`sync_state` refuses it).
-    let at_open: Vec<(u32, String)> = Connection::open(path)
-        .unwrap()
+    let at_open: Vec<(u32, String)> = sql(path)
         .prepare("SELECT kkm_id, state_reason FROM kkm WHERE local_state = 1 ORDER BY kkm_id")
         .unwrap()
         .query_map([], |r| {
@@ -164,7 +175,7 @@ fn assert_found(
 ) -> Vec<(u32, i64)> {
     copy(pristine, work);
     {
-        let conn = Connection::open(work).unwrap();
+        let conn = sql(work);
         // The forger is not bound by foreign keys.
         conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
         edit(&conn);
@@ -189,7 +200,7 @@ fn every_edit_of_every_column_of_every_record_is_found_and_named() {
     let pristine = d.join("pristine.db");
     make(&pristine, &KEY);
     let work = d.join("work.db");
-    let conn = Connection::open(&pristine).unwrap();
+    let conn = sql(&pristine);
     let mut cases = 0;
     for table in ["journal", "fact"] {
         let ids: Vec<(i64, u32, Option<i64>)> = conn
@@ -280,8 +291,7 @@ fn deleted_reordered_duplicated_and_cut_records_are_found() {
     let pristine = d.join("pristine.db");
     make(&pristine, &KEY);
     let work = d.join("work.db");
-    let ids: Vec<i64> = Connection::open(&pristine)
-        .unwrap()
+    let ids: Vec<i64> = sql(&pristine)
         .prepare("SELECT id FROM journal WHERE kkm_id = ?1 ORDER BY id")
         .unwrap()
         .query_map([A], |r| r.get(0))
@@ -368,15 +378,29 @@ fn another_installations_file_or_rows_are_refused() {
     make(&ours, &KEY);
     make(&theirs, &StaticKey([8; 32]));
     // Their whole file: refused with a clear error.
-    assert!(matches!(
-        Store::open(&theirs, &KEY),
-        Err(StoreError::WrongKey)
-    ));
-    // Their journal moved into our file (our key check kept).
+    let refused = Store::open(&theirs, &KEY).unwrap_err();
+    assert!(
+        matches!(refused, StoreError::CannotDecrypt { .. }),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("cannot be decrypted with this installation's key"),
+        "{refused}"
+    );
+    // Their journal moved into our file (our key check kept); their rows are read from
+    // a plaintext copy of their journal (the forger has decrypted it).
+    let their_rows = d.join("theirs-plain.db");
+    make_in(Store::open_unencrypted(&their_rows, &StaticKey([8; 32])).unwrap());
     let work = d.join("work.db");
     let named = assert_found(&ours, &work, "another installation's rows", |c| {
-        c.execute("ATTACH DATABASE ?1 AS theirs", [theirs.to_str().unwrap()])
-            .unwrap();
+        // `KEY ''`: the copy is plaintext (SQLCipher would otherwise use our key).
+        c.execute(
+            "ATTACH DATABASE ?1 AS theirs KEY ''",
+            [their_rows.to_str().unwrap()],
+        )
+        .unwrap();
         c.execute_batch(
             "DELETE FROM queue; DELETE FROM journal; DELETE FROM fact; DELETE FROM kkm;
              INSERT INTO kkm SELECT * FROM theirs.kkm;
