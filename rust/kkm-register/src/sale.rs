@@ -404,7 +404,7 @@ mod tests {
         let mut d = basket();
         d.lines
             .push(catalogue_line(&milk(), 2000, None).expect("line"));
-        d.lines[2].excise_stamp = Some("010460000000001621abc".into());
+        d.lines[2].excise_stamp = Some("010460000000001521abc".into());
         d.payments = vec![SalePayment {
             kind: PaymentType::Cash,
             amount: Money::from_tiyn(1_000_000),
