@@ -73,16 +73,19 @@ struct InProcess {
     _dir: tempfile::TempDir,
 }
 
+/// The OFD emulator on loopback with `kkms` registered (token 1000 + id).
+async fn emulator(kkms: &[u32]) -> anyhow::Result<OfdSim> {
+    let profiles = kkms.iter().map(|&k| KkmProfile::new(k, 1000 + k)).collect();
+    let config = SimConfig {
+        kkms: profiles,
+        ..SimConfig::default()
+    };
+    Ok(OfdSim::start(config, "127.0.0.1:0".parse()?).await?)
+}
+
 /// Emulator + registry + daemon in this process, `kkms` registered.
 async fn in_process(kkms: &[u32]) -> anyhow::Result<InProcess> {
-    let sim = OfdSim::start(
-        SimConfig {
-            kkms: kkms.iter().map(|&k| KkmProfile::new(k, 1000 + k)).collect(),
-            ..SimConfig::default()
-        },
-        "127.0.0.1:0".parse()?,
-    )
-    .await?;
+    let sim = emulator(kkms).await?;
     let dir = tempfile::tempdir()?;
     let mut config = RegistryConfig::new(dir.path());
     config.ofds = vec![OfdConfig {
@@ -411,14 +414,7 @@ async fn fsyncs_per_sale(
 /// KKMs sell flat out (one client each, `per_kkm` sales).
 async fn under_load(per_kkm: usize, counted: usize) -> anyhow::Result<()> {
     let kkms: Vec<u32> = (7101..=7108).collect();
-    let sim = OfdSim::start(
-        SimConfig {
-            kkms: kkms.iter().map(|&k| KkmProfile::new(k, 1000 + k)).collect(),
-            ..SimConfig::default()
-        },
-        "127.0.0.1:0".parse()?,
-    )
-    .await?;
+    let sim = emulator(&kkms).await?;
     let dir = tempfile::tempdir()?;
     let (child, addr, _) = start_binary(dir.path(), sim.addr(), &[]).await?;
     let pid = child.id().context("pid")?;
