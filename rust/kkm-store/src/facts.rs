@@ -224,10 +224,7 @@ pub(crate) fn upgrade_v1(tx: &Transaction<'_>, key: &ChainKey) -> Result<Vec<u32
         let legacy = match crate::verify::walk_v1(tx, kkm_id) {
             Ok(legacy) => legacy,
             Err(StoreError::Tampered { record, reason, .. }) => {
-                tx.execute(
-                    "UPDATE kkm SET local_state = 1, state_reason = ?2 WHERE kkm_id = ?1",
-                    params![kkm_id, format!("record {record}: {reason}")],
-                )?;
+                crate::journal::mark_conflict(tx, kkm_id, record, &reason)?;
                 failed.push(kkm_id);
                 continue;
             }

@@ -593,12 +593,23 @@ impl Store {
             crate::verify::walk(&conn, &self.chain, kkm_id)
         };
         if let Err(StoreError::Tampered { record, reason, .. }) = &outcome {
-            let conn = self.conn();
-            conn.execute(
-                "UPDATE kkm SET local_state = 1, state_reason = ?2 WHERE kkm_id = ?1",
-                params![kkm_id, format!("record {record}: {reason}")],
-            )?;
+            mark_conflict(&self.conn(), kkm_id, *record, reason)?;
         }
         outcome
     }
+}
+
+/// Puts a KKM whose journal does not verify in local state ValuesConflict (68), with
+/// the record and the reason.
+pub(crate) fn mark_conflict(
+    conn: &rusqlite::Connection,
+    kkm_id: u32,
+    record: i64,
+    reason: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE kkm SET local_state = 1, state_reason = ?2 WHERE kkm_id = ?1",
+        params![kkm_id, format!("record {record}: {reason}")],
+    )?;
+    Ok(())
 }

@@ -359,16 +359,22 @@ impl Store {
         Ok(store)
     }
 
-    /// Verifies every KKM's chain (done at every open). A KKM whose journal does not
-    /// verify is put in local state ValuesConflict with the bad record named (see
-    /// [`Store::sync_state`]); the store itself still opens so an admin can see why.
-    /// Returns the KKMs that failed.
+    /// Verifies every KKM's chain (done at every open), all KKMs' records read in one
+    /// pass over the journal. A KKM whose journal does not verify is put in local state
+    /// ValuesConflict with the bad record named (see [`Store::sync_state`]); the store
+    /// itself still opens so an admin can see why. Returns the KKMs that failed.
     pub fn verify_all(&self) -> Result<Vec<u32>, StoreError> {
+        let kkms = self.kkm_ids()?;
+        let conn = self.conn();
+        let outcomes = crate::verify::walk_all(&conn, &self.chain, &kkms)?;
         let mut failed = Vec::new();
-        for kkm_id in self.kkm_ids()? {
-            match self.verify(kkm_id) {
+        for (kkm_id, outcome) in kkms.into_iter().zip(outcomes) {
+            match outcome {
                 Ok(_) => {}
-                Err(StoreError::Tampered { .. }) => failed.push(kkm_id),
+                Err(StoreError::Tampered { record, reason, .. }) => {
+                    journal::mark_conflict(&conn, kkm_id, record, &reason)?;
+                    failed.push(kkm_id);
+                }
                 Err(e) => return Err(e),
             }
         }

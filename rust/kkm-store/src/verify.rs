@@ -2,6 +2,8 @@
 //! (plain SHA-256 chain plus the genesis digest of their other columns), the keyed
 //! records after it, the fact chain, the shift digests, and the `kkm` row's head.
 
+mod documents;
+
 use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
@@ -9,11 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::chain::{counters_digest, ChainKey, Fact, FactKind};
 use crate::facts::KkmChain;
-use crate::journal::{
-    document_mac, hash32, record_hash, shift_seed, shift_step, DocumentKind, NewDocument,
-    VerifyReport, ZERO_HASH,
-};
+use crate::journal::{hash32, NewDocument, VerifyReport, ZERO_HASH};
 use crate::StoreError;
+use documents::{Documents, Target};
 
 /// The digest of the columns of version-1 records that their hash does not cover
 /// (request, idempotency key and fingerprint, number in the shift, parent), taken into
@@ -233,7 +233,11 @@ fn walk_facts(conn: &Connection, key: &ChainKey, kkm_id: u32) -> Result<Facts, S
 /// The version-1 walk of a store not yet upgraded: every record is version 1.
 pub(crate) fn walk_v1(conn: &Connection, kkm_id: u32) -> Result<Legacy, StoreError> {
     let chain = KkmChain::read(conn, kkm_id)?;
-    let out = walk_documents(conn, None, kkm_id, None)?;
+    let target = Target {
+        kkm_id,
+        facts: None,
+    };
+    let out = one(documents::walk(conn, None, &[target], false)?)?;
     if chain.last_hash != out.last_hash {
         return Err(tampered(
             kkm_id,
@@ -248,213 +252,21 @@ pub(crate) fn walk_v1(conn: &Connection, kkm_id: u32) -> Result<Legacy, StoreErr
     })
 }
 
-struct Documents {
-    records: u64,
-    closed_shifts: u64,
-    last_hash: Option<[u8; 32]>,
-    /// The counters digest of the last record, if it is a keyed one.
-    last_counters: Option<[u8; 32]>,
-    last_v1_id: i64,
-    v1_count: i64,
-    v1_digest: [u8; 32],
+fn one(mut results: Vec<Result<Documents, StoreError>>) -> Result<Documents, StoreError> {
+    results
+        .pop()
+        .unwrap_or_else(|| Err(StoreError::Malformed("no walk".into())))
 }
 
-/// Walks the KKM's records. Without `facts` (an upgrade), every record is version 1;
-/// with them, records up to the genesis' upgrade point are version 1 and the rest are
-/// keyed, and every record's answer columns and autonomous mark must be what the facts
-/// say.
-fn walk_documents(
-    conn: &Connection,
-    key: Option<&ChainKey>,
-    kkm_id: u32,
-    facts: Option<&Facts>,
-) -> Result<Documents, StoreError> {
-    let v1_last = facts
-        .and_then(|f| f.genesis.as_ref())
-        .map_or(i64::MAX, |g| g.v1_last);
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, operator_id, at, total, shift_number, offline_number, payload, hash,
-                shift_digest, z_checksum, request, idempotency_key, idempotency_fingerprint,
-                shift_document, offline, parent, counters_digest, fiscal_sign, qr_code, answer
-         FROM journal WHERE kkm_id = ?1 ORDER BY id",
-    )?;
-    let mut rows = stmt.query([kkm_id])?;
-    let mut prev = ZERO_HASH;
-    let mut shift: Option<(u32, [u8; 32])> = None;
-    let mut out = Documents {
-        records: 0,
-        closed_shifts: 0,
-        last_hash: None,
-        last_counters: None,
-        last_v1_id: 0,
-        v1_count: 0,
-        v1_digest: [0; 32],
-    };
-    let mut v1 = V1Digest::new();
-    let mut heads = facts.map(|f| f.heads.iter().peekable());
-    let mut matched_answers = 0usize;
-    let mut matched_offline = 0usize;
-    let mut advance_heads = |head: &[u8; 32]| {
-        if let Some(heads) = heads.as_mut() {
-            while heads.next_if(|(_, h)| h == head).is_some() {}
-        }
-    };
-    advance_heads(&ZERO_HASH);
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let t = |reason: String| tampered(kkm_id, id, reason);
-        let kind_code: u8 = row
-            .get(1)
-            .map_err(wrong_type(kkm_id, id, format!("record {id}")))?;
-        let kind = DocumentKind::from_code(i64::from(kind_code))
-            .ok_or_else(|| t(format!("unknown document kind {kind_code}")))?;
-        let bad = |e: rusqlite::types::FromSqlError| t(format!("a column has the wrong type: {e}"));
-        let blob = |i: usize| row.get_ref(i)?.as_blob_or_null().map_err(bad);
-        let text = |i: usize| row.get_ref(i)?.as_str_or_null().map_err(bad);
-        let typed = wrong_type(kkm_id, id, format!("record {id}"));
-        let offline_column = match row.get::<_, i64>(15).map_err(&typed)? {
-            0 => false,
-            1 => true,
-            other => return Err(t(format!("autonomous mark {other} is neither 0 nor 1"))),
-        };
-        let in_offline = facts.is_some_and(|f| f.offline.contains(&id));
-        let mut doc = NewDocument {
-            kkm_id,
-            kind,
-            operator_id: row.get(2).map_err(&typed)?,
-            at: row.get(3).map_err(&typed)?,
-            total: row.get(4).map_err(&typed)?,
-            shift_number: row.get(5).map_err(&typed)?,
-            offline_number: row.get(6).map_err(&typed)?,
-            payload: row.get_ref(7)?.as_blob().map_err(bad)?,
-            request: blob(11)?,
-            idempotency_key: text(12)?,
-            idempotency_fingerprint: blob(13)?,
-            shift_document: row.get(14).map_err(&typed)?,
-            offline: offline_column && !in_offline,
-            parent: text(16)?,
-        };
-        let stored: [u8; 32] = row
-            .get_ref(8)?
-            .as_blob()
-            .map_err(bad)?
-            .try_into()
-            .map_err(|_| t("hash is not 32 bytes".into()))?;
-        let hash = if id <= v1_last {
-            v1.add(id, &doc);
-            out.v1_count += 1;
-            out.last_v1_id = id;
-            doc.offline = false;
-            record_hash(&prev, &doc)
-        } else {
-            let key = key.ok_or_else(|| t("a keyed record in a version-1 journal".into()))?;
-            let counters: [u8; 32] = blob(17)?
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .ok_or_else(|| t("a keyed record without its counters digest".into()))?;
-            out.last_counters = Some(counters);
-            document_mac(key, &prev, id, &doc, &counters)
-        };
-        if hash != stored {
-            return Err(t(
-                "its content or its predecessor changed (hash mismatch)".into()
-            ));
-        }
-        if let Some(facts) = facts {
-            let legacy = id <= v1_last;
-            if in_offline {
-                matched_offline += 1;
-                if !offline_column {
-                    return Err(t("its autonomous mark was removed".into()));
-                }
-            } else if legacy && offline_column {
-                return Err(t("an autonomous mark no fact records".into()));
-            }
-            let (sign, qr, answer) = (text(18)?, text(19)?, blob(20)?);
-            match facts.answers.get(&id) {
-                Some((digest, fact)) => {
-                    matched_answers += 1;
-                    if answer_digest(key.unwrap_or_else(|| unreachable!()), sign, qr, answer)
-                        != *digest
-                    {
-                        return Err(t(format!(
-                            "its fiscal sign, QR or answer differs from the OFD's answer (fact {fact})"
-                        )));
-                    }
-                }
-                None if sign.is_some() || qr.is_some() || answer.is_some() => {
-                    return Err(t("a fiscal sign, QR or answer no fact records".into()));
-                }
-                None => {}
-            }
-        }
-        let before = match shift {
-            Some((n, d)) if n == doc.shift_number => d,
-            _ => shift_seed(kkm_id, doc.shift_number),
-        };
-        if kind == DocumentKind::ZReport {
-            if blob(10)? != Some(&before[..]) {
-                return Err(t(format!(
-                    "Z-report checksum of shift {} does not match its records",
-                    doc.shift_number
-                )));
-            }
-            out.closed_shifts += 1;
-        } else if blob(10)?.is_some() {
-            return Err(t(
-                "a Z-report checksum on a record that is no Z-report".into()
-            ));
-        }
-        let digest = shift_step(&before, &hash);
-        if row.get_ref(9)?.as_blob().map_err(bad)? != &digest[..] {
-            return Err(t("running shift digest mismatch".into()));
-        }
-        shift = (kind != DocumentKind::ZReport).then_some((doc.shift_number, digest));
-        prev = hash;
-        out.records += 1;
-        advance_heads(&hash);
-    }
-    out.last_hash = (out.records > 0).then_some(prev);
-    out.v1_digest = v1.finish();
-    if let Some(facts) = facts {
-        if let Some(mut rest) = heads {
-            if let Some((fact, _)) = rest.next() {
-                return Err(tampered(
-                    kkm_id,
-                    0,
-                    format!("fact {fact} was written after documents that are not in the journal (records removed or reordered?)"),
-                ));
-            }
-        }
-        if matched_answers != facts.answers.len() || matched_offline != facts.offline.len() {
-            let missing = facts
-                .answers
-                .keys()
-                .chain(facts.offline.iter())
-                .copied()
-                .find(|id| !row_exists(conn, kkm_id, *id).unwrap_or(false))
-                .unwrap_or(0);
-            return Err(tampered(
-                kkm_id,
-                missing,
-                "the OFD answered a record that is not in the journal (removed?)",
-            ));
-        }
-    }
-    Ok(out)
+/// What a KKM's walk reads before its records: the `kkm` row and the fact chain.
+struct Prepared {
+    chain: KkmChain,
+    counters: Vec<u8>,
+    stored_head: Option<Vec<u8>>,
+    facts: Facts,
 }
 
-fn row_exists(conn: &Connection, kkm_id: u32, id: i64) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM journal WHERE kkm_id = ?1 AND id = ?2")?
-        .exists(rusqlite::params![kkm_id, id])?)
-}
-
-/// The full walk of a keyed store (see the module docs).
-pub(crate) fn walk(
-    conn: &Connection,
-    key: &ChainKey,
-    kkm_id: u32,
-) -> Result<VerifyReport, StoreError> {
+fn prepare(conn: &Connection, key: &ChainKey, kkm_id: u32) -> Result<Prepared, StoreError> {
     let chain = KkmChain::read(conn, kkm_id).map_err(|e| match e {
         StoreError::Malformed(m) => tampered(kkm_id, -1, m),
         e => e,
@@ -465,15 +277,89 @@ pub(crate) fn walk(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let facts = walk_facts(conn, key, kkm_id)?;
-    let Some(genesis) = &facts.genesis else {
+    if facts.genesis.is_none() {
         return Err(tampered(
             kkm_id,
             0,
             "the keyed chain has no upgrade point (the journal did not verify when the store \
              was upgraded, or its facts were removed)",
         ));
+    }
+    Ok(Prepared {
+        chain,
+        counters,
+        stored_head,
+        facts,
+    })
+}
+
+/// The full walk of a keyed store for one KKM (see the module docs).
+pub(crate) fn walk(
+    conn: &Connection,
+    key: &ChainKey,
+    kkm_id: u32,
+) -> Result<VerifyReport, StoreError> {
+    let prepared = prepare(conn, key, kkm_id)?;
+    let target = Target {
+        kkm_id,
+        facts: Some(&prepared.facts),
     };
-    let docs = walk_documents(conn, Some(key), kkm_id, Some(&facts))?;
+    let docs = one(documents::walk(conn, Some(key), &[target], false)?)?;
+    conclude(key, kkm_id, &prepared, docs)
+}
+
+/// The full walk of every KKM in `kkms`, their records read in one pass over the
+/// table; each KKM's outcome, in the order given. An error of the store itself (not
+/// a tampered journal) ends it.
+pub(crate) fn walk_all(
+    conn: &Connection,
+    key: &ChainKey,
+    kkms: &[u32],
+) -> Result<Vec<Result<VerifyReport, StoreError>>, StoreError> {
+    let mut outcomes: Vec<Option<Result<VerifyReport, StoreError>>> =
+        kkms.iter().map(|_| None).collect();
+    let mut prepared = Vec::new();
+    for (i, &kkm_id) in kkms.iter().enumerate() {
+        match prepare(conn, key, kkm_id) {
+            Ok(p) => prepared.push((i, kkm_id, p)),
+            Err(e @ StoreError::Tampered { .. }) => outcomes[i] = Some(Err(e)),
+            Err(e) => return Err(e),
+        }
+    }
+    let targets: Vec<Target<'_>> = prepared
+        .iter()
+        .map(|(_, kkm_id, p)| Target {
+            kkm_id: *kkm_id,
+            facts: Some(&p.facts),
+        })
+        .collect();
+    let walked = documents::walk(conn, Some(key), &targets, true)?;
+    for ((i, kkm_id, p), docs) in prepared.iter().zip(walked) {
+        outcomes[*i] = Some(docs.and_then(|d| conclude(key, *kkm_id, p, d)));
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(StoreError::Malformed("not walked".into()))))
+        .collect())
+}
+
+/// The checks after a KKM's records: the upgrade point, the `kkm` row against the
+/// chains' ends.
+fn conclude(
+    key: &ChainKey,
+    kkm_id: u32,
+    prepared: &Prepared,
+    docs: Documents,
+) -> Result<VerifyReport, StoreError> {
+    let Prepared {
+        chain,
+        counters,
+        stored_head,
+        facts,
+    } = prepared;
+    let Some(genesis) = &facts.genesis else {
+        return Err(tampered(kkm_id, 0, "the keyed chain has no upgrade point"));
+    };
     if docs.v1_count != genesis.v1_count
         || docs.last_v1_id != genesis.v1_last
         || docs.v1_digest[..] != genesis.v1_digest[..]
@@ -501,7 +387,7 @@ pub(crate) fn walk(
         (_, Some(digest)) => Some(digest),
         (fact, None) => fact.map(|f| f.1),
     };
-    if Some(counters_digest(&counters)) != expected_counters
+    if Some(counters_digest(counters)) != expected_counters
         || Some(chain.counters_digest) != expected_counters
     {
         return Err(end(
@@ -528,3 +414,6 @@ pub(crate) fn walk(
         legacy_records: u64::try_from(docs.v1_count).unwrap_or(0),
     })
 }
+
+#[cfg(test)]
+mod tests;

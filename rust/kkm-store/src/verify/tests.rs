@@ -1,0 +1,150 @@
+//! The two-thread walk names the record the sequential one named: the first in id order
+//! and, within one record, the first check that fails; all KKMs in one pass name each
+//! KKM's own record.
+
+use crate::{DocumentKind, NewDocument, StaticKey, Store, StoreError};
+
+const KKMS: [u32; 3] = [101, 202, 303];
+
+fn sale(kkm_id: u32, n: i64, payload: &[u8]) -> NewDocument<'_> {
+    NewDocument {
+        kkm_id,
+        kind: DocumentKind::Sell,
+        operator_id: 1,
+        at: 1_795_428_000 + n,
+        total: n,
+        shift_number: 1,
+        offline_number: None,
+        payload,
+        request: Some(b"cpcr"),
+        idempotency_key: None,
+        idempotency_fingerprint: None,
+        shift_document: n as u32,
+        offline: false,
+        parent: None,
+    }
+}
+
+/// Three KKMs whose records interleave, `per_kkm` each, every third one answered.
+/// Returns the store and each KKM's record ids.
+fn interleaved(per_kkm: i64) -> (Store, Vec<Vec<i64>>) {
+    let s = Store::open_in_memory(&StaticKey([7; 32])).unwrap();
+    let mut ids = vec![Vec::new(); KKMS.len()];
+    for &kkm in &KKMS {
+        s.add_kkm(kkm, 1, b"{}").unwrap();
+    }
+    for n in 1..=per_kkm {
+        for (k, &kkm) in KKMS.iter().enumerate() {
+            let payload = format!(r#"{{"kkm":{kkm},"n":{n}}}"#);
+            let id = s
+                .append(&sale(kkm, n, payload.as_bytes()), format!("{n}").as_bytes())
+                .unwrap()
+                .record()
+                .id;
+            if n % 3 == 0 {
+                s.complete(id, Some(&format!("SIGN-{id}")), None, b"answer")
+                    .unwrap();
+            }
+            ids[k].push(id);
+        }
+    }
+    (s, ids)
+}
+
+fn named(result: Result<crate::VerifyReport, StoreError>) -> (i64, String) {
+    match result {
+        Err(StoreError::Tampered { record, reason, .. }) => (record, reason),
+        other => panic!("expected a tampered journal, got {other:?}"),
+    }
+}
+
+fn edit(s: &Store, sql: &str, id: i64) {
+    s.conn().execute(sql, [id]).unwrap();
+}
+
+#[test]
+fn all_kkms_in_one_pass_each_name_their_own_record() {
+    let (s, ids) = interleaved(1_200);
+    assert!(s.verify_all().unwrap().is_empty());
+    let bad = ids[1][700];
+    edit(&s, "UPDATE journal SET payload = x'00' WHERE id = ?1", bad);
+    assert_eq!(s.verify_all().unwrap(), vec![KKMS[1]]);
+    let state = s.sync_state(KKMS[1]).unwrap();
+    assert_eq!(state.local_state, 1);
+    let reason = state.state_reason.unwrap();
+    assert!(
+        reason.starts_with(&format!("record {bad}: ")) && reason.contains("hash mismatch"),
+        "{reason}"
+    );
+    for k in [0, 2] {
+        assert_eq!(s.sync_state(KKMS[k]).unwrap().local_state, 0);
+        assert_eq!(s.verify(KKMS[k]).unwrap().records, 1_200);
+    }
+    // The index walk of the one KKM names the same record.
+    assert_eq!(named(s.verify(KKMS[1])).0, bad);
+}
+
+#[test]
+fn the_first_record_in_id_order_is_named_across_batches() {
+    let (s, ids) = interleaved(1_500);
+    // A later record's hash, and an earlier record's answer (a check made after the
+    // hash, on the reading thread): the earlier record is named, whichever thread saw it.
+    edit(
+        &s,
+        "UPDATE journal SET total = 1 WHERE id = ?1",
+        ids[0][1_400],
+    );
+    let answered = ids[0][299];
+    edit(
+        &s,
+        "UPDATE journal SET fiscal_sign = 'FORGED' WHERE id = ?1",
+        answered,
+    );
+    let (record, reason) = named(s.verify(KKMS[0]));
+    assert_eq!(record, answered);
+    assert!(reason.contains("differs from the OFD's answer"), "{reason}");
+    assert_eq!(s.verify_all().unwrap(), vec![KKMS[0]]);
+    let state = s.sync_state(KKMS[0]).unwrap().state_reason.unwrap();
+    assert!(
+        state.starts_with(&format!("record {answered}: ")),
+        "{state}"
+    );
+}
+
+#[test]
+fn within_one_record_the_hash_is_reported_before_its_answer() {
+    let (s, ids) = interleaved(30);
+    let answered = ids[2][5];
+    edit(
+        &s,
+        "UPDATE journal SET fiscal_sign = 'FORGED', payload = x'01' WHERE id = ?1",
+        answered,
+    );
+    let (record, reason) = named(s.verify(KKMS[2]));
+    assert_eq!(record, answered);
+    assert!(reason.contains("hash mismatch"), "{reason}");
+    // Only the answer: the answer is named.
+    let (s, ids) = interleaved(30);
+    let answered = ids[2][5];
+    edit(
+        &s,
+        "UPDATE journal SET fiscal_sign = 'FORGED' WHERE id = ?1",
+        answered,
+    );
+    let (record, reason) = named(s.verify(KKMS[2]));
+    assert_eq!(record, answered);
+    assert!(reason.contains("differs from the OFD's answer"), "{reason}");
+}
+
+#[test]
+fn a_removed_record_is_found_by_its_successor_in_both_walks() {
+    let (s, ids) = interleaved(600);
+    let gone = ids[1][550];
+    edit(&s, "DELETE FROM queue WHERE doc_id = ?1", gone);
+    edit(&s, "DELETE FROM journal WHERE id = ?1", gone);
+    let next = ids[1][551];
+    assert_eq!(named(s.verify(KKMS[1])).0, next);
+    assert_eq!(s.verify_all().unwrap(), vec![KKMS[1]]);
+    let reason = s.sync_state(KKMS[1]).unwrap().state_reason.unwrap();
+    assert!(reason.starts_with(&format!("record {next}: ")), "{reason}");
+}
