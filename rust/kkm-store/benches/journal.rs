@@ -1,7 +1,8 @@
 //! Journal benchmarks (a bench binary printing percentiles), each run on the encrypted
-//! journal (SQLCipher, what the product opens) and on the same journal unencrypted
-//! ([`Store::open_unencrypted`], the baseline), alternating in one process so that both
-//! see the same machine; ratios encrypted / plain are printed:
+//! journal (SQLCipher in the profile new journals get, what the product opens), on one
+//! in the first encrypted release's profile (`enc-v1`, HMAC-SHA512 pages) and on the
+//! same journal unencrypted ([`Store::open_unencrypted`], the baseline), alternating in
+//! one process so that all see the same machine; ratios to plain are printed:
 //! * append with fsync (WAL, synchronous=FULL): latency p50/p99 and documents/s;
 //! * `verify_all()` (what every open runs) and `verify(kkm)` over 1,000,000 records
 //!   (DESIGN target ≤ 1.5 s; encrypted within 25 % of plain), the plain one beside two
@@ -76,7 +77,10 @@ fn floors(db: &std::path::Path) -> (f64, f64) {
 #[derive(Clone, Copy, PartialEq)]
 enum Variant {
     Plain,
+    /// The profile new journals get.
     Encrypted,
+    /// A journal of the first encrypted release (HMAC-SHA512 pages).
+    EncryptedV1,
 }
 
 impl Variant {
@@ -84,12 +88,20 @@ impl Variant {
         match self {
             Variant::Plain => "plain",
             Variant::Encrypted => "encrypted",
+            Variant::EncryptedV1 => "enc-v1",
         }
     }
     fn open(self, path: &Path) -> Store {
         match self {
             Variant::Plain => Store::open_unencrypted(path, &KEY).expect("open"),
             Variant::Encrypted => Store::open(path, &KEY).expect("open"),
+            Variant::EncryptedV1 => {
+                let v1 = kkm_store::cipher::PROFILES
+                    .iter()
+                    .find(|p| p.name == "sqlcipher4-v1")
+                    .expect("v1 profile");
+                Store::open_with_cipher(path, &KEY, v1).expect("open")
+            }
         }
     }
 }
@@ -166,7 +178,7 @@ fn main() {
     let variants: &[Variant] = if args.iter().any(|a| a == "--plain") {
         &[Variant::Plain]
     } else {
-        &[Variant::Plain, Variant::Encrypted]
+        &[Variant::Plain, Variant::Encrypted, Variant::EncryptedV1]
     };
     let dir = std::env::temp_dir().join(format!("kkm-store-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -208,11 +220,12 @@ fn main() {
             lat[k].len() as f64 / busy[k]
         );
     }
-    if variants.len() == 2 {
+    for (k, v) in variants.iter().enumerate().skip(1) {
         println!(
-            "append+fsync encrypted / plain: p50 ×{:.2}, p99 ×{:.2}",
-            p50[1] / p50[0],
-            p99[1] / p99[0]
+            "append+fsync {} / plain: p50 ×{:.2}, p99 ×{:.2}",
+            v.name(),
+            p50[k] / p50[0],
+            p99[k] / p99[0]
         );
     }
 
@@ -300,11 +313,12 @@ fn main() {
             one_best[0] / (scan + hashing),
         );
     }
-    if variants.len() == 2 {
+    for (k, v) in variants.iter().enumerate().skip(1) {
         println!(
-            "verify at open encrypted / plain (best of 3): ×{:.2}; verify(kkm) ×{:.2}",
-            verify_best[1] / verify_best[0],
-            one_best[1] / one_best[0]
+            "verify at open {} / plain (best of 3): ×{:.2}; verify(kkm) ×{:.2}",
+            v.name(),
+            verify_best[k] / verify_best[0],
+            one_best[k] / one_best[0]
         );
     }
     // Column-level AES-GCM: `verify` would have to open every payload it hashes (or

@@ -54,16 +54,31 @@ pub struct CipherProfile {
 
 /// The profiles this build opens, newest (the one new files get) first.
 ///
-/// `sqlcipher4-v1` is SQLCipher 4's format (`cipher_compatibility = 4`): AES-256-CBC
-/// with a random IV per page write, HMAC-SHA512 per page, 4096-byte pages.
-pub const PROFILES: &[CipherProfile] = &[CipherProfile {
-    name: "sqlcipher4-v1",
-    page_size: 4096,
-    hmac_algorithm: "HMAC_SHA512",
-    kdf_algorithm: "PBKDF2_HMAC_SHA512",
-    kdf_iter: 256_000,
-    plaintext_header_size: 0,
-}];
+/// * `sqlcipher4-sha256-v2` (new files): AES-256-CBC with a random IV per page write,
+///   HMAC-SHA256 per page, 4096-byte pages. SHA-256 is the hash this CPU family runs in
+///   hardware (SHA-NI, ARMv8 crypto extensions): here `openssl speed` hashes 4 KB
+///   pages with SHA-256 at 2.2× the rate of SHA-512, and the page MAC is most of what
+///   encryption costs a read. A 256-bit MAC keeps SQLCipher's 128-bit-plus margin.
+/// * `sqlcipher4-v1` (journals encrypted by the first release with encryption):
+///   SQLCipher 4's defaults spelled out, HMAC-SHA512. Still opened, never rewritten.
+pub const PROFILES: &[CipherProfile] = &[
+    CipherProfile {
+        name: "sqlcipher4-sha256-v2",
+        page_size: 4096,
+        hmac_algorithm: "HMAC_SHA256",
+        kdf_algorithm: "PBKDF2_HMAC_SHA256",
+        kdf_iter: 256_000,
+        plaintext_header_size: 0,
+    },
+    CipherProfile {
+        name: "sqlcipher4-v1",
+        page_size: 4096,
+        hmac_algorithm: "HMAC_SHA512",
+        kdf_algorithm: "PBKDF2_HMAC_SHA512",
+        kdf_iter: 256_000,
+        plaintext_header_size: 0,
+    },
+];
 
 impl CipherProfile {
     /// Sets the profile on schema `schema` of `conn` (after its key, before any read).
@@ -142,23 +157,22 @@ fn damaged(path: &Path, detail: String) -> StoreError {
     }
 }
 
-/// Opens the encrypted journal at `path` under `key` (creating it when there is no
-/// file), encrypting a plaintext journal first once `check` accepts the data key for it.
-/// Returns the connection and the profile the file is read with.
+/// Opens the encrypted journal at `path` under `key` (creating it with `profile` when
+/// there is no file), encrypting a plaintext journal first (with `profile`) once `check`
+/// accepts the data key for it. An existing encrypted file is read with its own
+/// profile, whichever it is. Returns the connection and the profile the file is read
+/// with.
 pub(crate) fn open(
     path: &Path,
     key: &FileKey,
     check: impl FnOnce(&Connection) -> Result<(), StoreError>,
+    profile: &'static CipherProfile,
 ) -> Result<(Connection, &'static CipherProfile), StoreError> {
     discard_unfinished(path)?;
     match found(path)? {
-        Found::Nothing => {
-            let profile = &PROFILES[0];
-            Ok((keyed(path, key, profile)?, profile))
-        }
+        Found::Nothing => Ok((keyed(path, key, profile)?, profile)),
         Found::Plaintext => {
-            encrypt_plaintext(path, key, check)?;
-            let profile = &PROFILES[0];
+            encrypt_plaintext(path, key, check, profile)?;
             Ok((keyed(path, key, profile)?, profile))
         }
         Found::Other => open_existing(path, key),
@@ -289,6 +303,7 @@ fn encrypt_plaintext(
     path: &Path,
     key: &FileKey,
     check: impl FnOnce(&Connection) -> Result<(), StoreError>,
+    profile: &CipherProfile,
 ) -> Result<(), StoreError> {
     let [tmp, _] = unfinished(path);
     let tmp_name = tmp
@@ -307,7 +322,7 @@ fn encrypt_plaintext(
         "ATTACH DATABASE ?1 AS encrypted KEY ?2",
         [tmp_name, key.sql()],
     )?;
-    PROFILES[0].apply(&plain, "encrypted")?;
+    profile.apply(&plain, "encrypted")?;
     plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
     plain.pragma_update(Some("encrypted"), "user_version", user_version)?;
     plain.execute("DETACH DATABASE encrypted", [])?;

@@ -271,11 +271,27 @@ impl Store {
     /// is the one its secrets were sealed with ([`StoreError::CannotDecrypt`] for an
     /// encrypted file under another key, [`StoreError::WrongKey`] for the secrets).
     pub fn open(path: impl AsRef<Path>, keys: &dyn KeyProvider) -> Result<Store, StoreError> {
+        Store::open_with_cipher(path, keys, &cipher::PROFILES[0])
+    }
+
+    /// [`Store::open`], but a file it creates or encrypts is written with `profile`
+    /// instead of the newest one: how the journal benchmark and the tests make a journal
+    /// of an older release. An existing encrypted file is read with its own profile
+    /// either way.
+    pub fn open_with_cipher(
+        path: impl AsRef<Path>,
+        keys: &dyn KeyProvider,
+        profile: &'static cipher::CipherProfile,
+    ) -> Result<Store, StoreError> {
         let data_key = keys.data_key()?;
         let sealer = Sealer::new(data_key);
         let file_key = cipher::FileKey::derive(&data_key);
-        let (conn, profile) =
-            cipher::open(path.as_ref(), &file_key, |plain| key_opens(plain, &sealer))?;
+        let (conn, profile) = cipher::open(
+            path.as_ref(),
+            &file_key,
+            |plain| key_opens(plain, &sealer),
+            profile,
+        )?;
         Store::with_connection(conn, data_key, Some(profile))
             .map_err(|e| cipher::explain(e, path.as_ref(), &file_key))
     }

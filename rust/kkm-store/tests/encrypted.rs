@@ -312,3 +312,54 @@ fn export_and_verify_read_the_encrypted_journal() {
     assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 6);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_journal_of_the_first_encrypted_release_keeps_opening_in_its_own_profile() {
+    let d = dir("profile-v1");
+    let db = d.join("kkm.db");
+    let v1 = cipher::PROFILES
+        .iter()
+        .find(|p| p.name == "sqlcipher4-v1")
+        .expect("the first release's profile is still known");
+    assert_ne!(
+        cipher::PROFILES[0].name,
+        v1.name,
+        "new files get the newest"
+    );
+    let store = Store::open_with_cipher(&db, &KEY, v1).unwrap();
+    store.add_kkm(KKM, 1, b"{}").unwrap();
+    for n in 1..=10 {
+        sell(&store, n);
+    }
+    drop(store);
+    // This release opens it (trying the newest profile first), reads and verifies it,
+    // writes on in the file's own profile, and says which one it is.
+    let store = Store::open(&db, &KEY).unwrap();
+    assert_eq!(store.verify(KKM).unwrap().records, 10);
+    sell(&store, 11);
+    drop(store);
+    assert_no_plaintext(&db);
+    let store = Store::open(&db, &KEY).unwrap();
+    assert_eq!(store.verify(KKM).unwrap().records, 11);
+    drop(store);
+    let conn = cipher::open_sql(&db, &KEY).unwrap();
+    let recorded: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'cipher'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let hmac: String = conn
+        .query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        (recorded.as_str(), hmac.as_str()),
+        (v1.name, v1.hmac_algorithm)
+    );
+    drop(conn);
+    // Another installation's key is still told from damage for an old-profile file.
+    assert!(matches!(
+        Store::open(&db, &StaticKey([8; 32])),
+        Err(StoreError::CannotDecrypt { .. })
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+}
