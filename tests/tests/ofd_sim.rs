@@ -386,7 +386,15 @@ async fn books_survive_a_restart_with_a_state_dir() {
     c.reqnum = reqnum;
     assert_eq!(code(&c.send(ticket(T0 + 1)).await.unwrap().message), OK);
     assert_eq!(sim.books(KKM).unwrap().accepted.len(), 2);
+    // The fingerprints of the tickets read back from the log still find a duplicate.
+    assert_eq!(code(&c.send(ticket(T0)).await.unwrap().message), OK);
+    assert_eq!(sim.status()[0].duplicates, 1);
     sim.shutdown().await;
+    // The documents are in their append-only log, one line each, not in the state file.
+    let log = std::fs::read_to_string(dir.join(kkm_ofd_sim::server::LOG_FILE)).unwrap();
+    assert_eq!(log.lines().count(), 3);
+    let state = std::fs::read_to_string(dir.join(kkm_ofd_sim::server::STATE_FILE)).unwrap();
+    assert!(state.contains(r#""accepted":[]"#), "{state}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -380,6 +380,40 @@ fn direction(op: usize) -> i8 {
 }
 
 impl Ledger {
+    /// Runs `f` on the books with every KKM's accepted documents and their fingerprints
+    /// set apart (what grows with every document: the state file keeps the rest, the
+    /// documents go to a log of their own), then puts them back.
+    pub(crate) fn with_history_apart<T>(&mut self, f: impl FnOnce(&Ledger) -> T) -> T {
+        let apart: Vec<(Vec<AcceptedDocument>, HashSet<u64>)> = self
+            .kkms
+            .values_mut()
+            .map(|k| {
+                (
+                    std::mem::take(&mut k.accepted),
+                    std::mem::take(&mut k.fingerprints),
+                )
+            })
+            .collect();
+        let out = f(self);
+        for (k, (accepted, fingerprints)) in self.kkms.values_mut().zip(apart) {
+            k.accepted = accepted;
+            k.fingerprints = fingerprints;
+        }
+        out
+    }
+
+    /// Rebuilds every KKM's ticket fingerprints from the tickets it accepted (after the
+    /// documents were read back from their log).
+    pub(crate) fn rebuild_fingerprints(&mut self) {
+        for k in self.kkms.values_mut() {
+            for doc in &k.accepted {
+                if let Some(t) = doc.ticket_request() {
+                    k.fingerprints.insert(fingerprint(&t));
+                }
+            }
+        }
+    }
+
     /// Books for the given KKMs with a token policy and the first fiscal sign to issue.
     pub fn new(profiles: impl IntoIterator<Item = KkmProfile>, policy: TokenPolicy) -> Self {
         Ledger {

@@ -35,6 +35,7 @@
 pub mod control;
 pub mod fault;
 pub mod ledger;
+mod persist;
 pub mod profile;
 pub mod server;
 

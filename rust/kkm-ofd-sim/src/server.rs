@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,13 +22,13 @@ use tracing::{debug, info, warn};
 
 use crate::fault::{Fault, FaultPlan};
 use crate::ledger::{KkmLedger, Ledger, TokenPolicy};
+use crate::persist::Books;
 use crate::profile::KkmProfile;
 
 /// Kazakhstan's civil time is UTC+5: the calendar the emulator dates its own reports in.
 pub const KZ_UTC_OFFSET_SECS: i64 = 5 * 3600;
 
-/// Name of the state file inside the state directory.
-pub const STATE_FILE: &str = "ofd-sim-state.json";
+pub use crate::persist::{LOG_FILE, STATE_FILE};
 
 /// How to start an emulator.
 #[derive(Debug, Clone, Default)]
@@ -99,7 +99,7 @@ struct Shared {
     ledger: Mutex<Ledger>,
     fault: Mutex<FaultPlan>,
     refuse: watch::Sender<bool>,
-    state_file: Option<PathBuf>,
+    books: Option<Mutex<Books>>,
     requests: AtomicU64,
 }
 
@@ -113,38 +113,21 @@ impl Shared {
         lock(&self.fault).take(kkm_id)
     }
 
-    fn persist(&self, ledger: &Ledger) {
-        let Some(path) = &self.state_file else { return };
-        if let Err(e) = write_atomically(path, ledger) {
-            warn!(error = %e, path = %path.display(), "could not save the emulator state");
+    fn persist(&self, ledger: &mut Ledger) {
+        let Some(books) = &self.books else { return };
+        if let Err(e) = lock(books).save(ledger) {
+            warn!(error = %e, "could not save the emulator state");
         }
     }
 }
 
-fn write_atomically(path: &Path, ledger: &Ledger) -> io::Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    let json = serde_json::to_vec(ledger).map_err(io::Error::other)?;
-    std::fs::write(&tmp, json)?;
-    std::fs::rename(&tmp, path)
-}
-
-fn load_ledger(config: &SimConfig) -> io::Result<(Ledger, Option<PathBuf>)> {
+fn load_ledger(config: &SimConfig) -> io::Result<(Ledger, Option<Books>)> {
     let fresh = || Ledger::new(config.kkms.iter().cloned(), config.policy);
     let Some(dir) = &config.state_dir else {
         return Ok((fresh(), None));
     };
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(STATE_FILE);
-    let mut ledger = match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice::<Ledger>(&bytes).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}: {e}", path.display()),
-            )
-        })?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => fresh(),
-        Err(e) => return Err(e),
-    };
+    let (kept, books) = Books::load(dir)?;
+    let mut ledger = kept.unwrap_or_else(fresh);
     ledger.policy = config.policy;
     for p in &config.kkms {
         ledger
@@ -152,7 +135,7 @@ fn load_ledger(config: &SimConfig) -> io::Result<(Ledger, Option<PathBuf>)> {
             .entry(p.kkm_id)
             .or_insert_with(|| KkmLedger::new(p.clone()));
     }
-    Ok((ledger, Some(path)))
+    Ok((ledger, Some(books)))
 }
 
 fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
@@ -197,7 +180,7 @@ impl OfdSim {
     /// # Ok(()) }
     /// ```
     pub async fn start(config: SimConfig, listen: SocketAddr) -> io::Result<OfdSim> {
-        let (ledger, state_file) = load_ledger(&config)?;
+        let (ledger, books) = load_ledger(&config)?;
         let listener = bind(listen)?;
         let addr = listener.local_addr()?;
         let (refuse, _) = watch::channel(config.fault.fault == Fault::Refuse);
@@ -205,7 +188,7 @@ impl OfdSim {
             ledger: Mutex::new(ledger),
             fault: Mutex::new(config.fault),
             refuse,
-            state_file,
+            books: books.map(Mutex::new),
             requests: AtomicU64::new(0),
         });
         let cancel = CancellationToken::new();
@@ -262,7 +245,7 @@ impl SimHandle {
     fn with_kkm<T>(&self, kkm_id: u32, f: impl FnOnce(&mut KkmLedger) -> T) -> Option<T> {
         let mut ledger = lock(&self.shared.ledger);
         let out = ledger.kkms.get_mut(&kkm_id).map(f);
-        self.shared.persist(&ledger);
+        self.shared.persist(&mut ledger);
         out
     }
 
@@ -307,7 +290,7 @@ impl SimHandle {
             profile.serial_number = znm.to_owned();
         }
         ledger.kkms.insert(kkm_id, KkmLedger::new(profile));
-        self.shared.persist(&ledger);
+        self.shared.persist(&mut ledger);
         true
     }
 
@@ -476,6 +459,6 @@ async fn serve_connection(
 fn process(shared: &Shared, frame: Frame<Request>) -> Frame<Response> {
     let mut ledger = lock(&shared.ledger);
     let (header, message) = ledger.handle(frame.header, &frame.message, now_kz());
-    shared.persist(&ledger);
+    shared.persist(&mut ledger);
     Frame::new(header, message)
 }
