@@ -20,8 +20,10 @@ pub struct PageCursor {
 impl Store {
     /// Up to `limit` of the KKM's records that match `filter` (the conditions of
     /// [`Store::records_matching`]), newest first, starting below `before` (the last
-    /// record of the previous page). Records are read by the `(kkm_id, at)` index, so a
-    /// page costs the same anywhere in a long journal.
+    /// record of the previous page). Records are read by the `(kkm_id, at)` index, or
+    /// for a filter by kind by `(kkm_id, kind, at)` — several kinds one after the other,
+    /// merged — so a page costs the same anywhere in a long journal however rare the
+    /// kind.
     pub fn records_newest_first(
         &self,
         kkm_id: u32,
@@ -29,6 +31,22 @@ impl Store {
         before: Option<PageCursor>,
         limit: u32,
     ) -> Result<Vec<Record>, StoreError> {
+        let mut kinds = filter.kinds.clone();
+        kinds.sort_by_key(|k| k.code());
+        kinds.dedup();
+        if kinds.len() > 1 {
+            let mut merged = Vec::new();
+            for kind in kinds {
+                let one = RecordFilter {
+                    kinds: vec![kind],
+                    ..filter.clone()
+                };
+                merged.extend(self.records_newest_first(kkm_id, &one, before, limit)?);
+            }
+            merged.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
+            merged.truncate(limit as usize);
+            return Ok(merged);
+        }
         let (clause, mut params) = filter.clause(kkm_id, 0);
         let mut sql = format!("SELECT {RECORD_COLUMNS} FROM journal WHERE {clause}");
         if let Some(c) = before {
@@ -176,5 +194,74 @@ mod tests {
             25
         );
         assert_eq!(s.oldest_queued_at(1).unwrap(), Some(1000));
+    }
+
+    #[test]
+    fn a_filter_by_kinds_reads_each_kind_by_its_index_and_pages_them_merged() {
+        let s = Store::open_in_memory(&StaticKey([1; 32])).unwrap();
+        s.add_kkm(1, 1, b"{}").unwrap();
+        let docs: Vec<_> = (0..300)
+            .map(|i| {
+                let kind = match i % 50 {
+                    49 => DocumentKind::ZReport,
+                    20 => DocumentKind::Deposit,
+                    _ => DocumentKind::Sell,
+                };
+                doc(kind, 1000 + i / 3, 1 + (i / 50) as u32)
+            })
+            .collect();
+        s.append_batch(&docs, b"{}").unwrap();
+        let rare = RecordFilter {
+            kinds: vec![
+                DocumentKind::ZReport,
+                DocumentKind::Deposit,
+                DocumentKind::ZReport,
+            ],
+            from: Some(1000),
+            to: Some(1100),
+            ..RecordFilter::default()
+        };
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = s.records_newest_first(1, &rare, cursor, 4).unwrap();
+            let Some(last) = page.last() else { break };
+            cursor = Some(PageCursor {
+                at: last.at,
+                id: last.id,
+            });
+            seen.extend(page.iter().map(|r| r.id));
+        }
+        let expected: Vec<i64> = (1..=300i64)
+            .rev()
+            .filter(|id| matches!((id - 1) % 50, 49 | 20) && 1000 + (id - 1) / 3 <= 1100)
+            .collect();
+        assert_eq!(seen, expected, "each once, newest first, across pages");
+        // One kind in a period is read through (kkm_id, kind, at), in order, no sort.
+        let (clause, params) = RecordFilter {
+            kinds: vec![DocumentKind::ZReport],
+            from: Some(1000),
+            to: Some(1100),
+            ..RecordFilter::default()
+        }
+        .clause(1, 0);
+        let plan: Vec<String> = s
+            .conn()
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT id FROM journal WHERE {clause} \
+                 ORDER BY at DESC, id DESC LIMIT 50"
+            ))
+            .unwrap()
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|p| p.contains("journal_kind_at"))
+                && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+            "{plan:?}"
+        );
     }
 }
