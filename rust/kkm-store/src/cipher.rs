@@ -198,6 +198,40 @@ fn open_existing(
     Err(diagnose(path, key))
 }
 
+/// How to open another connection to a store's file, for reading beside the store's
+/// own (with the file's key and profile when it is encrypted).
+#[derive(Clone)]
+pub(crate) struct ReaderSpec {
+    path: PathBuf,
+    cipher: Option<(FileKey, &'static CipherProfile)>,
+}
+
+impl ReaderSpec {
+    pub(crate) fn plain(path: &Path) -> Self {
+        ReaderSpec {
+            path: path.to_owned(),
+            cipher: None,
+        }
+    }
+
+    pub(crate) fn encrypted(path: &Path, key: &FileKey, profile: &'static CipherProfile) -> Self {
+        ReaderSpec {
+            path: path.to_owned(),
+            cipher: Some((key.clone(), profile)),
+        }
+    }
+
+    /// A read-only connection to the file.
+    pub(crate) fn open(&self) -> Result<Connection, StoreError> {
+        let conn = match &self.cipher {
+            Some((key, profile)) => keyed(&self.path, key, profile)?,
+            None => Connection::open(&self.path)?,
+        };
+        conn.pragma_update(None, "query_only", "ON")?;
+        Ok(conn)
+    }
+}
+
 /// A connection to `path` with the key and profile set (nothing read yet).
 fn keyed(path: &Path, key: &FileKey, profile: &CipherProfile) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;

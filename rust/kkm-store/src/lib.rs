@@ -249,6 +249,9 @@ pub struct Store {
     conn: Mutex<Connection>,
     sealer: Sealer,
     chain: chain::ChainKey,
+    /// How to open a second connection to the same file (none in memory): the
+    /// verification of all KKMs reads half the journal through it, on a second thread.
+    reader: Option<cipher::ReaderSpec>,
 }
 
 impl std::fmt::Debug for Store {
@@ -292,7 +295,8 @@ impl Store {
             |plain| key_opens(plain, &sealer),
             profile,
         )?;
-        Store::with_connection(conn, data_key, Some(profile))
+        let reader = cipher::ReaderSpec::encrypted(path.as_ref(), &file_key, profile);
+        Store::with_connection(conn, data_key, Some(profile), Some(reader))
             .map_err(|e| cipher::explain(e, path.as_ref(), &file_key))
     }
 
@@ -303,20 +307,22 @@ impl Store {
         path: impl AsRef<Path>,
         keys: &dyn KeyProvider,
     ) -> Result<Store, StoreError> {
-        let conn = Connection::open(path)?;
-        Store::with_connection(conn, keys.data_key()?, None)
+        let conn = Connection::open(path.as_ref())?;
+        let reader = cipher::ReaderSpec::plain(path.as_ref());
+        Store::with_connection(conn, keys.data_key()?, None, Some(reader))
     }
 
     /// A store in memory (tests and tools; nothing survives the process, nothing is
     /// at rest to encrypt).
     pub fn open_in_memory(keys: &dyn KeyProvider) -> Result<Store, StoreError> {
-        Store::with_connection(Connection::open_in_memory()?, keys.data_key()?, None)
+        Store::with_connection(Connection::open_in_memory()?, keys.data_key()?, None, None)
     }
 
     fn with_connection(
         mut conn: Connection,
         data_key: [u8; secrets::KEY_LEN],
         cipher: Option<&cipher::CipherProfile>,
+        reader: Option<cipher::ReaderSpec>,
     ) -> Result<Store, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -370,6 +376,7 @@ impl Store {
             conn: Mutex::new(conn),
             sealer,
             chain,
+            reader,
         };
         store.verify_all()?;
         Ok(store)
@@ -382,7 +389,7 @@ impl Store {
     pub fn verify_all(&self) -> Result<Vec<u32>, StoreError> {
         let kkms = self.kkm_ids()?;
         let conn = self.conn();
-        let outcomes = crate::verify::walk_all(&conn, &self.chain, &kkms)?;
+        let outcomes = crate::verify::walk_all(&conn, &self.chain, &kkms, self.reader.as_ref())?;
         let mut failed = Vec::new();
         for (kkm_id, outcome) in kkms.into_iter().zip(outcomes) {
             match outcome {

@@ -3,6 +3,7 @@
 //! records after it, the fact chain, the shift digests, and the `kkm` row's head.
 
 mod documents;
+mod split;
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,10 +11,11 @@ use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use crate::chain::{counters_digest, ChainKey, Fact, FactKind};
+use crate::cipher::ReaderSpec;
 use crate::facts::KkmChain;
 use crate::journal::{hash32, NewDocument, VerifyReport, ZERO_HASH};
 use crate::StoreError;
-use documents::{Documents, Target};
+use documents::{Documents, Scan, Target};
 
 /// The digest of the columns of version-1 records that their hash does not cover
 /// (request, idempotency key and fingerprint, number in the shift, parent), taken into
@@ -237,7 +239,7 @@ pub(crate) fn walk_v1(conn: &Connection, kkm_id: u32) -> Result<Legacy, StoreErr
         kkm_id,
         facts: None,
     };
-    let out = one(documents::walk(conn, None, &[target], false)?)?;
+    let out = one(documents::walk(conn, None, &[target], Scan::Index)?)?;
     if chain.last_hash != out.last_hash {
         return Err(tampered(
             kkm_id,
@@ -304,7 +306,7 @@ pub(crate) fn walk(
         kkm_id,
         facts: Some(&prepared.facts),
     };
-    let docs = one(documents::walk(conn, Some(key), &[target], false)?)?;
+    let docs = one(documents::walk(conn, Some(key), &[target], Scan::Index)?)?;
     conclude(key, kkm_id, &prepared, docs)
 }
 
@@ -315,6 +317,7 @@ pub(crate) fn walk_all(
     conn: &Connection,
     key: &ChainKey,
     kkms: &[u32],
+    second: Option<&ReaderSpec>,
 ) -> Result<Vec<Result<VerifyReport, StoreError>>, StoreError> {
     let mut outcomes: Vec<Option<Result<VerifyReport, StoreError>>> =
         kkms.iter().map(|_| None).collect();
@@ -333,7 +336,7 @@ pub(crate) fn walk_all(
             facts: Some(&p.facts),
         })
         .collect();
-    let walked = documents::walk(conn, Some(key), &targets, true)?;
+    let walked = documents::walk(conn, Some(key), &targets, Scan::Table(second))?;
     for ((i, kkm_id, p), docs) in prepared.iter().zip(walked) {
         outcomes[*i] = Some(docs.and_then(|d| conclude(key, *kkm_id, p, d)));
     }

@@ -19,8 +19,10 @@ use std::sync::mpsc;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row};
 
+use super::split::{last_below, split_point, Before};
 use super::{answer_digest, tampered, Facts, V1Digest};
 use crate::chain::ChainKey;
+use crate::cipher::ReaderSpec;
 use crate::journal::{
     document_mac, record_hash, shift_seed, shift_step, DocumentKind, NewDocument, ZERO_HASH,
 };
@@ -108,6 +110,9 @@ struct Walk<'f> {
     matched_answers: usize,
     matched_offline: usize,
     failed: Option<Failure>,
+    /// The walk of the second half of a split table: the stored hashes of its records,
+    /// to be matched against the facts' heads after the first half's.
+    collected: Option<Vec<[u8; 32]>>,
 }
 
 impl<'f> Walk<'f> {
@@ -135,12 +140,47 @@ impl<'f> Walk<'f> {
             matched_answers: 0,
             matched_offline: 0,
             failed: None,
+            collected: None,
         };
         walk.advance_heads(&ZERO_HASH);
         walk
     }
 
+    /// The walk of a KKM's records from the split point on, after `before` (its last
+    /// record below the split, if any).
+    fn continuing(target: &Target<'f>, before: Option<Before>) -> Self {
+        let mut walk = Walk::new(target);
+        walk.heads = 0;
+        walk.collected = Some(Vec::new());
+        if let Some(b) = before {
+            walk.prev = b.hash;
+            walk.shift = b.shift;
+        }
+        walk
+    }
+
+    /// Adds the second half's walk of the same KKM to this one (the first half's).
+    fn join(&mut self, second: Walk<'f>) {
+        self.failed = earliest(self.failed.take(), second.failed);
+        if second.out.records > 0 {
+            self.prev = second.prev;
+            self.shift = second.shift;
+            self.out.last_counters = second.out.last_counters.or(self.out.last_counters);
+        }
+        self.out.records += second.out.records;
+        self.out.closed_shifts += second.out.closed_shifts;
+        self.matched_answers += second.matched_answers;
+        self.matched_offline += second.matched_offline;
+        for head in second.collected.unwrap_or_default() {
+            self.advance_heads(&head);
+        }
+    }
+
     fn advance_heads(&mut self, head: &[u8; 32]) {
+        if let Some(collected) = self.collected.as_mut() {
+            collected.push(*head);
+            return;
+        }
         if let Some(facts) = self.facts {
             while facts.heads.get(self.heads).is_some_and(|(_, h)| h == head) {
                 self.heads += 1;
@@ -330,24 +370,54 @@ fn hash_batches(
 ) -> Vec<Option<Failure>> {
     let mut first: Vec<Option<Failure>> = vec![None; slots];
     for batch in batches {
-        for job in &batch.jobs {
-            if first[job.slot].is_none() {
-                first[job.slot] = check(key, &batch.buf, job);
-            }
-        }
+        hash_batch(key, &batch, &mut first);
     }
     first
 }
 
-/// Walks the records of `targets` and returns each one's outcome, in the order given:
-/// with `whole_table`, in one pass over the table in rowid order (the rows of other
-/// KKMs skipped), otherwise through the `(kkm_id, id)` index (one target only). An
-/// error of the store itself (not a tampered record) ends the walk.
+fn hash_batch(key: Option<&ChainKey>, batch: &Batch, first: &mut [Option<Failure>]) {
+    for job in &batch.jobs {
+        if first[job.slot].is_none() {
+            first[job.slot] = check(key, &batch.buf, job);
+        }
+    }
+}
+
+/// How the records are read.
+#[derive(Clone, Copy)]
+pub(super) enum Scan<'a> {
+    /// One KKM through the `(kkm_id, id)` index.
+    Index,
+    /// The whole table in rowid order, the rows of KKMs not walked skipped; with a way
+    /// to open a second connection, a long table is read in two halves at once.
+    Table(Option<&'a ReaderSpec>),
+}
+
+/// Which rows of the table a reader takes.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// The one target's, through its index.
+    Index,
+    /// All of them.
+    All,
+    /// Those with ids below the split point.
+    Below(i64),
+    /// Those from the split point on.
+    From(i64),
+}
+
+/// Walks the records of `targets` and returns each one's outcome, in the order given.
+/// An error of the store itself (not a tampered record) ends the walk.
+///
+/// One reader feeds a hashing thread; a table split in two is read by two threads,
+/// each hashing what it reads: the second half starts each KKM from its last stored
+/// record below the split, and its hashes are matched against the facts' heads after
+/// the first half's.
 pub(super) fn walk(
     conn: &Connection,
     key: Option<&ChainKey>,
     targets: &[Target<'_>],
-    whole_table: bool,
+    scan: Scan<'_>,
 ) -> Result<Vec<Result<Documents, StoreError>>, StoreError> {
     let mut walks: Vec<Walk<'_>> = targets.iter().map(Walk::new).collect();
     let slots: HashMap<u32, usize> = targets
@@ -355,16 +425,56 @@ pub(super) fn walk(
         .enumerate()
         .map(|(i, t)| (t.kkm_id, i))
         .collect();
-    let hashed = std::thread::scope(|scope| -> Result<Vec<Option<Failure>>, StoreError> {
-        let (send, receive) = mpsc::sync_channel::<Batch>(4);
-        let worker = scope.spawn(move || hash_batches(key, receive, targets.len()));
-        let read = read_rows(conn, key, targets, whole_table, &slots, &mut walks, &send);
-        drop(send);
-        let hashed = worker
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        read.map(|()| hashed)
-    })?;
+    let split = match scan {
+        Scan::Table(Some(second)) => split_point(conn, targets)?.map(|at| (at, second)),
+        _ => None,
+    };
+    let hashed = match (scan, split) {
+        (_, Some((at, second))) => {
+            let mut rest: Vec<Walk<'_>> = Vec::with_capacity(targets.len());
+            for t in targets {
+                rest.push(Walk::continuing(t, last_below(conn, t.kkm_id, at)?));
+            }
+            let hashed = std::thread::scope(|scope| -> Result<_, StoreError> {
+                let other = scope.spawn(|| -> Result<_, StoreError> {
+                    let conn = second.open()?;
+                    read_hashing(&conn, key, Rows::From(at), &slots, &mut rest)
+                });
+                let first = read_hashing(conn, key, Rows::Below(at), &slots, &mut walks);
+                let other = other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                Ok((first?, other?))
+            })?;
+            for (walk, second) in walks.iter_mut().zip(rest) {
+                walk.join(second);
+            }
+            hashed
+                .0
+                .into_iter()
+                .zip(hashed.1)
+                .map(|(a, b)| earliest(a, b))
+                .collect()
+        }
+        (scan, None) => {
+            let rows = match scan {
+                Scan::Index => Rows::Index,
+                Scan::Table(_) => Rows::All,
+            };
+            std::thread::scope(|scope| -> Result<Vec<Option<Failure>>, StoreError> {
+                let (send, receive) = mpsc::sync_channel::<Batch>(4);
+                let worker = scope.spawn(move || hash_batches(key, receive, targets.len()));
+                let read = read_rows(conn, key, targets, rows, &slots, &mut walks, &mut |batch| {
+                    send.send(batch).is_ok()
+                });
+                drop(send);
+                let hashed = worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                read.map(|()| hashed)
+            })?
+        }
+    };
     let mut results = Vec::with_capacity(walks.len());
     for (mut walk, hashed) in walks.into_iter().zip(hashed) {
         let kkm_id = walk.kkm_id;
@@ -376,23 +486,52 @@ pub(super) fn walk(
     Ok(results)
 }
 
-/// The reading thread: every row of the targets, in id order.
+/// Reads `rows` and hashes them on the same thread; each KKM's first hashing failure.
+fn read_hashing(
+    conn: &Connection,
+    key: Option<&ChainKey>,
+    rows: Rows,
+    slots: &HashMap<u32, usize>,
+    walks: &mut [Walk<'_>],
+) -> Result<Vec<Option<Failure>>, StoreError> {
+    let mut first: Vec<Option<Failure>> = vec![None; walks.len()];
+    read_rows(conn, key, &[], rows, slots, walks, &mut |batch| {
+        hash_batch(key, &batch, &mut first);
+        true
+    })?;
+    Ok(first)
+}
+
+/// Reads `rows` in id order, hands each full batch of jobs to `sink` (which says
+/// whether to go on).
 fn read_rows(
     conn: &Connection,
     key: Option<&ChainKey>,
     targets: &[Target<'_>],
-    whole_table: bool,
+    rows: Rows,
     slots: &HashMap<u32, usize>,
     walks: &mut [Walk<'_>],
-    send: &mpsc::SyncSender<Batch>,
+    sink: &mut dyn FnMut(Batch) -> bool,
 ) -> Result<(), StoreError> {
     let mut stmt;
-    let mut rows = match targets {
-        [one] if !whole_table => {
+    let mut rows = match (rows, targets) {
+        (Rows::Index, [one]) => {
             stmt = conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM journal WHERE kkm_id = ?1 ORDER BY id"
             ))?;
             stmt.query([one.kkm_id])?
+        }
+        (Rows::Below(at), _) => {
+            stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM journal WHERE id < ?1 ORDER BY id"
+            ))?;
+            stmt.query([at])?
+        }
+        (Rows::From(at), _) => {
+            stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM journal WHERE id >= ?1 ORDER BY id"
+            ))?;
+            stmt.query([at])?
         }
         _ => {
             stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM journal ORDER BY id"))?;
@@ -423,12 +562,12 @@ fn read_rows(
         if let Err(failure) = read_row(key, walk, slot, row, &mut batch) {
             walk.failed = Some(failure);
         }
-        if batch.jobs.len() >= BATCH && send.send(std::mem::take(&mut batch)).is_err() {
+        if batch.jobs.len() >= BATCH && !sink(std::mem::take(&mut batch)) {
             break;
         }
     }
     if !batch.jobs.is_empty() {
-        let _ = send.send(batch);
+        sink(batch);
     }
     Ok(())
 }

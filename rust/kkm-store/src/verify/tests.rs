@@ -143,3 +143,143 @@ fn a_removed_record_is_found_by_its_successor_in_both_walks() {
     let reason = s.sync_state(KKMS[1]).unwrap().state_reason.unwrap();
     assert!(reason.starts_with(&format!("record {next}: ")), "{reason}");
 }
+
+/// The verification at open reads a long table in two halves on two threads; it must
+/// name, for every forgery, what the one-KKM walk through the index names.
+mod split {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::cipher;
+
+    const KEY: StaticKey = StaticKey([7; 32]);
+    const PER_KKM: i64 = 1_000;
+
+    fn dir(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("kkm-verify-split-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// An encrypted journal of three KKMs, their records interleaved in runs of 10, a
+    /// Z-report every 250 and every 40th answered; returns each KKM's ids.
+    fn build(path: &Path) -> Vec<Vec<i64>> {
+        let s = Store::open(path, &KEY).unwrap();
+        let mut ids = vec![Vec::new(); KKMS.len()];
+        for &kkm in &KKMS {
+            s.add_kkm(kkm, 1, b"{}").unwrap();
+        }
+        let payloads: Vec<String> = (0..PER_KKM).map(|n| format!(r#"{{"n":{n}}}"#)).collect();
+        for chunk in 0..PER_KKM / 10 {
+            for (k, &kkm) in KKMS.iter().enumerate() {
+                let docs: Vec<NewDocument<'_>> = (chunk * 10..chunk * 10 + 10)
+                    .map(|n| {
+                        let mut d = sale(kkm, n, payloads[n as usize].as_bytes());
+                        d.shift_number = 1 + (n / 250) as u32;
+                        if n % 250 == 249 {
+                            d.kind = DocumentKind::ZReport;
+                        }
+                        d
+                    })
+                    .collect();
+                for a in s.append_batch(&docs, b"{}").unwrap() {
+                    ids[k].push(a.record().id);
+                }
+            }
+        }
+        for (k, kkm_ids) in ids.iter().enumerate() {
+            for (n, &id) in kkm_ids.iter().enumerate() {
+                if n % 40 == 7 {
+                    s.complete(id, Some(&format!("SIGN-{k}-{id}")), None, b"answer")
+                        .unwrap();
+                }
+            }
+        }
+        assert!(s.verify_all().unwrap().is_empty());
+        ids
+    }
+
+    #[test]
+    fn the_two_halves_name_what_the_single_walk_names() {
+        let d = dir("diff");
+        let pristine = d.join("pristine.db");
+        let ids = build(&pristine);
+        let b = &ids[1];
+        let mid = {
+            let conn = cipher::open_sql(&pristine, &KEY).unwrap();
+            let facts = super::super::Facts {
+                genesis: Some(super::super::Genesis {
+                    v1_last: 0,
+                    v1_count: 0,
+                    v1_digest: Vec::new(),
+                }),
+                ..Default::default()
+            };
+            let target = [super::super::documents::Target {
+                kkm_id: KKMS[1],
+                facts: Some(&facts),
+            }];
+            super::super::split::split_point(&conn, &target)
+                .unwrap()
+                .expect("the journal is long enough to split")
+        };
+        let below = *b.iter().rev().find(|&&id| id < mid).unwrap();
+        let from = *b.iter().find(|&&id| id >= mid).unwrap();
+        let answered_late = b[b.iter().position(|&id| id > mid).unwrap() + 50];
+        let answered_late = b[b
+            .iter()
+            .enumerate()
+            .position(|(n, &id)| id >= answered_late && n % 40 == 7)
+            .unwrap()];
+        let z_late = b[749];
+        assert!(z_late > mid, "a Z-report in the second half");
+        let cases: Vec<(&str, String)> = vec![
+            ("payload, first half", format!("UPDATE journal SET payload = x'00' WHERE id = {}", b[100])),
+            ("payload, second half", format!("UPDATE journal SET payload = x'00' WHERE id = {}", b[900])),
+            ("last record below the split removed", format!("DELETE FROM queue WHERE doc_id = {below}; DELETE FROM journal WHERE id = {below}")),
+            ("first record of the second half removed", format!("DELETE FROM queue WHERE doc_id = {from}; DELETE FROM journal WHERE id = {from}")),
+            ("shift digest of the last record below the split", format!("UPDATE journal SET shift_digest = zeroblob(32) WHERE id = {below}")),
+            ("hash of the last record below the split", format!("UPDATE journal SET hash = zeroblob(32) WHERE id = {below}")),
+            ("answer forged, second half", format!("UPDATE journal SET fiscal_sign = 'FORGED' WHERE id = {answered_late}")),
+            ("Z checksum, second half", format!("UPDATE journal SET z_checksum = zeroblob(32) WHERE id = {z_late}")),
+            ("autonomous mark, second half", format!("UPDATE journal SET offline = 1 WHERE id = {}", b[950])),
+            ("wrong type, second half", format!("UPDATE journal SET total = 'x' WHERE id = {}", b[990])),
+            ("two forgeries, one per half", format!("UPDATE journal SET total = 1 WHERE id IN ({}, {})", b[200], b[800])),
+        ];
+        for (what, sql) in cases {
+            let path = d.join("case.db");
+            for side in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{side}", path.display()));
+            }
+            std::fs::copy(&pristine, &path).unwrap();
+            {
+                let conn = cipher::open_sql(&path, &KEY).unwrap();
+                conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}"))
+                    .unwrap();
+            }
+            // Open verifies all KKMs, the table split in two.
+            let s = Store::open(&path, &KEY).unwrap();
+            let at_open = s.sync_state(KKMS[1]).unwrap();
+            assert_eq!(at_open.local_state, 1, "{what}: found at open");
+            for k in [0, 2] {
+                assert_eq!(s.sync_state(KKMS[k]).unwrap().local_state, 0, "{what}");
+            }
+            // The walk of the one KKM through its index, on one reader.
+            let (record, reason) = named(s.verify(KKMS[1]));
+            assert_eq!(
+                at_open.state_reason.as_deref(),
+                Some(format!("record {record}: {reason}").as_str()),
+                "{what}"
+            );
+        }
+        // Untouched, both walks count the same.
+        let s = Store::open(&pristine, &KEY).unwrap();
+        for kkm in KKMS {
+            assert_eq!(s.sync_state(kkm).unwrap().local_state, 0);
+            assert_eq!(s.verify(kkm).unwrap().records, PER_KKM as u64);
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
