@@ -149,18 +149,7 @@ impl Registry {
         duplicate: bool,
     ) -> Result<Vec<u8>, RegisterError> {
         let (record, register) = self.journal_record(credential, kkm_ofd_id, id)?;
-        let mut document = register.print_document(&record)?;
-        if duplicate {
-            document = document.into_duplicate();
-        }
-        let options = kkm_print::ImageOptions {
-            width: GetDocumentImageRequest::DEFAULT_IMAGE_WIDTH,
-            scale: GetDocumentImageRequest::DEFAULT_IMAGE_SCALE as f32,
-            threshold: u8::try_from(GetDocumentImageRequest::DEFAULT_PIXEL_DRAW_THRESHOLD)
-                .unwrap_or(u8::MAX),
-        };
-        kkm_print::render_png(&document, &options)
-            .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))
+        png_of(&register, &record, duplicate)
     }
 
     /// Writes the KKM's documents of `from..=to` (device seconds) to `out` as CSV or
@@ -179,4 +168,25 @@ impl Registry {
             .store
             .export_journal(register.kkm_id, from, to, format, out)?)
     }
+}
+
+/// A journal record as a PNG, as GetDocumentImage draws it with its defaults: the
+/// original, or a copy marked «ДУБЛИКАТ».
+pub(super) fn png_of(
+    register: &crate::register::Register,
+    record: &Record,
+    duplicate: bool,
+) -> Result<Vec<u8>, RegisterError> {
+    let mut document = register.print_document(record)?;
+    if duplicate {
+        document = document.into_duplicate();
+    }
+    let options = kkm_print::ImageOptions {
+        width: GetDocumentImageRequest::DEFAULT_IMAGE_WIDTH,
+        scale: GetDocumentImageRequest::DEFAULT_IMAGE_SCALE as f32,
+        threshold: u8::try_from(GetDocumentImageRequest::DEFAULT_PIXEL_DRAW_THRESHOLD)
+            .unwrap_or(u8::MAX),
+    };
+    kkm_print::render_png(&document, &options)
+        .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))
 }

@@ -2,6 +2,9 @@
 //! found by its fiscal sign as a draft: the start of a return. The rules are those of
 //! the daemon's `TradeOperation` ([`crate::sale`], [`kkm_core::SaleDraft`]).
 
+use std::collections::BTreeSet;
+
+use kkm_core::receipt::ReturnableLine;
 use kkm_core::{Action, ErrorCode, Money, Operation, SaleDraft, Timestamp};
 
 use super::Registry;
@@ -31,6 +34,12 @@ pub struct FoundReceipt {
     pub returnable: Money,
     /// The receipt as a draft of its own operation ([`crate::sale::draft_of_receipt`]).
     pub draft: SaleDraft,
+    /// Per article (name, section, price, unit): sold and already returned.
+    pub returnable_lines: Vec<ReturnableLine>,
+    /// The marks sold on it.
+    pub sold_marks: BTreeSet<String>,
+    /// The marks of it already returned.
+    pub returned_marks: BTreeSet<String>,
 }
 
 impl Registry {
@@ -44,13 +53,65 @@ impl Registry {
         draft: SaleDraft,
         idempotency_key: Option<String>,
     ) -> Result<api::TradeOperationResponse, RegisterError> {
+        self.trade(credential, kkm_ofd_id, draft, idempotency_key, false)
+            .await
+    }
+
+    /// [`Registry::trade_draft`] with the receipt queued on the KKM's printer, as
+    /// `TradeOperation` with `is_printable: true` does (nothing is queued on a KKM
+    /// without a printer; the answer never waits for the printer).
+    pub async fn trade_draft_printed(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        draft: SaleDraft,
+        idempotency_key: Option<String>,
+    ) -> Result<api::TradeOperationResponse, RegisterError> {
+        self.trade(credential, kkm_ofd_id, draft, idempotency_key, true)
+            .await
+    }
+
+    async fn trade(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        draft: SaleDraft,
+        idempotency_key: Option<String>,
+        printable: bool,
+    ) -> Result<api::TradeOperationResponse, RegisterError> {
         let (operator, register) =
             self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
         let answer = register
-            .trade_draft(&operator, draft, idempotency_key.as_deref())
+            .trade_draft(&operator, draft, idempotency_key.as_deref(), printable)
             .await;
         self.wake_printer(&register);
         answer
+    }
+
+    /// The receipt with fiscal sign (or offline number) `fiscal_id` on KKM `kkm_ofd_id`
+    /// as a PNG (GetDocumentImage's defaults): what the till shows of the receipt it
+    /// made. For whoever may sell on the KKM, as [`Registry::find_receipt`] is (a
+    /// cashier sees no journal, but sees a receipt it names by its fiscal sign); `43`
+    /// when there is none.
+    pub fn receipt_png(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        fiscal_id: &str,
+    ) -> Result<Vec<u8>, RegisterError> {
+        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
+        let not_found = || {
+            RegisterError::new(
+                ErrorCode::TransactionNotFound,
+                format!("no receipt with fiscal sign {fiscal_id} on KKM {kkm_ofd_id}"),
+            )
+        };
+        let settings = register.settings();
+        let (_, record_id) = register
+            .return_basis(&settings, fiscal_id)?
+            .ok_or_else(not_found)?;
+        let record = self.store.record(record_id)?.ok_or_else(not_found)?;
+        super::browse::png_of(&register, &record, false)
     }
 
     /// The receipt with fiscal sign (or offline number) `fiscal_id` on KKM
@@ -88,6 +149,9 @@ impl Registry {
             total: receipt.total,
             returnable: basis.remaining_total(),
             draft: crate::sale::draft_of_receipt(&receipt),
+            returnable_lines: basis.lines.clone(),
+            sold_marks: basis.sold_marks.clone(),
+            returned_marks: basis.returned_marks.clone(),
         })
     }
 }
