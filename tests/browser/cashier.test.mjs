@@ -188,9 +188,19 @@ test("a return by the receipt's scanned QR: the original's lines with what is le
   // The bag is not returned: select it (the last line) and Del.
   await page.keyboard.press("Delete");
   await page.waitForFunction(() => document.querySelectorAll("#basket tr[data-index]").length === 2);
+  // In cash: the drawer holds only the sale's 365 in cash, the register refuses (58).
   await page.keyboard.press("F9");
-  await page.keyboard.press("Enter");
-  await page.locator("#last-receipt").waitFor();
+  await swapped(() => page.keyboard.press("Enter"));
+  assert.equal(lastStatus, 422);
+  assert.match(await page.locator("#problem").innerText(), /58 not_enough_cash/);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "pay-cash", "the payment panel stays open");
+  await check("till-08a-return-refused-58");
+  // Back to the card.
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("1340");
+  await swapped(() => page.keyboard.press("Enter"));
+  assert.equal(lastStatus, 200, await page.locator("#till").innerText());
   await page.waitForFunction(() => /Возврат продажи/.test(document.querySelector("#last-receipt h2")?.innerText || ""));
   assert.equal((await page.locator("#last-total").innerText()).trim(), "1\u202f340,00");
   await check("till-08-return-done");
@@ -212,8 +222,8 @@ test("autonomous when the OFD is gone: shown with the hours left, and the sale s
     await page.evaluate(() => document.getElementById("scan").focus());
     await scan(BREAD);
     await page.keyboard.press("F9");
-    await page.keyboard.press("Enter");
-    await page.locator("#last-receipt").waitFor();
+    await swapped(() => page.keyboard.press("Enter"));
+    assert.equal(lastStatus, 200, await page.locator("#till").innerText());
     await page.waitForFunction(() => /Автономный/.test(document.getElementById("last-fiscal")?.innerText || ""), null, { timeout: 20000 });
     assert.match(await page.locator("#till-status").innerText(), /Автономный режим/);
     assert.match(await page.locator("#autonomous-left").innerText(), /(71|72) ч из 72/);

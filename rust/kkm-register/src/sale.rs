@@ -7,8 +7,8 @@
 //! [`kkm_core::SaleDraft`]; these functions work on it, so the till's screen, the
 //! daemon and the receipt agree.
 
-use kkm_core::receipt::Modifier;
 use kkm_core::receipt::Article;
+use kkm_core::receipt::Modifier;
 use kkm_core::sale::{settle, ParentRef, SaleDraft, SaleLine, SalePayment, SaleTax};
 use kkm_core::{ErrorCode, Money, Operation, Percent, Quantity, Receipt, TaxationType};
 use kkm_store::Product;
@@ -310,9 +310,8 @@ pub fn return_draft(found: &FoundReceipt, quantities: &[i64]) -> SaleDraft {
         Operation::Buy => Operation::BuyReturn,
         other => other,
     };
-    let sum_of = |line: &SaleLine, q: i64| {
-        i128::from(line.price.tiyn()) * i128::from(q.max(0)) / 1000
-    };
+    let sum_of =
+        |line: &SaleLine, q: i64| i128::from(line.price.tiyn()) * i128::from(q.max(0)) / 1000;
     let mut whole_sum: i128 = 0;
     let mut part_sum: i128 = 0;
     let mut complete = true;
@@ -614,7 +613,10 @@ mod tests {
         assert_eq!(q, vec![2000, 1500, 1000]);
         let ret = return_draft(&found, &q);
         assert_eq!(ret.operation, Operation::SellReturn);
-        assert_eq!(ret.parent.as_ref().map(|p| p.fiscal_id.as_str()), Some("123456"));
+        assert_eq!(
+            ret.parent.as_ref().map(|p| p.fiscal_id.as_str()),
+            Some("123456")
+        );
         assert!(ret.payments.is_empty());
         let back = refund(&ret, &basis).expect("the return");
         assert_eq!(back.total, receipt.total);
@@ -628,8 +630,14 @@ mod tests {
         let found1 = found(&d, &basis);
         let ret = return_draft(&found1, &[1000, 0, 0]);
         assert_eq!(ret.lines.len(), 1);
-        assert_eq!(ret.lines[0].discount.as_ref().map(|m| m.sum.tiyn()), Some(501));
-        assert!(ret.discount.is_some(), "its share of the receipt's discount");
+        assert_eq!(
+            ret.lines[0].discount.as_ref().map(|m| m.sum.tiyn()),
+            Some(501)
+        );
+        assert!(
+            ret.discount.is_some(),
+            "its share of the receipt's discount"
+        );
         let first = refund(&ret, &basis).expect("part return");
         assert!(first.total < receipt.total);
         basis.record_return(&first);

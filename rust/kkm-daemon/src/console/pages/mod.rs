@@ -121,7 +121,10 @@ pub fn routes() -> Router<ConsoleState> {
         )
         .route("/console/cashier/{id}/till", get(cashier::fragment))
         .route("/console/cashier/{id}/search", get(cashier::search))
-        .route("/console/cashier/{id}/receipt.png", get(cashier::receipt_png))
+        .route(
+            "/console/cashier/{id}/receipt.png",
+            get(cashier::receipt_png),
+        )
         .route("/console/analytics", get(analytics::page))
         .route("/console/analytics.csv", get(analytics::csv))
         .route("/console/operators", get(operators::list))

@@ -75,7 +75,8 @@ async fn print_state(ctx: &Ctx, id: i64, till: &Till) -> Option<String> {
 pub async fn pick(ctx: Ctx) -> Response {
     let ids = tryr!(
         ctx,
-        ctx.registry.kkms_allowing(&ctx.cred, Action::TradeOperation)
+        ctx.registry
+            .kkms_allowing(&ctx.cred, Action::TradeOperation)
     );
     if let [only] = ids.as_slice() {
         return Redirect::to(&format!("/console/cashier/{only}")).into_response();
@@ -256,7 +257,14 @@ pub async fn fragment(
     let kkm = kkm_of(&ctx, id);
     html_response(
         StatusCode::OK,
-        view::fragment(&ctx, id, &till, kkm.as_ref(), &Outcome::default(), printing.as_deref()),
+        view::fragment(
+            &ctx,
+            id,
+            &till,
+            kkm.as_ref(),
+            &Outcome::default(),
+            printing.as_deref(),
+        ),
     )
 }
 

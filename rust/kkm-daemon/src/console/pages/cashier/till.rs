@@ -192,7 +192,11 @@ fn invalid(field: &str, reason: impl std::fmt::Display) -> Problem {
 
 /// A sum typed in tenge (`1 250,50`), `None` when blank.
 pub fn money_of(form: &Form, field: &str) -> Result<Option<Money>, Problem> {
-    let text: String = form.get(field).chars().filter(|c| !c.is_whitespace()).collect();
+    let text: String = form
+        .get(field)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if text.is_empty() {
         return Ok(None);
     }
@@ -207,7 +211,9 @@ fn quantity_of(form: &Form, field: &str) -> Result<Option<i64>, Problem> {
     if text.is_empty() {
         return Ok(None);
     }
-    parse_scaled(&text, 3).map(Some).map_err(|e| invalid(field, e))
+    parse_scaled(&text, 3)
+        .map(Some)
+        .map_err(|e| invalid(field, e))
 }
 
 fn modifier(sum: Option<Money>) -> Option<Modifier> {
@@ -365,7 +371,9 @@ fn lookup(ctx: &Ctx, id: i64, till: &mut Till, digits: &str, gtin14: Option<&str
 fn attach_mark(till: &mut Till, p: &Product, stamp: String) -> Result<(), Problem> {
     let mut draft = till.draft.clone();
     let waiting = draft.lines.iter().rposition(|l| {
-        l.excise_stamp.is_none() && l.quantity_milli == 1000 && l.barcode.as_deref() == Some(&p.barcode)
+        l.excise_stamp.is_none()
+            && l.quantity_milli == 1000
+            && l.barcode.as_deref() == Some(&p.barcode)
     });
     let index = match waiting {
         Some(i) => i,
@@ -393,7 +401,10 @@ fn add(ctx: &Ctx, id: i64, till: &mut Till, form: &Form) -> Outcome {
                 .and_then(|l| till.push(vec![l])),
             Some("search"),
         ),
-        None => Outcome::refused(invalid("code", format!("no product {code}")), Some("search")),
+        None => Outcome::refused(
+            invalid("code", format!("no product {code}")),
+            Some("search"),
+        ),
     }
 }
 
@@ -468,7 +479,10 @@ fn receipt_modifier(till: &mut Till, form: &Form) -> Result<(), Problem> {
 fn start_return(ctx: &Ctx, id: i64, till: &mut Till, fiscal: &str) -> Outcome {
     let fiscal = fiscal.trim();
     if fiscal.is_empty() {
-        return Outcome::refused(invalid("fiscal", "the fiscal sign is required"), Some("return"));
+        return Outcome::refused(
+            invalid("fiscal", "the fiscal sign is required"),
+            Some("return"),
+        );
     }
     match ctx.registry.find_receipt(&ctx.cred, id, fiscal) {
         Ok(found) => {
