@@ -399,7 +399,8 @@ keys! {
     TillKeyReturn,
     TillKeyReceipt,
     TillKeyPay,
-    TillKeySelect,
+    TillKeyUp,
+    TillKeyDown,
     TillKeyRemove,
     TillKeyBack,
     TillMarkUnknown,
@@ -420,6 +421,8 @@ keys! {
     TillLeft,
     TillMarksSold,
     TillLastReceipt,
+    TillEmail,
+    TillPhone,
 }
 
 /// A parsed catalogue: the text of each key, and what was wrong with the file.

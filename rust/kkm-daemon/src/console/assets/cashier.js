@@ -5,7 +5,8 @@
 //  * The scanner field (#scan) keeps the focus; a burst ends with Enter and is posted
 //    (bursts queue: one request at a time, in order).
 //  * F2 search, F3 the selected line, F4 free item, F7 return, F8 receipt discount or
-//    markup, F9 payment; ↑/↓ select a line, Del removes it, Esc back to the scanner.
+//    markup, F9 payment; ↑/↓ select a line, Del removes it, Esc back to the scanner;
+//    the same as buttons on the screen, for a touch screen.
 //  * The payment panel previews as the cashier types: the server answers with the
 //    change.
 "use strict";
@@ -53,7 +54,7 @@
       if (t.getAttribute("data-lines") === "0") { return false; }
       set(p, "cash", t.getAttribute("data-due"));
       set(p, "card", "");
-      set(p, "mobile", "");
+      set(p, "mobile", ""); set(p, "email", ""); set(p, "phone", "");
     } else if (name === "free") {
       set(p, "name", ""); set(p, "price", ""); set(p, "section", "1"); set(p, "quantity", "1");
       set(p, "mark", t.getAttribute("data-mark") || "");
@@ -176,6 +177,18 @@
       e.preventDefault();
       act("remove", {});
     }
+  });
+
+  // The shortcut buttons (a touch screen has no F-keys).
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-key-kind]");
+    if (!b) { return; }
+    var kind = b.getAttribute("data-key-kind");
+    var arg = b.getAttribute("data-key-arg");
+    if (kind === "panel") { openPanel(arg); }
+    else if (kind === "select") { act("select", { dir: arg }); }
+    else if (kind === "remove") { act("remove", {}); }
+    else { closePanels(); focusScan(); }
   });
 
   // A click outside the panels brings the focus back to the scanner field.

@@ -92,21 +92,25 @@ pub async fn pick(ctx: Ctx) -> Response {
     layout::page(&ctx, Section::Cashier, ctx.t(M::NavCashier), body)
 }
 
+/// The shortcuts, on the screen; each is also a button (a touch screen has no F-keys).
 fn shortcuts(ctx: &Ctx) -> Markup {
     let keys = [
-        ("F2", M::TillKeySearch),
-        ("F3", M::TillKeyLine),
-        ("F4", M::TillKeyFree),
-        ("F7", M::TillKeyReturn),
-        ("F8", M::TillKeyReceipt),
-        ("F9", M::TillKeyPay),
-        ("↑ ↓", M::TillKeySelect),
-        ("Del", M::TillKeyRemove),
-        ("Esc", M::TillKeyBack),
+        ("F2", M::TillKeySearch, "panel", "search"),
+        ("F3", M::TillKeyLine, "panel", "line"),
+        ("F4", M::TillKeyFree, "panel", "free"),
+        ("F7", M::TillKeyReturn, "panel", "return"),
+        ("F8", M::TillKeyReceipt, "panel", "receipt"),
+        ("F9", M::TillKeyPay, "panel", "pay"),
+        ("↑", M::TillKeyUp, "select", "up"),
+        ("↓", M::TillKeyDown, "select", "down"),
+        ("Del", M::TillKeyRemove, "remove", ""),
+        ("Esc", M::TillKeyBack, "back", ""),
     ];
     html! {
         ul #shortcuts .shortcuts aria-label=(ctx.t(M::TillShortcuts)) {
-            @for (k, m) in keys { li { kbd { (k) } " " (ctx.t(m)) } }
+            @for (k, m, kind, arg) in keys {
+                li { button.key type="button" data-key-kind=(kind) data-key-arg=(arg) { kbd { (k) } " " (ctx.t(m)) } }
+            }
         }
     }
 }
@@ -167,6 +171,8 @@ fn panels(ctx: &Ctx, id: i64) -> Markup {
             (input(ctx.t(M::TillCash), "pay-cash", "cash", "decimal"))
             (input(ctx.t(M::TillCard), "pay-card", "card", "decimal"))
             (input(ctx.t(M::TillMobile), "pay-mobile", "mobile", "decimal"))
+            (input(ctx.t(M::TillEmail), "pay-email", "email", "email"))
+            (input(ctx.t(M::TillPhone), "pay-phone", "phone", "tel"))
             button.primary type="submit" { (ctx.t(M::TillPay)) }
         }))
         (panel(ctx, id, "return", M::TillKeyReturn, "return", html! {

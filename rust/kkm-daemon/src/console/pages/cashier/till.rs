@@ -504,6 +504,8 @@ async fn pay(ctx: &Ctx, id: i64, till: &mut Till, form: &Form) -> Outcome {
     };
     let mut draft = till.draft.clone();
     draft.payments = payments.clone();
+    draft.customer_email = form.opt("email").map(str::to_owned);
+    draft.customer_phone = form.opt("phone").map(str::to_owned);
     let totals = match basket_totals(&draft) {
         Ok(t) => t,
         Err(e) => {
@@ -555,5 +557,62 @@ async fn pay(ctx: &Ctx, id: i64, till: &mut Till, form: &Form) -> Outcome {
             payments,
             ..Outcome::refused(e.into(), Some("pay"))
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_are_read_as_typed_with_a_comma_or_spaces() {
+        let f = Form::parse("cash=1+250%2C50&card=1000&mobile=".as_bytes());
+        assert_eq!(
+            money_of(&f, "cash").unwrap(),
+            Some(Money::from_tiyn(125_050))
+        );
+        let p = payments_of(&f).unwrap();
+        assert_eq!(p.len(), 2, "a blank payment is none");
+        assert_eq!(
+            (p[1].kind, p[1].amount.tiyn()),
+            (PaymentType::Card, 100_000)
+        );
+        let bad = Form::parse(b"cash=12.345");
+        let problem = payments_of(&bad).unwrap_err();
+        assert_eq!(problem.code, ErrorCode::InvalidFields);
+        assert!(problem.is_about("cash"), "{problem:?}");
+    }
+
+    #[test]
+    fn a_quantity_in_units_is_thousandths() {
+        let f = Form::parse(b"quantity=1,5");
+        assert_eq!(quantity_of(&f, "quantity").unwrap(), Some(1500));
+        assert_eq!(quantity_of(&Form::default(), "quantity").unwrap(), None);
+    }
+
+    #[test]
+    fn a_change_the_sale_refuses_is_not_kept() {
+        let mut till = Till::default();
+        let mut line = SaleLine::new("Хлеб", "1", "796", Money::from_tiyn(15_000), 1000);
+        line.discount = modifier(Some(Money::from_tiyn(15_000)));
+        let p = till.push(vec![line]).unwrap_err();
+        assert_eq!(p.code, ErrorCode::DiscountSumMustBeLessThanTotal);
+        assert!(till.draft.lines.is_empty());
+        let ok = SaleLine::new("Хлеб", "1", "796", Money::from_tiyn(15_000), 1000);
+        till.push(vec![ok]).unwrap();
+        assert_eq!(till.selected, Some(0));
+        let totals = till.totals(&[]).unwrap().unwrap();
+        assert_eq!(totals.total.tiyn(), 15_000);
+    }
+
+    #[test]
+    fn the_least_recently_used_basket_goes_first() {
+        let tills = Tills::default();
+        for i in 0..=MAX_TILLS {
+            tills.put(&i.to_string(), Till::default());
+        }
+        let map = tills.map.lock().unwrap();
+        assert_eq!(map.len(), MAX_TILLS);
+        assert!(!map.contains_key("0"));
     }
 }
