@@ -232,3 +232,33 @@ test("autonomous when the OFD is gone: shown with the hours left, and the sale s
     assert.equal(await control(daemon, `fault none kkm ${DEMO}`), "ok");
   }
 });
+
+test("cash in, own receipts with a duplicate on the printer, and the X-report a cashier may not take", async () => {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("F5");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "cash-operation");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("5000");
+  await swapped(() => page.keyboard.press("Enter"));
+  assert.equal(lastStatus, 200);
+  assert.match(await page.locator("#till [role=status]").innerText(), /5\u202f000,00/);
+  await page.keyboard.press("F6");
+  await page.waitForFunction(() => document.activeElement?.closest("#own-receipts"));
+  const rows = page.locator("#own-receipts-table tbody tr");
+  assert.ok((await rows.count()) >= 3, await page.locator("#own-receipts").innerText());
+  assert.match(await rows.first().innerText(), /Продажа/);
+  await check("till-10-own-receipts");
+  const before = readFileSync(printed).length;
+  await swapped(() => page.keyboard.press("Enter"));
+  assert.equal(lastStatus, 200, await page.locator("#till").innerText());
+  assert.match(await page.locator("#till [role=status]").innerText(), /очередь печати/);
+  for (let i = 0; i < 50 && readFileSync(printed).length === before; i += 1) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(readFileSync(printed).length > before, "the duplicate was printed");
+  await page.keyboard.press("F10");
+  await swapped(() => page.keyboard.press("Enter"));
+  assert.equal(lastStatus, 422);
+  assert.match(await page.locator("#problem").innerText(), /71 kkm_access_denied/);
+  await check("till-11-x-refused-for-a-cashier");
+});

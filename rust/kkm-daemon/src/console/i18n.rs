@@ -422,6 +422,11 @@ keys! {
     TillMarksSold,
     TillLastReceipt,
     TillEmail,
+    TillKeyCash,
+    TillKeyReceipts,
+    TillKeyX,
+    TillCashDone,
+    TillXDone,
     TillPhone,
 }
 

@@ -70,6 +70,9 @@ impl DocumentLine {
     }
 }
 
+/// Receipts of a KKM looked through for an operator's own ([`Registry::own_receipts`]).
+pub const OWN_RECEIPTS_SCAN: u32 = 200;
+
 impl Registry {
     fn journal_record(
         &self,
@@ -111,6 +114,43 @@ impl Registry {
             limit.clamp(1, MAX_PAGE),
         )?;
         records.iter().map(DocumentLine::of).collect()
+    }
+
+    /// The signed-in operator's own receipts on KKM `kkm_ofd_id`, newest first, at most
+    /// `limit` of them, from the KKM's last [`OWN_RECEIPTS_SCAN`] receipts (the cashier
+    /// screen's "my receipts", to find one for a duplicate). For whoever may sell on the
+    /// KKM: a cashier has no journal, but sees its own receipts.
+    pub fn own_receipts(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        limit: usize,
+    ) -> Result<Vec<DocumentLine>, RegisterError> {
+        let (operator, register) =
+            self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
+        let filter = RecordFilter {
+            kinds: vec![
+                DocumentKind::Sell,
+                DocumentKind::SellReturn,
+                DocumentKind::Buy,
+                DocumentKind::BuyReturn,
+            ],
+            ..RecordFilter::default()
+        };
+        let records =
+            self.store
+                .records_newest_first(register.kkm_id, &filter, None, OWN_RECEIPTS_SCAN)?;
+        let mut out = Vec::new();
+        for record in &records {
+            let line = DocumentLine::of(record)?;
+            if i64::from(line.operator_id) == operator.id {
+                out.push(line);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One document of the KKM's journal by its id.

@@ -4,8 +4,8 @@
 // fragment, opens panels and copies the texts a panel starts with.
 //  * The scanner field (#scan) keeps the focus; a burst ends with Enter and is posted
 //    (bursts queue: one request at a time, in order).
-//  * F2 search, F3 the selected line, F4 free item, F7 return, F8 receipt discount or
-//    markup, F9 payment; ↑/↓ select a line, Del removes it, Esc back to the scanner;
+//  * F2 search, F3 the selected line, F4 free item, F5 cash in/out, F6 own receipts
+//    (duplicates), F7 return, F8 receipt discount or markup, F9 payment, F10 X-report; ↑/↓ select a line, Del removes it, Esc back to the scanner;
 //    the same as buttons on the screen, for a touch screen.
 //  * The payment panel previews as the cashier types: the server answers with the
 //    change.
@@ -17,7 +17,10 @@
   var kkm = root.getAttribute("data-kkm");
   var action = "/console/cashier/" + kkm;
   var csrf = (document.querySelector("#scan-form input[name=csrf]") || {}).value || "";
-  var keys = { F2: "search", F3: "line", F4: "free", F7: "return", F8: "receipt", F9: "pay" };
+  var keys = {
+    F2: "search", F3: "line", F4: "free", F5: "cash", F6: "receipts", F7: "return",
+    F8: "receipt", F9: "pay", F10: "x",
+  };
   var chain = Promise.resolve();
   var panels = document.querySelectorAll("[data-panel]");
 
@@ -32,7 +35,7 @@
     if (!fill(name, p)) { return; }
     closePanels();
     p.hidden = false;
-    var first = p.querySelector("input:not([type=hidden])");
+    var first = p.querySelector("input:not([type=hidden]), select, button");
     if (first) { first.focus(); if (first.select) { first.select(); } }
   }
   function set(p, name, value) {
@@ -58,6 +61,17 @@
     } else if (name === "free") {
       set(p, "name", ""); set(p, "price", ""); set(p, "section", "1"); set(p, "quantity", "1");
       set(p, "mark", t.getAttribute("data-mark") || "");
+    } else if (name === "cash") {
+      set(p, "sum", "");
+    } else if (name === "receipts") {
+      var list = document.getElementById("own-receipts");
+      fetch(p.getAttribute("data-src"), { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          list.innerHTML = html;
+          var b = list.querySelector("button");
+          if (b) { b.focus(); }
+        });
     } else if (name === "search") {
       set(p, "q", "");
       document.getElementById("search-results").innerHTML = "";

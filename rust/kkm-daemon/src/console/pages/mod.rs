@@ -121,6 +121,7 @@ pub fn routes() -> Router<ConsoleState> {
         )
         .route("/console/cashier/{id}/till", get(cashier::fragment))
         .route("/console/cashier/{id}/search", get(cashier::search))
+        .route("/console/cashier/{id}/receipts", get(cashier::receipts))
         .route(
             "/console/cashier/{id}/receipt.png",
             get(cashier::receipt_png),

@@ -38,6 +38,9 @@ use till::{Outcome, Till};
 /// Header of the till script's requests: answered with the `#till` fragment.
 pub const TILL_HEADER: &str = "x-till";
 
+/// The operator's own receipts listed at once.
+const OWN_RECEIPTS: usize = 10;
+
 /// Search results shown at once.
 const SEARCH_LIMIT: usize = 20;
 
@@ -101,6 +104,9 @@ fn shortcuts(ctx: &Ctx) -> Markup {
         ("F7", M::TillKeyReturn, "panel", "return"),
         ("F8", M::TillKeyReceipt, "panel", "receipt"),
         ("F9", M::TillKeyPay, "panel", "pay"),
+        ("F5", M::TillKeyCash, "panel", "cash"),
+        ("F6", M::TillKeyReceipts, "panel", "receipts"),
+        ("F10", M::TillKeyX, "panel", "x"),
         ("↑", M::TillKeyUp, "select", "up"),
         ("↓", M::TillKeyDown, "select", "down"),
         ("Del", M::TillKeyRemove, "remove", ""),
@@ -175,6 +181,24 @@ fn panels(ctx: &Ctx, id: i64) -> Markup {
             (input(ctx.t(M::TillPhone), "pay-phone", "phone", "tel"))
             button.primary type="submit" { (ctx.t(M::TillPay)) }
         }))
+        (panel(ctx, id, "cash", M::TillKeyCash, "cash", html! {
+            div.field {
+                label for="cash-operation" { (ctx.t(M::Operation)) }
+                select #cash-operation name="operation" {
+                    option value="0" { (ctx.t(M::CashIn)) }
+                    option value="1" { (ctx.t(M::CashOut)) }
+                }
+            }
+            (input(ctx.t(M::SumTenge), "cash-sum", "sum", "decimal"))
+            button.primary type="submit" { (ctx.t(M::Record)) }
+        }))
+        (panel(ctx, id, "x", M::TillKeyX, "x", html! {
+            button.primary #x-take type="submit" { (ctx.t(M::TakeXReport)) }
+        }))
+        section.card.panel #panel-receipts data-panel="receipts" data-src=(format!("/console/cashier/{id}/receipts")) {
+            h2 { (ctx.t(M::TillKeyReceipts)) }
+            div #own-receipts aria-live="polite" {}
+        }
         (panel(ctx, id, "return", M::TillKeyReturn, "return", html! {
             (input(ctx.t(M::FiscalSign), "return-fiscal", "fiscal", "numeric"))
             button.primary type="submit" { (ctx.t(M::TillFind)) }
@@ -325,4 +349,37 @@ pub async fn receipt_png(ctx: Ctx, Path(id): Path<i64>, RawQuery(query): RawQuer
                 .into_response()
         }
     }
+}
+
+/// The operator's own recent receipts on the KKM, each with a duplicate button.
+pub async fn receipts(ctx: Ctx, Path(id): Path<i64>) -> Response {
+    let lines = tryr!(ctx, ctx.registry.own_receipts(&ctx.cred, id, OWN_RECEIPTS));
+    html_response(
+        StatusCode::OK,
+        html! {
+            table.data.compact #own-receipts-table {
+                (layout::head(&[ctx.t(M::DateTime), ctx.t(M::DocumentType), ctx.t(M::Sum), ctx.t(M::FiscalSign), ctx.t(M::Actions)]))
+                tbody {
+                    @for l in &lines {
+                        tr {
+                            td { (crate::console::format::datetime(l.at).get(11..).unwrap_or("")) }
+                            td { (super::journal::kind_name(ctx.lang, l.kind)) }
+                            td.num { (money(l.total)) }
+                            td { (l.fiscal_sign.clone().or(l.offline_number.map(|n| n.to_string())).unwrap_or_default()) }
+                            td {
+                                form method="post" action=(format!("/console/cashier/{id}")) data-till="duplicate" {
+                                    (csrf_field(&ctx.csrf))
+                                    input type="hidden" name="act" value="duplicate";
+                                    input type="hidden" name="shift" value=(l.shift_number);
+                                    input type="hidden" name="doc" value=(l.shift_document);
+                                    button type="submit" { (ctx.t(M::Duplicate)) }
+                                }
+                            }
+                        }
+                    }
+                    @if lines.is_empty() { tr { td colspan="5" { (ctx.t(M::NothingFound)) } } }
+                }
+            }
+        },
+    )
 }

@@ -14,6 +14,7 @@ use kkm_core::money::parse_scaled;
 use kkm_core::receipt::Modifier;
 use kkm_core::sale::{SaleDraft, SaleLine, SalePayment};
 use kkm_core::{ErrorCode, Money, Operation, PaymentType};
+use kkm_register::api::{MoneyPlacementRequest, ZxReportRequest};
 use kkm_register::sale::{
     basket_totals, catalogue_line, return_draft, returnable_quantities, BasketTotals,
     PIECE_UNIT_CODE,
@@ -22,9 +23,10 @@ use kkm_register::{CatalogueMatch, DocumentKind, FoundReceipt, Product};
 use kkm_scan::gs1::KeyboardProfile;
 use kkm_scan::rules::classify_typed;
 use kkm_scan::ScanContent;
+use serde_json::json;
 
 use crate::console::context::Ctx;
-use crate::console::form::{Form, Problem};
+use crate::console::form::{submit, Form, Json, Problem};
 use crate::console::i18n::M;
 
 /// Baskets kept at once (one per session and KKM); the least recently used goes first.
@@ -57,6 +59,8 @@ pub struct Till {
     /// The idempotency key of the receipt being made: a repeated payment makes one
     /// receipt.
     pub key: String,
+    /// The idempotency key of the next cash in or out.
+    pub cash_key: String,
     /// The last receipt made.
     pub last: Option<LastReceipt>,
     /// What the last action said, for a page without script (shown once).
@@ -71,6 +75,7 @@ impl Default for Till {
             original: None,
             selected: None,
             key: random_key(),
+            cash_key: random_key(),
             last: None,
             flash: None,
             used: Instant::now(),
@@ -279,6 +284,9 @@ pub async fn act(ctx: &Ctx, id: i64, till: &mut Till, form: &Form) -> Outcome {
             till.clear();
             Outcome::default()
         }
+        "cash" => cash(ctx, id, till, form).await,
+        "x" => x_report(ctx, id).await,
+        "duplicate" => duplicate(ctx, id, form).await,
         other => Outcome::refused(invalid("act", format!("{other:?} is not an action")), None),
     }
 }
@@ -494,6 +502,71 @@ fn start_return(ctx: &Ctx, id: i64, till: &mut Till, fiscal: &str) -> Outcome {
             Outcome::default()
         }
         Err(e) => Outcome::refused(e.into(), Some("return")),
+    }
+}
+
+/// Cash in (0) or out (1): MoneyPlacement, idempotent until it is made.
+async fn cash(ctx: &Ctx, id: i64, till: &mut Till, form: &Form) -> Outcome {
+    let request = Json::new()
+        .set("kkm_ofd_id", json!(id))
+        .number("operation", form.get("operation"))
+        .number("sum", form.get("sum"))
+        .decode::<MoneyPlacementRequest>();
+    let key = Some(till.cash_key.clone());
+    match submit(request, |r| ctx.registry.money_placement(&ctx.cred, r, key)).await {
+        Ok(answer) => {
+            till.cash_key = random_key();
+            Outcome {
+                notice: Some(ctx.tf(
+                    M::TillCashDone,
+                    &[&crate::console::format::money(answer.body.sum)],
+                )),
+                ..Outcome::default()
+            }
+        }
+        Err(mut p) => {
+            if p.field.is_none() && p.code == ErrorCode::NotEnoughCash {
+                p.field = Some("sum".into());
+            }
+            Outcome::refused(p, Some("cash"))
+        }
+    }
+}
+
+/// The X-report (for the roles that may take one: a cashier gets the register's 71).
+async fn x_report(ctx: &Ctx, id: i64) -> Outcome {
+    let request = Json::new()
+        .set("kkm_ofd_id", json!(id))
+        .set("report_type", json!(1))
+        .decode::<ZxReportRequest>();
+    match submit(request, |r| ctx.registry.zx_report(&ctx.cred, r)).await {
+        Ok(_) => Outcome {
+            notice: Some(ctx.t(M::TillXDone).to_owned()),
+            ..Outcome::default()
+        },
+        Err(p) => Outcome::refused(p, Some("x")),
+    }
+}
+
+/// A duplicate of one of the cashier's receipts on the KKM's printer (ReprintDocument,
+/// with its rules: a cashier reprints this shift's and the last one's).
+async fn duplicate(ctx: &Ctx, id: i64, form: &Form) -> Outcome {
+    let (Ok(shift), Ok(doc)) = (
+        form.get("shift").parse::<i64>(),
+        form.get("doc").parse::<i64>(),
+    ) else {
+        return Outcome::refused(invalid("doc", "no such receipt"), Some("receipts"));
+    };
+    match ctx
+        .registry
+        .reprint_document(&ctx.cred, id, shift, doc, None)
+        .await
+    {
+        Ok(job) => Outcome {
+            notice: Some(ctx.tf(M::PrintQueued, &[&job.id])),
+            ..Outcome::default()
+        },
+        Err(e) => Outcome::refused(e.into(), Some("receipts")),
     }
 }
 
