@@ -258,6 +258,21 @@ fn csrf_of_page(page: &str) -> String {
         .to_owned()
 }
 
+/// An action of the till as its script posts it.
+async fn till_post(c: &mut HttpClient, cookie: &str, body: &str) -> anyhow::Result<HttpResponse> {
+    c.request(
+        "POST",
+        &format!("/console/cashier/{KKM}"),
+        &[
+            ("Cookie", cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Till", "1"),
+        ],
+        body.as_bytes(),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyhow::Result<()> {
     let stack = start(Duration::from_secs(900)).await?;
@@ -273,31 +288,19 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
     let (_, session) = sign_in(&mut c, "0000").await?;
     let cookie = session.expect("session");
     let till = format!("/console/cashier/{KKM}");
-    let form = ("Content-Type", "application/x-www-form-urlencoded");
-    let xhr = ("X-Till", "1");
     // Without the token: refused, the basket stays empty.
-    let r = c
-        .request(
-            "POST",
-            &till,
-            &[("Cookie", cookie.as_str()), form, xhr],
-            b"act=scan&code=4870000000012",
-        )
-        .await?;
+    let r = till_post(&mut c, &cookie, "act=scan&code=4870000000012").await?;
     assert_eq!(r.status, 403);
     let page = text(&c.get_with(&till, &cookie).await?);
     assert!(!page.contains("data-index"), "nothing in the basket");
     let token = csrf_of_page(&page);
     // A burst of the scanner (with its Enter): the line, priced by the server.
-    let body = format!("csrf={token}&act=scan&code=4870000000012%0D");
-    let r = c
-        .request(
-            "POST",
-            &till,
-            &[("Cookie", cookie.as_str()), form, xhr],
-            body.as_bytes(),
-        )
-        .await?;
+    let r = till_post(
+        &mut c,
+        &cookie,
+        &format!("csrf={token}&act=scan&code=4870000000012%0D"),
+    )
+    .await?;
     assert_eq!(r.status, 200);
     let fragment = text(&r);
     assert!(fragment.starts_with("<div id=\"till\""), "{fragment}");
@@ -307,29 +310,13 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
     );
     // Card above the total: the sale's own 55, and no receipt.
     let before = stack.documents();
-    let body = format!("csrf={token}&act=pay&card=200");
-    let r = c
-        .request(
-            "POST",
-            &till,
-            &[("Cookie", cookie.as_str()), form, xhr],
-            body.as_bytes(),
-        )
-        .await?;
+    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&card=200")).await?;
     assert_eq!(r.status, 422);
     assert!(text(&r).contains("55"), "{}", text(&r));
     assert_eq!(stack.documents(), before);
     // Paid: one receipt; the same payment again finds an empty basket and makes none.
     for expected in [200, 422] {
-        let body = format!("csrf={token}&act=pay&cash=200");
-        let r = c
-            .request(
-                "POST",
-                &till,
-                &[("Cookie", cookie.as_str()), form, xhr],
-                body.as_bytes(),
-            )
-            .await?;
+        let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=200")).await?;
         assert_eq!(r.status, expected, "{}", text(&r));
         assert_eq!(stack.documents(), before + 1);
     }

@@ -24,17 +24,11 @@ use kkm_register::api::SaveKkmRequest;
 use kkm_register::{Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
 use tower::ServiceExt;
 
+mod support;
+use support::{ms, percentile};
+
 const KKM: u32 = 6101;
 const PRODUCTS: u64 = 10_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// EAN-13 of product `n`: `487` + 9 digits + the check digit.
 fn ean(n: u64) -> String {

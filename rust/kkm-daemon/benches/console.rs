@@ -32,6 +32,9 @@ use kkm_register::api::{SaveKkmRequest, SaveOperatorRequest, TradeOperationReque
 use kkm_register::{Backoff, Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
 use tower::ServiceExt;
 
+mod support;
+use support::{ms, percentile};
+
 const BIG: u32 = 8001;
 const KKMS: u32 = 16;
 const DOCUMENTS: u64 = 100_000;
@@ -40,15 +43,6 @@ const Z_EVERY: u64 = 3_000;
 /// 2026-10-01 00:00 of the device calendar.
 const START: i64 = 1_790_812_800;
 const MARKER: &str = "complete-v1";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 fn sale(kkm: u32, n: u64) -> TradeOperationRequest {
     let section = 1 + n % 5;

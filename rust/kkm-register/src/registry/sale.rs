@@ -4,12 +4,17 @@
 
 use std::collections::BTreeSet;
 
+use std::sync::Arc;
+
 use kkm_core::receipt::ReturnableLine;
+use kkm_core::ReturnBasis;
 use kkm_core::{Action, ErrorCode, Money, Operation, SaleDraft, Timestamp};
+use kkm_store::Record;
 
 use super::Registry;
 use crate::api;
 use crate::book::Payload;
+use crate::register::Register;
 use crate::views::Fiscal;
 use crate::{Credential, RegisterError};
 
@@ -40,6 +45,13 @@ pub struct FoundReceipt {
     pub sold_marks: BTreeSet<String>,
     /// The marks of it already returned.
     pub returned_marks: BTreeSet<String>,
+}
+
+fn not_found(kkm_ofd_id: i64, fiscal_id: &str) -> RegisterError {
+    RegisterError::new(
+        ErrorCode::TransactionNotFound,
+        format!("no receipt with fiscal sign {fiscal_id} on KKM {kkm_ofd_id}"),
+    )
 }
 
 impl Registry {
@@ -99,19 +111,28 @@ impl Registry {
         kkm_ofd_id: i64,
         fiscal_id: &str,
     ) -> Result<Vec<u8>, RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
-        let not_found = || {
-            RegisterError::new(
-                ErrorCode::TransactionNotFound,
-                format!("no receipt with fiscal sign {fiscal_id} on KKM {kkm_ofd_id}"),
-            )
-        };
-        let settings = register.settings();
-        let (_, record_id) = register
-            .return_basis(&settings, fiscal_id)?
-            .ok_or_else(not_found)?;
-        let record = self.store.record(record_id)?.ok_or_else(not_found)?;
+        let (register, _, record) = self.receipt_record(credential, kkm_ofd_id, fiscal_id)?;
         super::browse::png_of(&register, &record, false)
+    }
+
+    /// The KKM, the return basis and the journal record of the receipt `fiscal_id`,
+    /// for whoever may sell on the KKM; `43` when there is none.
+    fn receipt_record(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        fiscal_id: &str,
+    ) -> Result<(Arc<Register>, ReturnBasis, Record), RegisterError> {
+        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
+        let settings = register.settings();
+        let (basis, record_id) = register
+            .return_basis(&settings, fiscal_id)?
+            .ok_or_else(|| not_found(kkm_ofd_id, fiscal_id))?;
+        let record = self
+            .store
+            .record(record_id)?
+            .ok_or_else(|| not_found(kkm_ofd_id, fiscal_id))?;
+        Ok((register, basis, record))
     }
 
     /// The receipt with fiscal sign (or offline number) `fiscal_id` on KKM
@@ -123,21 +144,10 @@ impl Registry {
         kkm_ofd_id: i64,
         fiscal_id: &str,
     ) -> Result<FoundReceipt, RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
-        let not_found = || {
-            RegisterError::new(
-                ErrorCode::TransactionNotFound,
-                format!("no receipt with fiscal sign {fiscal_id} on KKM {kkm_ofd_id}"),
-            )
-        };
-        let settings = register.settings();
-        let (basis, record_id) = register
-            .return_basis(&settings, fiscal_id)?
-            .ok_or_else(not_found)?;
-        let record = self.store.record(record_id)?.ok_or_else(not_found)?;
+        let (_, basis, record) = self.receipt_record(credential, kkm_ofd_id, fiscal_id)?;
         let Payload::Ticket { meta, receipt } = Payload::from_bytes(record.id, &record.payload)?
         else {
-            return Err(not_found());
+            return Err(not_found(kkm_ofd_id, fiscal_id));
         };
         Ok(FoundReceipt {
             fiscal_id: Fiscal::of_record(&record).fiscal_id(&meta),

@@ -20,7 +20,7 @@ pub mod view;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kkm_core::Action;
 use kkm_register::KkmOverview;
@@ -329,26 +329,7 @@ pub async fn search(ctx: Ctx, Path(id): Path<i64>, RawQuery(query): RawQuery) ->
 /// The image of a receipt the till made (`?fiscal=` its fiscal sign or offline number).
 pub async fn receipt_png(ctx: Ctx, Path(id): Path<i64>, RawQuery(query): RawQuery) -> Response {
     let q = Form::query(query.as_deref());
-    match ctx.registry.receipt_png(&ctx.cred, id, q.get("fiscal")) {
-        Ok(png) => {
-            let mut response = png.into_response();
-            let h = response.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, no-store"),
-            );
-            response
-        }
-        Err(e) => {
-            let p = crate::console::form::Problem::from(e);
-            (
-                StatusCode::NOT_FOUND,
-                format!("{} {}: {}", p.code.code(), p.code.name(), p.message),
-            )
-                .into_response()
-        }
-    }
+    super::journal::png_response(ctx.registry.receipt_png(&ctx.cred, id, q.get("fiscal")))
 }
 
 /// The operator's own recent receipts on the KKM, each with a duplicate button.
