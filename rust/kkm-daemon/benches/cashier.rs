@@ -22,10 +22,8 @@ use axum::Router;
 use kkm_ofd_sim::{KkmProfile, OfdSim, SimConfig};
 use kkm_register::api::SaveKkmRequest;
 use kkm_register::{Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
-use tower::ServiceExt;
-
 mod support;
-use support::{ms, percentile};
+use support::{ms, percentile, timed};
 
 const KKM: u32 = 6101;
 const PRODUCTS: u64 = 10_000;
@@ -117,13 +115,7 @@ async fn till(rig: &Rig, form: &str) -> Duration {
         .header("x-till", "1")
         .body(Body::from(body))
         .expect("request");
-    let t = Instant::now();
-    let response = rig.router.clone().oneshot(request).await.expect("answer");
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let elapsed = t.elapsed();
+    let (elapsed, status, body) = timed(&rig.router, request).await;
     assert!(status.is_success(), "{form}: {status}");
     assert!(body.starts_with(b"<div id=\"till\""), "{form}");
     elapsed
@@ -134,14 +126,9 @@ async fn get(rig: &Rig, uri: &str) -> Duration {
         .header(header::COOKIE, &rig.cookie)
         .body(Body::empty())
         .expect("request");
-    let t = Instant::now();
-    let response = rig.router.clone().oneshot(request).await.expect("answer");
-    let status = response.status();
-    let _ = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
+    let (elapsed, status, _) = timed(&rig.router, request).await;
     assert!(status.is_success(), "{uri}: {status}");
-    t.elapsed()
+    elapsed
 }
 
 async fn ping(rig: &Rig) -> Duration {
@@ -149,12 +136,7 @@ async fn ping(rig: &Rig) -> Duration {
         .header(header::AUTHORIZATION, "0000")
         .body(Body::from("{}"))
         .expect("request");
-    let t = Instant::now();
-    let response = rig.router.clone().oneshot(request).await.expect("answer");
-    let _ = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    t.elapsed()
+    timed(&rig.router, request).await.0
 }
 
 fn report(label: &str, mut times: Vec<Duration>, baseline: Option<(&str, Duration)>) -> Duration {
