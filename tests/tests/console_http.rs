@@ -233,12 +233,8 @@ async fn a_state_change_needs_the_sessions_csrf_token_and_this_site() -> anyhow:
         &c.get_with(&format!("/console/kkm/{KKM}/shift"), &cookie)
             .await?,
     );
-    let token = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|t| t.split('"').next())
-        .expect("the page's token")
-        .to_owned();
+    let token = csrf_of_page(&page);
+    assert!(!token.is_empty(), "the page's token");
     let body = format!("csrf={token}&operation=0&sum=10");
     let r = c
         .request(
@@ -250,6 +246,80 @@ async fn a_state_change_needs_the_sessions_csrf_token_and_this_site() -> anyhow:
         .await?;
     assert_eq!(r.status, 303);
     assert_eq!(stack.documents(), before + 1);
+    stack.shutdown().await
+}
+
+/// The session's CSRF token as a console page carries it.
+fn csrf_of_page(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// An action of the till as its script posts it.
+async fn till_post(c: &mut HttpClient, cookie: &str, body: &str) -> anyhow::Result<HttpResponse> {
+    c.request(
+        "POST",
+        &format!("/console/cashier/{KKM}"),
+        &[
+            ("Cookie", cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Till", "1"),
+        ],
+        body.as_bytes(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(900)).await?;
+    stack
+        .registry
+        .catalogue_import_csv(
+            &Credential::pin("0000"),
+            i64::from(KKM),
+            "1,1,4870000000012,Хлеб,150.00,0,12\n".as_bytes(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    let (_, session) = sign_in(&mut c, "0000").await?;
+    let cookie = session.expect("session");
+    let till = format!("/console/cashier/{KKM}");
+    // Without the token: refused, the basket stays empty.
+    let r = till_post(&mut c, &cookie, "act=scan&code=4870000000012").await?;
+    assert_eq!(r.status, 403);
+    let page = text(&c.get_with(&till, &cookie).await?);
+    assert!(!page.contains("data-index"), "nothing in the basket");
+    let token = csrf_of_page(&page);
+    // A burst of the scanner (with its Enter): the line, priced by the server.
+    let r = till_post(
+        &mut c,
+        &cookie,
+        &format!("csrf={token}&act=scan&code=4870000000012%0D"),
+    )
+    .await?;
+    assert_eq!(r.status, 200);
+    let fragment = text(&r);
+    assert!(fragment.starts_with("<div id=\"till\""), "{fragment}");
+    assert!(
+        fragment.contains("Хлеб") && fragment.contains("150,00"),
+        "{fragment}"
+    );
+    // Card above the total: the sale's own 55, and no receipt.
+    let before = stack.documents();
+    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&card=200")).await?;
+    assert_eq!(r.status, 422);
+    assert!(text(&r).contains("55"), "{}", text(&r));
+    assert_eq!(stack.documents(), before);
+    // Paid: one receipt; the same payment again finds an empty basket and makes none.
+    for expected in [200, 422] {
+        let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=200")).await?;
+        assert_eq!(r.status, expected, "{}", text(&r));
+        assert_eq!(stack.documents(), before + 1);
+    }
     stack.shutdown().await
 }
 

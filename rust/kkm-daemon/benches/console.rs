@@ -33,7 +33,8 @@ use kkm_core::{Clock, ManualClock, Timestamp};
 use kkm_ofd_sim::{KkmProfile, OfdSim, SimConfig};
 use kkm_register::api::{SaveKkmRequest, SaveOperatorRequest, TradeOperationRequest};
 use kkm_register::{Backoff, Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
-use tower::ServiceExt;
+mod support;
+use support::{ms, percentile, timed};
 
 const BIG: u32 = 8001;
 const KKMS: u32 = 16;
@@ -43,15 +44,6 @@ const Z_EVERY: u64 = 3_000;
 /// 2026-10-01 00:00 of the device calendar.
 const START: i64 = 1_790_812_800;
 const MARKER: &str = "complete-v1";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 fn sale(kkm: u32, n: u64) -> TradeOperationRequest {
     let section = 1 + n % 5;
@@ -249,13 +241,7 @@ async fn get(rig: &Rig, uri: &str) -> (Duration, usize) {
         .header("x-console-background", "1")
         .body(Body::empty())
         .expect("request");
-    let t = Instant::now();
-    let response = rig.router.clone().oneshot(request).await.expect("answer");
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let elapsed = t.elapsed();
+    let (elapsed, status, body) = timed(&rig.router, request).await;
     assert!(status.is_success(), "{uri}: {status}");
     (elapsed, body.len())
 }
@@ -265,12 +251,7 @@ async fn post_api(rig: &Rig, method: &str, body: &str) -> Duration {
         .header(header::AUTHORIZATION, "0000")
         .body(Body::from(body.to_owned()))
         .expect("request");
-    let t = Instant::now();
-    let response = rig.router.clone().oneshot(request).await.expect("answer");
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let elapsed = t.elapsed();
+    let (elapsed, _, body) = timed(&rig.router, request).await;
     assert!(body.starts_with(br#"{"response_code":0"#), "{method}");
     elapsed
 }

@@ -68,7 +68,7 @@ pub use kkm_ofd::{Backoff, BlockedBy, Endpoint, SyncMode, SyncStatus};
 pub use kkm_store::{Bundle, DocumentKind, ExportFormat, PageCursor, Product, RecordFilter};
 pub use printing::PrintPolicy;
 pub use registry::{
-    Analytics, CatalogueMatch, DocumentLine, FoundReceipt, KkmOverview, KkmState, OperatorFigures,
-    PaymentFigures, PrintJob, Registry, SalesFigures, SectionFigures, TransactionPages, DAY_SECS,
-    MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
+    product_matches, Analytics, CatalogueMatch, DocumentLine, FoundReceipt, KkmOverview, KkmState,
+    OperatorFigures, PaymentFigures, PrintJob, Registry, SalesFigures, SectionFigures,
+    TransactionPages, DAY_SECS, MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
 };

@@ -576,15 +576,15 @@ impl Register {
         operator: &Operator,
         draft: SaleDraft,
         key: Option<&str>,
+        printable: bool,
     ) -> Result<TradeOperationResponse, RegisterError> {
         let retry = Retry::new(key, "TradeOperation", &draft)?;
-        self.make_ticket(
-            operator,
-            SaleInput::Draft(Box::new(draft)),
-            retry,
-            &PrintAsk::default(),
-        )
-        .await
+        let print = PrintAsk {
+            is_printable: printable,
+            ..PrintAsk::default()
+        };
+        self.make_ticket(operator, SaleInput::Draft(Box::new(draft)), retry, &print)
+            .await
     }
 
     async fn make_ticket(

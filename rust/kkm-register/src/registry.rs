@@ -35,7 +35,7 @@ pub use analytics::{
     MAX_PERIOD_DAYS,
 };
 pub use browse::{DocumentLine, MAX_PAGE};
-pub use catalogue::CatalogueMatch;
+pub use catalogue::{product_matches, CatalogueMatch};
 pub use listing::TransactionPages;
 pub use overview::{KkmOverview, KkmState, SHIFT_MAX_SECS};
 pub use printing::PrintJob;

@@ -7,12 +7,13 @@
 //! [`kkm_core::SaleDraft`]; these functions work on it, so the till's screen, the
 //! daemon and the receipt agree.
 
+use kkm_core::receipt::Article;
 use kkm_core::receipt::Modifier;
-use kkm_core::sale::{settle, SaleDraft, SaleLine, SalePayment, SaleTax};
-use kkm_core::{ErrorCode, Money, Percent, Quantity, Receipt, TaxationType};
+use kkm_core::sale::{settle, ParentRef, SaleDraft, SaleLine, SalePayment, SaleTax};
+use kkm_core::{ErrorCode, Money, Operation, Percent, Quantity, Receipt, TaxationType};
 use kkm_store::Product;
 
-use crate::RegisterError;
+use crate::{FoundReceipt, RegisterError};
 
 /// ИС ЭСФ unit code of a piece (штука), the unit of catalogue products.
 pub const PIECE_UNIT_CODE: &str = "796";
@@ -232,6 +233,128 @@ pub fn draft_of_receipt(receipt: &Receipt) -> SaleDraft {
     draft
 }
 
+/// What of each line of a found receipt may still be returned, in thousandths: per
+/// article (name, section, price, unit), what was sold less what is returned, given to
+/// its lines in order; a line whose mark is already returned gets nothing. The start
+/// of a return: the cashier lowers these, never raises them (the return's rules refuse
+/// more).
+pub fn returnable_quantities(found: &FoundReceipt) -> Vec<i64> {
+    let mut left: Vec<(Article, i64)> = found
+        .returnable_lines
+        .iter()
+        .map(|l| {
+            let left = l
+                .sold_quantity
+                .thousandths()
+                .saturating_sub(l.returned_quantity.thousandths());
+            (l.article.clone(), i64::try_from(left).unwrap_or(i64::MAX))
+        })
+        .collect();
+    found
+        .draft
+        .lines
+        .iter()
+        .map(|line| {
+            let returned_mark = line
+                .excise_stamp
+                .as_ref()
+                .is_some_and(|m| found.returned_marks.contains(m));
+            let article = Article {
+                name: line.name.clone(),
+                section_code: line.section_code.clone(),
+                price: line.price,
+                measure_unit_code: line.measure_unit_code.clone(),
+            };
+            match left.iter_mut().find(|(a, _)| *a == article) {
+                Some((_, rest)) if !returned_mark => {
+                    let q = line.quantity_milli.min(*rest).max(0);
+                    *rest -= q;
+                    q
+                }
+                _ => 0,
+            }
+        })
+        .collect()
+}
+
+/// `sum × part / whole` rounded up (`up`) or down: a returned share of a modifier.
+fn share(sum: Money, part: i64, whole: i64, up: bool) -> Money {
+    if whole <= 0 || part >= whole {
+        return sum;
+    }
+    let n = i128::from(sum.tiyn()) * i128::from(part.max(0));
+    let d = i128::from(whole);
+    let q = if up { (n + d - 1) / d } else { n / d };
+    Money::from_tiyn(i64::try_from(q).unwrap_or(i64::MAX))
+}
+
+fn scaled(m: Option<&Modifier>, part: i64, whole: i64, up: bool) -> Option<Modifier> {
+    m.map(|m| Modifier {
+        sum: share(m.sum, part, whole, up),
+        ..m.clone()
+    })
+    .filter(|m| !m.sum.is_zero())
+}
+
+/// The return of `quantities` (thousandths, one per line of the found receipt; 0 = not
+/// returned) of a found receipt: the return operation of the original's, its lines at
+/// the original prices with their taxes and marks, naming the original. A line
+/// returned in part carries its share of the line's discount or markup, and a receipt
+/// returned in part its share of the receipt's (by the lines' sums); a discount's
+/// share is rounded up and a markup's down, so that a return never gives back more
+/// than was paid. No payments yet: the cashier chooses how the money goes back.
+pub fn return_draft(found: &FoundReceipt, quantities: &[i64]) -> SaleDraft {
+    let original = &found.draft;
+    let operation = match original.operation {
+        Operation::Sell => Operation::SellReturn,
+        Operation::Buy => Operation::BuyReturn,
+        other => other,
+    };
+    let sum_of =
+        |line: &SaleLine, q: i64| i128::from(line.price.tiyn()) * i128::from(q.max(0)) / 1000;
+    let mut whole_sum: i128 = 0;
+    let mut part_sum: i128 = 0;
+    let mut complete = true;
+    let mut lines = Vec::new();
+    for (i, line) in original.lines.iter().enumerate() {
+        let q = quantities.get(i).copied().unwrap_or(0);
+        whole_sum += sum_of(line, line.quantity_milli);
+        if q != line.quantity_milli {
+            complete = false;
+        }
+        if q <= 0 {
+            continue;
+        }
+        part_sum += sum_of(line, q);
+        let mut returned = line.clone();
+        returned.quantity_milli = q;
+        returned.declared_sum = None;
+        returned.discount = scaled(line.discount.as_ref(), q, line.quantity_milli, true);
+        returned.markup = scaled(line.markup.as_ref(), q, line.quantity_milli, false);
+        lines.push(returned);
+    }
+    let mut draft = SaleDraft::new(operation, lines);
+    draft.domain = original.domain;
+    draft.domain_details = original.domain_details.clone();
+    draft.taxes = original.taxes.clone();
+    let (part, whole) = if complete {
+        (1, 1)
+    } else {
+        (
+            i64::try_from(part_sum).unwrap_or(i64::MAX),
+            i64::try_from(whole_sum).unwrap_or(i64::MAX),
+        )
+    };
+    draft.discount = scaled(original.discount.as_ref(), part, whole, true);
+    draft.markup = scaled(original.markup.as_ref(), part, whole, false);
+    draft.customer_iin_or_bin = original.customer_iin_or_bin.clone();
+    draft.parent = Some(ParentRef {
+        fiscal_id: found.fiscal_id.clone(),
+        ..ParentRef::default()
+    });
+    draft
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,5 +538,130 @@ mod tests {
         assert_eq!(receipt2.lines, receipt.lines);
         assert_eq!(receipt2.total, receipt.total);
         assert_eq!(receipt2.change, Money::ZERO, "the payments are those kept");
+    }
+
+    fn found(draft: &SaleDraft, basis: &kkm_core::ReturnBasis) -> FoundReceipt {
+        FoundReceipt {
+            fiscal_id: basis.parent.fiscal_id.clone(),
+            operation: draft.operation,
+            shift_number: 1,
+            document_number: 1,
+            at: kkm_core::Timestamp::from_secs(0),
+            offline: false,
+            total: basis.parent.total,
+            returnable: basis.remaining_total(),
+            draft: draft_of_receipt(
+                &draft
+                    .validate(&SaleContext::default())
+                    .expect("the original"),
+            ),
+            returnable_lines: basis.lines.clone(),
+            sold_marks: basis.sold_marks.clone(),
+            returned_marks: basis.returned_marks.clone(),
+        }
+    }
+
+    const MARK: &str = "0104870204390513215ZxKq9aBcDeFg\u{1d}93AbCd";
+
+    /// A sale of 2 breads with a line discount, a cheese, a marked pack, 1.00 off the
+    /// receipt, paid in cash; and the basis of its returns.
+    fn sold() -> (SaleDraft, Receipt, kkm_core::ReturnBasis) {
+        let mut d = basket();
+        d.lines[0].discount = Some(Modifier {
+            name: String::new(),
+            sum: Money::from_tiyn(1_001),
+            auxiliary: Vec::new(),
+        });
+        let mut pack = SaleLine::new("Сигареты", "2", "796", Money::from_tiyn(120_000), 1000);
+        pack.excise_stamp = Some(MARK.into());
+        d.lines.push(pack);
+        d.payments = vec![SalePayment {
+            kind: PaymentType::Cash,
+            amount: Money::from_tiyn(1_000_000),
+        }];
+        let receipt = d.validate(&SaleContext::default()).expect("sale");
+        let parent = kkm_core::ParentTicket {
+            fiscal_id: "123456".into(),
+            date_time: kkm_core::Timestamp::from_secs(0),
+            kgd_kkm_id: "600400123456".into(),
+            total: receipt.total,
+            is_offline: false,
+        };
+        let basis = kkm_core::ReturnBasis::new(parent, &receipt);
+        (d, receipt, basis)
+    }
+
+    fn refund(draft: &SaleDraft, basis: &kkm_core::ReturnBasis) -> Result<Receipt, ErrorCode> {
+        let mut draft = draft.clone();
+        let total = basket_totals(&draft).map_err(|e| e.code())?.total;
+        draft.payments = vec![SalePayment {
+            kind: PaymentType::Cash,
+            amount: total,
+        }];
+        let context = SaleContext {
+            return_basis: Some(basis),
+            ..SaleContext::default()
+        };
+        draft.validate(&context).map_err(|e| e.code())
+    }
+
+    #[test]
+    fn a_whole_return_gives_back_exactly_what_was_paid() {
+        let (d, receipt, basis) = sold();
+        let found = found(&d, &basis);
+        let q = returnable_quantities(&found);
+        assert_eq!(q, vec![2000, 1500, 1000]);
+        let ret = return_draft(&found, &q);
+        assert_eq!(ret.operation, Operation::SellReturn);
+        assert_eq!(
+            ret.parent.as_ref().map(|p| p.fiscal_id.as_str()),
+            Some("123456")
+        );
+        assert!(ret.payments.is_empty());
+        let back = refund(&ret, &basis).expect("the return");
+        assert_eq!(back.total, receipt.total);
+        assert_eq!(back.lines[2].commodity.excise_stamp.as_deref(), Some(MARK));
+    }
+
+    #[test]
+    fn a_part_returns_its_share_of_the_discounts_and_never_more_than_paid() {
+        let (d, receipt, mut basis) = sold();
+        // One bread of two: half of 10.01 is 5.005 → 5.01 (a discount's share rounds up).
+        let found1 = found(&d, &basis);
+        let ret = return_draft(&found1, &[1000, 0, 0]);
+        assert_eq!(ret.lines.len(), 1);
+        assert_eq!(
+            ret.lines[0].discount.as_ref().map(|m| m.sum.tiyn()),
+            Some(501)
+        );
+        assert!(
+            ret.discount.is_some(),
+            "its share of the receipt's discount"
+        );
+        let first = refund(&ret, &basis).expect("part return");
+        assert!(first.total < receipt.total);
+        basis.record_return(&first);
+        // What is left: the other bread, the cheese and the pack; the sum of both
+        // returns is at most the original's.
+        let found2 = found(&d, &basis);
+        let q = returnable_quantities(&found2);
+        assert_eq!(q, vec![1000, 1500, 1000]);
+        let rest = refund(&return_draft(&found2, &q), &basis).expect("the rest");
+        assert!(first.total.saturating_add(rest.total) <= receipt.total);
+        basis.record_return(&rest);
+        // Nothing is left, and the returned mark is not offered again.
+        let found3 = found(&d, &basis);
+        assert_eq!(returnable_quantities(&found3), vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn more_than_is_left_is_the_return_rules_refusal() {
+        let (d, _, basis) = sold();
+        let found = found(&d, &basis);
+        let ret = return_draft(&found, &[3000, 0, 0]);
+        assert_eq!(
+            refund(&ret, &basis).unwrap_err(),
+            ErrorCode::ItemQuantityIsIncorrect
+        );
     }
 }

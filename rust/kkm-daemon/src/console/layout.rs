@@ -27,6 +27,8 @@ pub enum Section {
     Analytics,
     /// Settings.
     Settings,
+    /// The cashier screen.
+    Cashier,
     /// None of them.
     Other,
 }
@@ -109,6 +111,12 @@ fn menu(ctx: &Ctx, current: Section) -> Markup {
             "/console/",
             M::NavOverview,
             Action::ViewKkm,
+        ),
+        (
+            Section::Cashier,
+            "/console/cashier",
+            M::NavCashier,
+            Action::TradeOperation,
         ),
         (Section::Kkms, "/console/kkms", M::NavKkms, Action::ViewKkm),
         (

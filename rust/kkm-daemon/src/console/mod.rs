@@ -19,7 +19,8 @@
 //! * [`i18n`] — Russian and Kazakh catalogues (`i18n/ru.txt`, `i18n/kk.txt`).
 //! * [`layout`], [`form`], [`format`], [`chart`] — the common parts of every page
 //!   (a cashier screen can be built on them).
-//! * [`pages`] — overview, KKMs, operators, shift, journal, analytics, catalogue.
+//! * [`pages`] — overview, KKMs, operators, shift, journal, analytics, catalogue, and
+//!   the cashier screen ([`pages::cashier`], its script `assets/cashier.js`).
 
 pub mod chart;
 pub mod context;
@@ -42,6 +43,8 @@ use kkm_register::Registry;
 pub struct ConsoleState {
     /// The registry every page calls.
     pub registry: Arc<Registry>,
+    /// The cashier screens' baskets, per session and KKM.
+    pub tills: Arc<pages::cashier::till::Tills>,
 }
 
 /// How the console presents itself.
@@ -68,10 +71,14 @@ pub const PREFIX: &str = "/console";
 /// The console's routes in front of `api`: `/` and `/console/…` are the console,
 /// every other request (and any verb but GET on `/`) goes to `api` unchanged.
 pub fn mount(api: Router, registry: Arc<Registry>) -> Router {
-    let state = ConsoleState { registry };
+    let state = ConsoleState {
+        registry,
+        tills: Arc::default(),
+    };
     let console = pages::routes()
         .route("/console/assets/console.css", get(css))
         .route("/console/assets/console.js", get(js))
+        .route("/console/assets/cashier.js", get(cashier_js))
         .route("/console", get(|| async { Redirect::to("/console/") }))
         .route("/console/{*rest}", get(not_found).post(not_found))
         .with_state(state);
@@ -119,5 +126,12 @@ async fn js() -> Response {
     asset(
         "text/javascript; charset=utf-8",
         include_str!("assets/console.js"),
+    )
+}
+
+async fn cashier_js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("assets/cashier.js"),
     )
 }

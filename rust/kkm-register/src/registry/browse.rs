@@ -70,6 +70,9 @@ impl DocumentLine {
     }
 }
 
+/// Receipts of a KKM looked through for an operator's own ([`Registry::own_receipts`]).
+pub const OWN_RECEIPTS_SCAN: u32 = 200;
+
 impl Registry {
     fn journal_record(
         &self,
@@ -113,6 +116,43 @@ impl Registry {
         records.iter().map(DocumentLine::of).collect()
     }
 
+    /// The signed-in operator's own receipts on KKM `kkm_ofd_id`, newest first, at most
+    /// `limit` of them, from the KKM's last [`OWN_RECEIPTS_SCAN`] receipts (the cashier
+    /// screen's "my receipts", to find one for a duplicate). For whoever may sell on the
+    /// KKM: a cashier has no journal, but sees its own receipts.
+    pub fn own_receipts(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        limit: usize,
+    ) -> Result<Vec<DocumentLine>, RegisterError> {
+        let (operator, register) =
+            self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
+        let filter = RecordFilter {
+            kinds: vec![
+                DocumentKind::Sell,
+                DocumentKind::SellReturn,
+                DocumentKind::Buy,
+                DocumentKind::BuyReturn,
+            ],
+            ..RecordFilter::default()
+        };
+        let records =
+            self.store
+                .records_newest_first(register.kkm_id, &filter, None, OWN_RECEIPTS_SCAN)?;
+        let mut out = Vec::new();
+        for record in &records {
+            let line = DocumentLine::of(record)?;
+            if i64::from(line.operator_id) == operator.id {
+                out.push(line);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// One document of the KKM's journal by its id.
     pub fn document_line(
         &self,
@@ -149,18 +189,7 @@ impl Registry {
         duplicate: bool,
     ) -> Result<Vec<u8>, RegisterError> {
         let (record, register) = self.journal_record(credential, kkm_ofd_id, id)?;
-        let mut document = register.print_document(&record)?;
-        if duplicate {
-            document = document.into_duplicate();
-        }
-        let options = kkm_print::ImageOptions {
-            width: GetDocumentImageRequest::DEFAULT_IMAGE_WIDTH,
-            scale: GetDocumentImageRequest::DEFAULT_IMAGE_SCALE as f32,
-            threshold: u8::try_from(GetDocumentImageRequest::DEFAULT_PIXEL_DRAW_THRESHOLD)
-                .unwrap_or(u8::MAX),
-        };
-        kkm_print::render_png(&document, &options)
-            .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))
+        png_of(&register, &record, duplicate)
     }
 
     /// Writes the KKM's documents of `from..=to` (device seconds) to `out` as CSV or
@@ -179,4 +208,25 @@ impl Registry {
             .store
             .export_journal(register.kkm_id, from, to, format, out)?)
     }
+}
+
+/// A journal record as a PNG, as GetDocumentImage draws it with its defaults: the
+/// original, or a copy marked «ДУБЛИКАТ».
+pub(super) fn png_of(
+    register: &crate::register::Register,
+    record: &Record,
+    duplicate: bool,
+) -> Result<Vec<u8>, RegisterError> {
+    let mut document = register.print_document(record)?;
+    if duplicate {
+        document = document.into_duplicate();
+    }
+    let options = kkm_print::ImageOptions {
+        width: GetDocumentImageRequest::DEFAULT_IMAGE_WIDTH,
+        scale: GetDocumentImageRequest::DEFAULT_IMAGE_SCALE as f32,
+        threshold: u8::try_from(GetDocumentImageRequest::DEFAULT_PIXEL_DRAW_THRESHOLD)
+            .unwrap_or(u8::MAX),
+    };
+    kkm_print::render_png(&document, &options)
+        .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))
 }

@@ -57,6 +57,31 @@ fn barcode_forms(scanned: &str) -> Vec<&str> {
     forms
 }
 
+/// A product a search for `query` finds: its name contains it (any case), its barcode
+/// contains it, or its code is it.
+///
+/// ```
+/// use kkm_core::{Money, Percent};
+/// use kkm_register::{product_matches, Product};
+/// let milk = Product {
+///     code: 2,
+///     group_code: "1".into(),
+///     barcode: "4870000000028".into(),
+///     name: "Молоко 2,5%".into(),
+///     price: Money::from_tiyn(48_000),
+///     discount: Percent::default(),
+///     markup: Percent::default(),
+///     vat: Percent::default(),
+///     editable_price: false,
+/// };
+/// assert!(product_matches(&milk, "мол") && product_matches(&milk, "0028") && product_matches(&milk, "2"));
+/// assert!(!product_matches(&milk, "сыр"));
+/// ```
+pub fn product_matches(p: &Product, query: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    p.name.to_lowercase().contains(&q) || p.barcode.contains(&q) || p.code.to_string() == q
+}
+
 impl Registry {
     /// The product or bundle a scanned barcode (EAN-8/13, UPC, a marking code's GTIN-14)
     /// stands for on KKM `kkm_ofd_id`; `None` when the catalogue has none. For anyone
@@ -98,6 +123,27 @@ impl Registry {
     ) -> Result<Vec<Product>, RegisterError> {
         let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
         Ok(self.store.products(register.kkm_id)?)
+    }
+
+    /// Up to `limit` products of KKM `kkm_ofd_id` that [`product_matches`] `query`, by
+    /// code (the till's search). For anyone who may sell on the KKM.
+    pub fn catalogue_search(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Product>, RegisterError> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .catalogue_products(credential, kkm_ofd_id)?
+            .into_iter()
+            .filter(|p| product_matches(p, query))
+            .take(limit)
+            .collect())
     }
 
     /// Every bundle of KKM `kkm_ofd_id` with its items, by code. For anyone who may

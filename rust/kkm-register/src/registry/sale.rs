@@ -2,11 +2,19 @@
 //! found by its fiscal sign as a draft: the start of a return. The rules are those of
 //! the daemon's `TradeOperation` ([`crate::sale`], [`kkm_core::SaleDraft`]).
 
+use std::collections::BTreeSet;
+
+use std::sync::Arc;
+
+use kkm_core::receipt::ReturnableLine;
+use kkm_core::ReturnBasis;
 use kkm_core::{Action, ErrorCode, Money, Operation, SaleDraft, Timestamp};
+use kkm_store::Record;
 
 use super::Registry;
 use crate::api;
 use crate::book::Payload;
+use crate::register::Register;
 use crate::views::Fiscal;
 use crate::{Credential, RegisterError};
 
@@ -31,6 +39,19 @@ pub struct FoundReceipt {
     pub returnable: Money,
     /// The receipt as a draft of its own operation ([`crate::sale::draft_of_receipt`]).
     pub draft: SaleDraft,
+    /// Per article (name, section, price, unit): sold and already returned.
+    pub returnable_lines: Vec<ReturnableLine>,
+    /// The marks sold on it.
+    pub sold_marks: BTreeSet<String>,
+    /// The marks of it already returned.
+    pub returned_marks: BTreeSet<String>,
+}
+
+fn not_found(kkm_ofd_id: i64, fiscal_id: &str) -> RegisterError {
+    RegisterError::new(
+        ErrorCode::TransactionNotFound,
+        format!("no receipt with fiscal sign {fiscal_id} on KKM {kkm_ofd_id}"),
+    )
 }
 
 impl Registry {
@@ -44,13 +65,74 @@ impl Registry {
         draft: SaleDraft,
         idempotency_key: Option<String>,
     ) -> Result<api::TradeOperationResponse, RegisterError> {
+        self.trade(credential, kkm_ofd_id, draft, idempotency_key, false)
+            .await
+    }
+
+    /// [`Registry::trade_draft`] with the receipt queued on the KKM's printer, as
+    /// `TradeOperation` with `is_printable: true` does (nothing is queued on a KKM
+    /// without a printer; the answer never waits for the printer).
+    pub async fn trade_draft_printed(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        draft: SaleDraft,
+        idempotency_key: Option<String>,
+    ) -> Result<api::TradeOperationResponse, RegisterError> {
+        self.trade(credential, kkm_ofd_id, draft, idempotency_key, true)
+            .await
+    }
+
+    async fn trade(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        draft: SaleDraft,
+        idempotency_key: Option<String>,
+        printable: bool,
+    ) -> Result<api::TradeOperationResponse, RegisterError> {
         let (operator, register) =
             self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
         let answer = register
-            .trade_draft(&operator, draft, idempotency_key.as_deref())
+            .trade_draft(&operator, draft, idempotency_key.as_deref(), printable)
             .await;
         self.wake_printer(&register);
         answer
+    }
+
+    /// The receipt with fiscal sign (or offline number) `fiscal_id` on KKM `kkm_ofd_id`
+    /// as a PNG (GetDocumentImage's defaults): what the till shows of the receipt it
+    /// made. For whoever may sell on the KKM, as [`Registry::find_receipt`] is (a
+    /// cashier sees no journal, but sees a receipt it names by its fiscal sign); `43`
+    /// when there is none.
+    pub fn receipt_png(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        fiscal_id: &str,
+    ) -> Result<Vec<u8>, RegisterError> {
+        let (register, _, record) = self.receipt_record(credential, kkm_ofd_id, fiscal_id)?;
+        super::browse::png_of(&register, &record, false)
+    }
+
+    /// The KKM, the return basis and the journal record of the receipt `fiscal_id`,
+    /// for whoever may sell on the KKM; `43` when there is none.
+    fn receipt_record(
+        &self,
+        credential: &Credential,
+        kkm_ofd_id: i64,
+        fiscal_id: &str,
+    ) -> Result<(Arc<Register>, ReturnBasis, Record), RegisterError> {
+        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
+        let settings = register.settings();
+        let (basis, record_id) = register
+            .return_basis(&settings, fiscal_id)?
+            .ok_or_else(|| not_found(kkm_ofd_id, fiscal_id))?;
+        let record = self
+            .store
+            .record(record_id)?
+            .ok_or_else(|| not_found(kkm_ofd_id, fiscal_id))?;
+        Ok((register, basis, record))
     }
 
     /// The receipt with fiscal sign (or offline number) `fiscal_id` on KKM
@@ -62,21 +144,10 @@ impl Registry {
         kkm_ofd_id: i64,
         fiscal_id: &str,
     ) -> Result<FoundReceipt, RegisterError> {
-        let (_, register) = self.operator_for(credential, kkm_ofd_id, Action::TradeOperation)?;
-        let not_found = || {
-            RegisterError::new(
-                ErrorCode::TransactionNotFound,
-                format!("no receipt with fiscal sign {fiscal_id} on KKM {kkm_ofd_id}"),
-            )
-        };
-        let settings = register.settings();
-        let (basis, record_id) = register
-            .return_basis(&settings, fiscal_id)?
-            .ok_or_else(not_found)?;
-        let record = self.store.record(record_id)?.ok_or_else(not_found)?;
+        let (_, basis, record) = self.receipt_record(credential, kkm_ofd_id, fiscal_id)?;
         let Payload::Ticket { meta, receipt } = Payload::from_bytes(record.id, &record.payload)?
         else {
-            return Err(not_found());
+            return Err(not_found(kkm_ofd_id, fiscal_id));
         };
         Ok(FoundReceipt {
             fiscal_id: Fiscal::of_record(&record).fiscal_id(&meta),
@@ -88,6 +159,9 @@ impl Registry {
             total: receipt.total,
             returnable: basis.remaining_total(),
             draft: crate::sale::draft_of_receipt(&receipt),
+            returnable_lines: basis.lines.clone(),
+            sold_marks: basis.sold_marks.clone(),
+            returned_marks: basis.returned_marks.clone(),
         })
     }
 }

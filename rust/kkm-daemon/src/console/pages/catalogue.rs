@@ -20,11 +20,6 @@ use crate::console::layout::{self, csrf_field, post_button, Extra, FieldCtx, Sec
 /// Largest CSV accepted by the import form.
 const CSV_LIMIT: usize = 8 * 1024 * 1024;
 
-fn matches(p: &Product, q: &str) -> bool {
-    let q = q.to_lowercase();
-    p.name.to_lowercase().contains(&q) || p.barcode.contains(&q) || p.code.to_string() == q
-}
-
 fn catalogue_page(
     ctx: &Ctx,
     id: i64,
@@ -38,7 +33,7 @@ fn catalogue_page(
     let search = q.get("q");
     let shown: Vec<&Product> = products
         .iter()
-        .filter(|p| search.is_empty() || matches(p, search))
+        .filter(|p| search.is_empty() || kkm_register::product_matches(p, search))
         .collect();
     let base = format!("/console/kkm/{id}/catalogue");
     let f = FieldCtx {

@@ -324,7 +324,12 @@ pub async fn image(
     RawQuery(query): RawQuery,
 ) -> Response {
     let duplicate = Form::query(query.as_deref()).get("duplicate") == "1";
-    match ctx.registry.document_png(&ctx.cred, id, doc, duplicate) {
+    png_response(ctx.registry.document_png(&ctx.cred, id, doc, duplicate))
+}
+
+/// A PNG the registry drew, or 404 with the seed's code and the register's message.
+pub fn png_response(png: Result<Vec<u8>, kkm_register::RegisterError>) -> Response {
+    match png {
         Ok(png) => {
             let mut response = png.into_response();
             let h = response.headers_mut();

@@ -4,6 +4,7 @@
 //! refusal next to its field).
 
 mod analytics;
+pub mod cashier;
 mod catalogue;
 mod journal;
 mod kkm_forms;
@@ -113,6 +114,18 @@ pub fn routes() -> Router<ConsoleState> {
             post(catalogue::import),
         )
         .route("/console/kkm/{id}/catalogue.csv", get(catalogue::export))
+        .route("/console/cashier", get(cashier::pick))
+        .route(
+            "/console/cashier/{id}",
+            get(cashier::page).post(cashier::act),
+        )
+        .route("/console/cashier/{id}/till", get(cashier::fragment))
+        .route("/console/cashier/{id}/search", get(cashier::search))
+        .route("/console/cashier/{id}/receipts", get(cashier::receipts))
+        .route(
+            "/console/cashier/{id}/receipt.png",
+            get(cashier::receipt_png),
+        )
         .route("/console/analytics", get(analytics::page))
         .route("/console/analytics.csv", get(analytics::csv))
         .route("/console/operators", get(operators::list))
