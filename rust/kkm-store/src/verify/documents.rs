@@ -426,19 +426,24 @@ pub(super) fn walk(
         .map(|(i, t)| (t.kkm_id, i))
         .collect();
     let split = match scan {
-        Scan::Table(Some(second)) => split_point(conn, targets)?.map(|at| (at, second)),
+        Scan::Table(Some(second)) => match split_point(conn, targets)? {
+            // A second connection that does not open only costs the split: one reader
+            // walks it all, as for a short table.
+            Some(at) => second.open().ok().map(|other| (at, other)),
+            None => None,
+        },
         _ => None,
     };
     let hashed = match (scan, split) {
-        (_, Some((at, second))) => {
+        (_, Some((at, other_conn))) => {
             let mut rest: Vec<Walk<'_>> = Vec::with_capacity(targets.len());
             for t in targets {
                 rest.push(Walk::continuing(t, last_below(conn, t.kkm_id, at)?));
             }
+            let (rest_walks, slots_ref) = (&mut rest, &slots);
             let hashed = std::thread::scope(|scope| -> Result<_, StoreError> {
-                let other = scope.spawn(|| -> Result<_, StoreError> {
-                    let conn = second.open()?;
-                    read_hashing(&conn, key, Rows::From(at), &slots, &mut rest)
+                let other = scope.spawn(move || -> Result<_, StoreError> {
+                    read_hashing(&other_conn, key, Rows::From(at), slots_ref, rest_walks)
                 });
                 let first = read_hashing(conn, key, Rows::Below(at), &slots, &mut walks);
                 let other = other

@@ -259,8 +259,14 @@ mod split {
                 conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}"))
                     .unwrap();
             }
-            // Open verifies all KKMs, the table split in two.
+            // Open verifies all KKMs, the table split in two (the second reader opens; if
+            // it did not, one reader would walk it all and this test would not see the split).
             let s = Store::open(&path, &KEY).unwrap();
+            let second = s
+                .reader
+                .as_ref()
+                .expect("a file-backed store has a second reader");
+            assert!(second.open().is_ok(), "{what}: the second reader opens");
             let at_open = s.sync_state(KKMS[1]).unwrap();
             assert_eq!(at_open.local_state, 1, "{what}: found at open");
             for k in [0, 2] {
