@@ -21,7 +21,7 @@ use axum::http::{header, Request};
 use axum::Router;
 use kkm_ofd_sim::{KkmProfile, OfdSim, SimConfig};
 use kkm_register::api::SaveKkmRequest;
-use kkm_register::{Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
+use kkm_register::{Credential, KeySource, Registry, RegistryConfig};
 mod support;
 use support::{ms, percentile, timed};
 
@@ -74,12 +74,7 @@ async fn rig(dir: &Path) -> Rig {
     .expect("emulator");
     let mut config = RegistryConfig::new(dir);
     config.key = KeySource::Static([7; 32]);
-    config.ofds = vec![OfdConfig {
-        uid: "4C49A0CB1DD4413387F6E6199CBB1B2A".into(),
-        name: "Казахтелеком - test".into(),
-        endpoint: Endpoint::plain("127.0.0.1", sim.addr().port()),
-        check_url: "http://consumer.oofd.kz".into(),
-    }];
+    config.ofds = kkm_daemon::demo::demo_ofds(sim.addr());
     let registry = Registry::open(config).await.expect("registry");
     let admin = Credential::pin("0000");
     registry

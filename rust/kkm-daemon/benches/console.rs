@@ -32,7 +32,7 @@ use axum::Router;
 use kkm_core::{Clock, ManualClock, Timestamp};
 use kkm_ofd_sim::{KkmProfile, OfdSim, SimConfig};
 use kkm_register::api::{SaveKkmRequest, SaveOperatorRequest, TradeOperationRequest};
-use kkm_register::{Backoff, Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
+use kkm_register::{Backoff, Credential, KeySource, Registry, RegistryConfig};
 mod support;
 use support::{ms, percentile, timed};
 
@@ -85,15 +85,6 @@ struct Rig {
     cookie: String,
 }
 
-fn ofd(addr: std::net::SocketAddr) -> OfdConfig {
-    OfdConfig {
-        uid: "4C49A0CB1DD4413387F6E6199CBB1B2A".into(),
-        name: "Казахтелеком - test".into(),
-        endpoint: Endpoint::plain("127.0.0.1", addr.port()),
-        check_url: "http://consumer.oofd.kz".into(),
-    }
-}
-
 async fn open(dir: &Path, clock: Arc<ManualClock>) -> (OfdSim, Arc<Registry>) {
     let sim = OfdSim::start(
         SimConfig {
@@ -109,7 +100,7 @@ async fn open(dir: &Path, clock: Arc<ManualClock>) -> (OfdSim, Arc<Registry>) {
     .expect("emulator");
     let mut config = RegistryConfig::new(dir);
     config.key = KeySource::Static([7; 32]);
-    config.ofds = vec![ofd(sim.addr())];
+    config.ofds = kkm_daemon::demo::demo_ofds(sim.addr());
     config.clock = clock;
     config.backoff = Backoff {
         initial: Duration::from_millis(10),
