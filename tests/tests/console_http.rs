@@ -273,20 +273,22 @@ async fn till_post(c: &mut HttpClient, cookie: &str, body: &str) -> anyhow::Resu
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyhow::Result<()> {
+/// A daemon whose KKM has the catalogue `csv`, and the administrator's session on it.
+async fn till_with(csv: &str) -> anyhow::Result<(Stack, HttpClient, String)> {
     let stack = start(Duration::from_secs(900)).await?;
     stack
         .registry
-        .catalogue_import_csv(
-            &Credential::pin("0000"),
-            i64::from(KKM),
-            "1,1,4870000000012,Хлеб,150.00,0,12\n".as_bytes(),
-        )
+        .catalogue_import_csv(&Credential::pin("0000"), i64::from(KKM), csv.as_bytes())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut c = HttpClient::connect(stack.addr).await?;
     let (_, session) = sign_in(&mut c, "0000").await?;
-    let cookie = session.expect("session");
+    let cookie = session.ok_or_else(|| anyhow::anyhow!("no session"))?;
+    Ok((stack, c, cookie))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyhow::Result<()> {
+    let (stack, mut c, cookie) = till_with("1,1,4870000000012,Хлеб,150.00,0,12\n").await?;
     let till = format!("/console/cashier/{KKM}");
     // Without the token: refused, the basket stays empty.
     let r = till_post(&mut c, &cookie, "act=scan&code=4870000000012").await?;
@@ -325,19 +327,8 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_marked_good_is_not_sold_until_its_code_is_scanned() -> anyhow::Result<()> {
-    let stack = start(Duration::from_secs(900)).await?;
     // The eighth CSV column flags the beer as a marked good.
-    stack
-        .registry
-        .catalogue_import_csv(
-            &Credential::pin("0000"),
-            i64::from(KKM),
-            "4,3,4870000000043,Пиво,700.00,0,12,1\n".as_bytes(),
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut c = HttpClient::connect(stack.addr).await?;
-    let (_, session) = sign_in(&mut c, "0000").await?;
-    let cookie = session.expect("session");
+    let (stack, mut c, cookie) = till_with("4,3,4870000000043,Пиво,700.00,0,12,1\n").await?;
     let token = csrf_of_page(&text(
         &c.get_with(&format!("/console/cashier/{KKM}"), &cookie)
             .await?,
