@@ -76,6 +76,7 @@ fn a_shift_through_the_facade() {
         ofd_budget_ms: 2000,
         retry_initial_ms: 50,
         retry_max_ms: 200,
+        utc_offset_secs: None,
     };
     let register = KkmRegister::open(config.clone()).expect("open");
     let info = register

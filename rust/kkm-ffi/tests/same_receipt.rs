@@ -105,6 +105,7 @@ fn the_daemon_json_and_the_kotlin_basket_make_the_same_receipt() {
         ofd_budget_ms: 2000,
         retry_initial_ms: 50,
         retry_max_ms: 200,
+        utc_offset_secs: None,
     })
     .expect("open");
     register

@@ -114,14 +114,7 @@ impl Registry {
     ) -> Result<api::SavedOperator, RegisterError> {
         let admin = self.operator_may(credential, Action::ManageOperators)?;
         let role = request.role()?;
-        let pin = request.access_pin.trim();
-        if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_whitespace) {
-            return Err(RegisterError::new(
-                ErrorCode::AccessCodeIncorrect,
-                "access_pin: 1 to 32 characters without spaces",
-            ));
-        }
-        self.check_pin_policy(role, pin)?;
+        let pin = self.acceptable_pin(role, &request.access_pin)?;
         let _admin = self.admin.lock().await;
         let existing = match request.id.filter(|_| !request.is_create()) {
             Some(id) => Some(
@@ -199,6 +192,53 @@ impl Registry {
             bindings: kkm_ids.iter().map(|&k| i64::from(k)).collect(),
             custom_data: extra.custom_data,
         })
+    }
+
+    /// A PIN an operator of `role` may have (trimmed): 1 to 32 characters without spaces
+    /// (11 otherwise), and the installation's PIN policy.
+    fn acceptable_pin<'p>(&self, role: Role, pin: &'p str) -> Result<&'p str, RegisterError> {
+        let pin = pin.trim();
+        if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_whitespace) {
+            return Err(RegisterError::new(
+                ErrorCode::AccessCodeIncorrect,
+                "access_pin: 1 to 32 characters without spaces",
+            ));
+        }
+        self.check_pin_policy(role, pin)?;
+        Ok(pin)
+    }
+
+    /// An operator changes their own PIN (any role: a cashier without an administrator
+    /// at hand). `credential` must be the current PIN itself (a console session is not
+    /// enough: 5), the new one follows the same rules as [`Registry::save_operator`]'s.
+    /// The operator's name, role and bindings stay.
+    pub async fn change_own_pin(
+        &self,
+        credential: &Credential,
+        new_pin: &str,
+    ) -> Result<(), RegisterError> {
+        if !matches!(
+            credential.secret(),
+            crate::auth::Secret::Pin(_) | crate::auth::Secret::Bearer(_)
+        ) {
+            return Err(RegisterError::new(
+                ErrorCode::InvalidAccessCode,
+                "changing a PIN needs the current PIN",
+            ));
+        }
+        let operator = self.authenticate(credential)?;
+        let pin = self.acceptable_pin(operator.role, new_pin)?;
+        let _admin = self.admin.lock().await;
+        self.store.save_operator(&OperatorInput {
+            id: Some(operator.id),
+            name: &operator.name,
+            role: operator.role.code(),
+            pin: Some(pin),
+            kkm_ids: &operator.kkm_ids,
+            extra: None,
+        })?;
+        self.auth.clear();
+        Ok(())
     }
 
     /// Refuses (16) to take away the last administrator.
