@@ -46,6 +46,14 @@ class BasketModel(
             version++
         }
 
+    /** Markup on the whole receipt, tiyn (a receipt has a discount or a markup). */
+    var receiptMarkupTiyn: Long = 0
+        set(value) {
+            require(value >= 0) { "a markup is not negative" }
+            field = value
+            version++
+        }
+
     /**
      * The idempotency key of this basket's receipt: the same for every retry of the same
      * payment, new after [clear]. A retry after a timeout never makes a second receipt.
@@ -120,26 +128,27 @@ class BasketModel(
             val p = match.product
             if (mark != null) {
                 val line = addMarked(mark, p.name, p.priceTiyn, vatMilliPercent = p.vatMilliPercent.takeIf { it > 0 })
-                listOf(line.withDiscount(lineOf(p, 1000).discountTiyn))
+                listOf(line.priced(lineOf(p, 1000)))
             } else {
                 val item = lineOf(p, 1000)
                 val line = addProduct(item.name, item.priceTiyn, 1000, item.section, item.barcode, item.unitCode, item.vatMilliPercent)
-                // The discount follows the line's quantity (a repeated scan adds a piece).
-                listOf(line.withDiscount(lineOf(p, line.item.quantityMilli).discountTiyn))
+                // The discount or markup follows the line's quantity (a repeated scan adds a piece).
+                listOf(line.priced(lineOf(p, line.item.quantityMilli)))
             }
         }
         is CatalogueMatch.Bundle -> match.lines.map { l ->
             val item = lineOf(l.product, l.quantityMilli)
             val line = addProduct(item.name, item.priceTiyn, l.quantityMilli, item.section, item.barcode, item.unitCode, item.vatMilliPercent)
-            line.withDiscount(lineOf(l.product, line.item.quantityMilli).discountTiyn)
+            line.priced(lineOf(l.product, line.item.quantityMilli))
         }
     }
 
     private fun lineOf(p: Product, quantityMilli: Long): BasketItem = Baskets.item(p, quantityMilli)
 
-    private fun Line.withDiscount(discountTiyn: Long): Line {
-        if (discountTiyn == item.discountTiyn) return this
-        setDiscount(id, discountTiyn)
+    /** The line with the catalogue's discount and markup of [priced] (the core's line). */
+    private fun Line.priced(priced: BasketItem): Line {
+        if (priced.discountTiyn == item.discountTiyn && priced.markupTiyn == item.markupTiyn) return this
+        update(id) { it.copy(discountTiyn = priced.discountTiyn, markupTiyn = priced.markupTiyn) }
         return lines.first { it.id == id }
     }
 
@@ -162,6 +171,20 @@ class BasketModel(
         update(id) { it.copy(discountTiyn = discountTiyn) }
     }
 
+    /** Sets the markup of a line, tiyn. */
+    fun setMarkup(id: Long, markupTiyn: Long) {
+        require(markupTiyn >= 0) { "a markup is not negative" }
+        update(id) { it.copy(markupTiyn = markupTiyn) }
+    }
+
+    /**
+     * Replaces a line's item with [item] (a catalogue line recomputed by the core for a new
+     * quantity or price); its mark stays the line's.
+     */
+    fun replace(id: Long, item: BasketItem) {
+        update(id) { item.copy(exciseMark = it.exciseMark, barcode = item.barcode ?: it.barcode) }
+    }
+
     /** Removes a line (and frees its mark). */
     fun remove(id: Long) {
         val index = items.indexOfFirst { it.id == id }
@@ -175,6 +198,7 @@ class BasketModel(
         items.clear()
         guard.clear()
         receiptDiscountTiyn = 0
+        receiptMarkupTiyn = 0
         idempotencyKey = UUID.randomUUID().toString()
         version++
     }
@@ -185,6 +209,7 @@ class BasketModel(
         payments = payments,
         discountTiyn = receiptDiscountTiyn,
         customerIinBin = null,
+        markupTiyn = receiptMarkupTiyn,
     )
 
     /** Subtotal, discounts, total, VAT, due and change. Throws the core's code for a bad basket. */

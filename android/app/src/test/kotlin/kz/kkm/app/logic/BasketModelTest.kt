@@ -148,7 +148,7 @@ class BasketModelTest {
     @Test
     fun theOfflineBannerAndThePinPad() {
         assertNull(SyncBanner.of(SyncState(SyncMode.Online, 0)))
-        val offline = SyncBanner.of(SyncState(SyncMode.Autonomous(0, 72 * 3600), 3), nowDeviceSecs = 3600 * 10)!!
+        val offline = SyncBanner.of(SyncState(SyncMode.Autonomous(0, 72 * 3600), 3), hoursLeft = 62)!!
         assertEquals(SyncBanner.Level.WARNING, offline.level)
         assertTrue(offline.text, offline.text.contains("в очереди: 3") && offline.text.contains("62 ч"))
         val blocked = SyncBanner.of(SyncState(SyncMode.Blocked(5, 3, "токен"), 1))!!
