@@ -11,6 +11,7 @@
 //! | `Product`, `CatalogueMatch`, `catalogueItem` | [`Product`], [`catalogue_item`] | catalogue lookup by barcode, quick-sale list, CSV import/export |
 //! | `KkmTimers`, `changeOwnPin`, `deviceTimeSecs` | [`KkmTimers`] | the register's clock (the configured zone), hours left of the 72 autonomous and the 24 of a shift, one's own PIN |
 //! | `Bundle`, `saveBundle` | [`Bundle`] | the catalogue's bundles |
+//! | `OriginalReceipt`, `returnBasket` | [`OriginalReceipt`] | a receipt found for a return, what of each line may come back, the return priced by the register |
 //! | `decodeFrame(yPlane, width, height, rowStride)` | [`decode_frame`] | camera frames → codes and their meaning |
 //! | `Printer`, `scanBlePrinters` | [`Printer`], [`scan_ble_printers`] | printer discovery, connection, printing |
 //! | `SyncListener` | [`SyncListener`] | callback: online / autonomous, queue length, blocked reason |
@@ -33,6 +34,7 @@ mod catalogue;
 mod error;
 mod print;
 mod register;
+mod returns;
 mod runtime;
 mod scan;
 
@@ -53,9 +55,10 @@ pub use print::{
 pub use register::{
     CashMovement, CashPlacement, CashierSession, JournalDocument, JournalEntry, KkmInfo,
     KkmRegister, KkmSetup, OfdServer, OperationTotals, OperatorInfo, OperatorRole, OperatorSetup,
-    OriginalReceipt, Receipt, ReceiptKind, RegisterConfig, ReportKind, ShiftReport, SyncListener,
-    SyncMode, SyncState, SyncSubscription,
+    Receipt, ReceiptKind, RegisterConfig, ReportKind, ShiftReport, SyncListener, SyncMode,
+    SyncState, SyncSubscription,
 };
+pub use returns::OriginalReceipt;
 pub use scan::{
     classify_scanned_text, decode_frame, decode_frame_for, MarkGuard, ScanContent, ScanMode,
     ScanResult, Symbology,

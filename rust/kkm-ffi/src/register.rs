@@ -19,7 +19,7 @@ use kkm_register::{
     Backoff, Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig, SystemClock,
 };
 
-use crate::basket::{basket_of, draft_of, Basket, PaymentKind};
+use crate::basket::{draft_of, Basket, PaymentKind};
 use crate::print::{render, DocumentFormat, PrintSettings, Printer};
 use crate::runtime::{block_on, runtime};
 use crate::KkmError;
@@ -369,7 +369,7 @@ pub enum ReceiptKind {
 }
 
 impl ReceiptKind {
-    fn of(op: Operation) -> ReceiptKind {
+    pub(crate) fn of(op: Operation) -> ReceiptKind {
         match op {
             Operation::Buy => ReceiptKind::Buy,
             Operation::BuyReturn => ReceiptKind::BuyReturn,
@@ -420,7 +420,7 @@ fn date_time_text(d: &DateTimeObject) -> String {
     )
 }
 
-fn timestamp_text(at: Timestamp) -> String {
+pub(crate) fn timestamp_text(at: Timestamp) -> String {
     let text = ApiDateTime::from_timestamp(at).to_string();
     text.split('.').next().unwrap_or_default().to_owned()
 }
@@ -690,28 +690,6 @@ fn journal_entry(e: api::TransactionListEntry) -> JournalEntry {
         offline: e.is_offline,
         document,
     }
-}
-
-/// A receipt found by its fiscal sign, with its positions as a basket: the start of a
-/// return (the cashier keeps the positions and quantities returned).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct OriginalReceipt {
-    /// Its fiscal sign.
-    pub fiscal_id: String,
-    /// Its operation (a sale is returned with a refund).
-    pub kind: ReceiptKind,
-    /// Shift number.
-    pub shift_number: i64,
-    /// Document number in the shift.
-    pub document_number: i64,
-    /// Total, tiyn.
-    pub total_tiyn: i64,
-    /// Date-time, `yyyy-MM-ddTHH:mm:ss`.
-    pub date_time: String,
-    /// Its positions (with their marks) and payments.
-    pub basket: Basket,
-    /// What of its total is not yet returned, tiyn.
-    pub returnable_tiyn: i64,
 }
 
 // -------------------------------------------------------------------------------------
@@ -1068,26 +1046,6 @@ impl CashierSession {
             idempotency_key,
         ))??;
         Ok(receipt_of(answer))
-    }
-
-    /// The receipt with this fiscal sign, its positions as a basket (start of a
-    /// return). `Rejected` 43 when the KKM has no such receipt. **Blocking.**
-    pub fn find_receipt(&self, fiscal_id: String) -> Result<OriginalReceipt, KkmError> {
-        let found = self.register.registry()?.find_receipt(
-            &self.credential(),
-            self.kkm_ofd_id,
-            &fiscal_id,
-        )?;
-        Ok(OriginalReceipt {
-            fiscal_id: found.fiscal_id,
-            kind: ReceiptKind::of(found.operation),
-            shift_number: found.shift_number,
-            document_number: found.document_number,
-            total_tiyn: found.total.tiyn(),
-            date_time: timestamp_text(found.at),
-            basket: basket_of(&found.draft),
-            returnable_tiyn: found.returnable.tiyn(),
-        })
     }
 
     /// Cash in (внесение) or out (изъятие; 58 above the cash in the drawer).

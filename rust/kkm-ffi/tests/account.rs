@@ -5,36 +5,18 @@
 
 use std::sync::Arc;
 
-use kkm_ffi::{
-    Bundle, BundleItem, KkmError, KkmRegister, KkmSetup, OfdServer, Product, RegisterConfig,
-};
-use kkm_ffi_testkit::{EmulatedKkm, OfdEmulator};
+use kkm_ffi::{Bundle, BundleItem, KkmError, KkmRegister, Product, RegisterConfig};
+
+mod rig;
 
 const KKM: i64 = 7600;
 
 fn config(dir: &std::path::Path, port: i32, utc_offset_secs: Option<i64>) -> RegisterConfig {
     RegisterConfig {
-        data_dir: dir.display().to_string(),
-        data_key: Some(vec![3; 32]),
-        ofds: vec![OfdServer {
-            uid: "4C49A0CB1DD4413387F6E6199CBB1B2A".into(),
-            name: "Казахтелеком".into(),
-            host: "127.0.0.1".into(),
-            port,
-            tls: false,
-            check_url: "http://consumer.oofd.kz".into(),
-        }],
         ofd_budget_ms: 500,
-        retry_initial_ms: 50,
-        retry_max_ms: 200,
         utc_offset_secs,
+        ..rig::config(dir, 3, "127.0.0.1".into(), port)
     }
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kkm-ffi-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 fn now_utc() -> i64 {
@@ -45,7 +27,7 @@ fn now_utc() -> i64 {
 
 #[test]
 fn the_clock_follows_the_configured_zone_and_refuses_a_zone_that_is_none() {
-    let dir = temp_dir("zone");
+    let dir = rig::temp_dir("zone");
     let register = KkmRegister::open(config(&dir, 1, Some(3 * 3600))).expect("open");
     let local = register.device_time_secs().expect("time");
     assert!((local - now_utc() - 3 * 3600).abs() <= 5, "{local}");
@@ -64,27 +46,12 @@ fn the_clock_follows_the_configured_zone_and_refuses_a_zone_that_is_none() {
 
 #[test]
 fn own_pin_change_timers_and_bundles_through_the_facade() {
-    let emulator = OfdEmulator::start(vec![EmulatedKkm {
-        kkm_id: KKM,
-        token: 76,
-    }])
-    .expect("emulator");
-    let dir = temp_dir("account");
+    let emulator = rig::emulator(KKM, 76);
+    let dir = rig::temp_dir("account");
     let mut cfg = config(&dir, emulator.port(), Some(6 * 3600));
     cfg.ofds[0].host = emulator.host();
     let register = KkmRegister::open(cfg).expect("open");
-    register
-        .save_kkm(
-            "0000".into(),
-            KkmSetup {
-                kkm_ofd_id: KKM,
-                ofd_token: Some(76),
-                name: None,
-                ofd_uid: None,
-                operator_ids: None,
-            },
-        )
-        .expect("SaveKKM");
+    rig::register_kkm(&register, KKM, 76);
 
     // Online: no autonomous deadline; the clock in the session's zone.
     let session = Arc::clone(&register)

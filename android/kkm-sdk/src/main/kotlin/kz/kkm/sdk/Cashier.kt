@@ -78,6 +78,14 @@ class Cashier internal constructor(
     /** The receipt with this fiscal sign and its positions (code 43 when unknown). */
     suspend fun findReceipt(fiscalId: String): OriginalReceipt = io { core.findReceipt(fiscalId) }
 
+    /**
+     * The return of [quantitiesMilli] (one per line of the receipt [fiscalId]; 0 = not
+     * returned) with each line's and the receipt's share of discounts and markups — the
+     * register's rule. No payments: add the refund's and pass it to [refund].
+     */
+    suspend fun returnBasket(fiscalId: String, quantitiesMilli: List<Long>): Basket =
+        io { core.returnBasket(fiscalId, quantitiesMilli) }
+
     /** Cash in (внесение). */
     suspend fun deposit(sumTiyn: Long, idempotencyKey: String = newKey()): CashPlacement =
         io { core.moveCash(CashMovement.DEPOSIT, sumTiyn, idempotencyKey) }

@@ -178,9 +178,10 @@ class TillModel(
 
     /** A line's quantity in thousandths (0 removes it); a catalogue line is priced again. */
     fun setQuantity(id: Long, quantityMilli: Long) {
+        if (quantityMilli == 0L) return remove(id)
         local {
             val product = products[id]
-            if (product == null || quantityMilli == 0L) {
+            if (product == null) {
                 basket.setQuantity(id, quantityMilli)
             } else {
                 val line = basket.lines.first { it.id == id }
