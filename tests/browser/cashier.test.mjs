@@ -17,10 +17,15 @@ const BREAD = "4870000000012";
 const MARK = "0104870204390513215ZxKq9aBcDeFg93AbCd";
 // The same mark with the GS typed as <GS> by another scanner set-up.
 const MARK_AGAIN = "0104870204390513215ZxKq9aBcDeFg<GS>93AbCd";
+// A product the administrator flags as marked in the console: scanned by its EAN it
+// waits for the marking code of each pack.
+const BEER = "4870000000043";
+const BEER_MARKS = ["0104870000000043217QwErTyUiOpAs93Zx12", "0104870000000043218AsDfGhJkLzXc93Qw34"];
 const CATALOGUE = [
   "1,1,4870000000012,Хлеб,150.00,0,12",
   "2,2,4870204390513,Сигареты,1200.00,0,12",
   "3,1,4870000000035,Сыр,1250.50,0,12",
+  "4,3,4870000000043,Пиво,700.00,0,12",
 ].join("\n") + "\n";
 
 let daemon;
@@ -74,6 +79,16 @@ before(async () => {
   await admin.getByLabel("CSV-файл").setInputFiles({ name: "c.csv", mimeType: "text/csv", buffer: Buffer.from(CATALOGUE) });
   await admin.getByRole("button", { name: "Импортировать" }).click();
   await admin.waitForURL(/done=imported/);
+  // The beer is a marked good: the product's form has the flag.
+  await admin.goto(`${daemon.url}/console/kkm/${DEMO}/catalogue/product?code=4`);
+  await admin.getByLabel(/Маркированный товар/).check();
+  await admin.getByRole("button", { name: "Сохранить" }).click();
+  await admin.waitForURL(/done=saved/);
+  const beer = admin.locator("#products tbody tr", { hasText: "Пиво" });
+  assert.match(await beer.innerText(), /маркировка/);
+  assert.doesNotMatch(await admin.locator("#products tbody tr", { hasText: "Хлеб" }).innerText(), /маркировка/);
+  await shot(admin, "catalogue-marked-product");
+  assert.deepEqual(await accessibilityProblems(admin), [], "accessibility of the catalogue");
   await admin.getByRole("button", { name: "Выйти" }).click();
   await admin.close();
   page = await browser.context.newPage();
@@ -261,4 +276,55 @@ test("cash in, own receipts with a duplicate on the printer, and the X-report a 
   assert.equal(lastStatus, 422);
   assert.match(await page.locator("#problem").innerText(), /71 kkm_access_denied/);
   await check("till-11-x-refused-for-a-cashier");
+});
+
+test("a marked product scanned by its EAN waits for each pack's code before it can be paid", async () => {
+  await page.keyboard.press("Escape");
+  await page.evaluate(() => document.getElementById("scan").focus());
+  await scan(BEER);
+  await scan(BEER);
+  assert.equal((await lines()).length, 2, "one line per pack");
+  assert.equal(await page.locator("#basket tr[data-awaits-mark]").count(), 2);
+  assert.match(await page.locator("#marks-wanted").innerText(), /ждём кодов: 2/);
+  assert.match((await lines())[1], /Пиво[\s\S]*Отсканируйте код маркировки/);
+  // A marked line is one pack: the register refuses 2 on it.
+  await page.keyboard.press("F3");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "line-quantity");
+  await page.keyboard.type("2");
+  await swapped(() => page.keyboard.press("Enter"));
+  assert.equal(lastStatus, 422);
+  assert.match(await page.locator("#problem").innerText(), /2 invalid_fields[\s\S]*quantity/);
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.activeElement?.id === "scan");
+  assert.equal(await page.locator("#basket tr[data-awaits-mark]").count(), 2, "still two packs waiting");
+  // F9 does not open the payment while a code is missing; the notice flashes.
+  await page.keyboard.press("F9");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "scan");
+  assert.ok(await page.locator("#panel-pay").isHidden(), "no payment panel");
+  assert.match(await page.locator("#marks-wanted").getAttribute("class"), /flash/);
+  await check("till-12-marks-wanted");
+  // Each code goes to the first pack still waiting.
+  await scan(BEER_MARKS[0]);
+  assert.equal(await page.locator("#basket tr[data-awaits-mark]").count(), 1);
+  assert.match((await lines())[0], /DataMatrix/);
+  assert.match(await page.locator("#marks-wanted").innerText(), /ждём кодов: 1/);
+  await scan(BEER_MARKS[1]);
+  assert.equal(await page.locator("#basket tr[data-awaits-mark]").count(), 0);
+  assert.equal(await page.locator("#marks-wanted").count(), 0);
+  assert.equal((await lines()).length, 2, "the codes went onto the packs, no new lines");
+  await page.keyboard.press("F9");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "pay-cash");
+  await swapped(() => page.keyboard.press("Enter"));
+  assert.equal(lastStatus, 200, await page.locator("#till").innerText());
+  assert.equal((await page.locator("#last-total").innerText()).trim(), "1\u202f400,00");
+  const fiscal = (await page.locator("#last-fiscal").innerText()).trim();
+  await check("till-13-marked-sold");
+  // The receipt carries both codes: its return lists them as sold.
+  await scan(`https://consumer.oofd.kz/?i=${fiscal}&f=600400123456&s=1400,00&t=20261130T120000`);
+  await page.locator("#sold-marks").waitFor();
+  const sold = await page.locator("#sold-marks").innerText();
+  assert.match(sold, /0104870000000043217QwErTyUiOpAs/);
+  assert.match(sold, /0104870000000043218AsDfGhJkLzXc/);
+  await page.getByRole("button", { name: "Очистить корзину" }).click();
+  await page.waitForFunction(() => document.getElementById("till")?.dataset.mode === "sale");
 });

@@ -324,6 +324,63 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marked_good_is_not_sold_until_its_code_is_scanned() -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(900)).await?;
+    // The eighth CSV column flags the beer as a marked good.
+    stack
+        .registry
+        .catalogue_import_csv(
+            &Credential::pin("0000"),
+            i64::from(KKM),
+            "4,3,4870000000043,Пиво,700.00,0,12,1\n".as_bytes(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    let (_, session) = sign_in(&mut c, "0000").await?;
+    let cookie = session.expect("session");
+    let token = csrf_of_page(&text(
+        &c.get_with(&format!("/console/cashier/{KKM}"), &cookie)
+            .await?,
+    ));
+    let r = till_post(
+        &mut c,
+        &cookie,
+        &format!("csrf={token}&act=scan&code=4870000000043"),
+    )
+    .await?;
+    assert_eq!(r.status, 200);
+    let fragment = text(&r);
+    assert!(fragment.contains("data-awaiting-marks=\"1\""), "{fragment}");
+    // Paid without its code (a page without script posts it): the register's 2, no receipt.
+    let before = stack.documents();
+    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=700")).await?;
+    assert_eq!(r.status, 422);
+    assert!(
+        text(&r).contains("items[0].commodity.excise_stamp"),
+        "{}",
+        text(&r)
+    );
+    assert_eq!(stack.documents(), before);
+    // The code scanned (GS dropped, as a keyboard-mode scanner types it): sold.
+    let r = till_post(
+        &mut c,
+        &cookie,
+        &format!("csrf={token}&act=scan&code=0104870000000043217QwErTyUiOpAs93Zx12"),
+    )
+    .await?;
+    assert_eq!(r.status, 200);
+    assert!(
+        text(&r).contains("data-awaiting-marks=\"0\""),
+        "{}",
+        text(&r)
+    );
+    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=700")).await?;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(stack.documents(), before + 1);
+    stack.shutdown().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_expires_and_a_closed_one_is_gone() -> anyhow::Result<()> {
     let stack = start(Duration::from_secs(1)).await?;
     let mut c = HttpClient::connect(stack.addr).await?;

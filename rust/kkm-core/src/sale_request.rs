@@ -262,6 +262,7 @@ fn parse_commodity(request: &CommodityRequest, path: &str) -> Result<SaleLine, C
         barcode: request.barcode.clone(),
         ntin: request.ntin.clone(),
         auxiliary: request.auxiliary.clone().unwrap_or_default(),
+        mark_required: false,
     })
 }
 

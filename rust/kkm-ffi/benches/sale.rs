@@ -88,6 +88,7 @@ fn ffi_sales() -> Duration {
             discount_tiyn: 0,
             vat_milli_percent: None,
             markup_tiyn: 0,
+            mark_required: false,
         }],
         payments: vec![BasketPayment {
             kind: PaymentKind::Cash,

@@ -72,6 +72,10 @@ pub struct BasketItem {
     /// Markup on this position, tiyn (0: none; not together with a discount).
     #[uniffi(default = 0)]
     pub markup_tiyn: i64,
+    /// A marked good (from a catalogue product flagged `marked`): one piece, sold only
+    /// with its `excise_mark` (the sale refuses it with 2, naming the line, until then).
+    #[uniffi(default = false)]
+    pub mark_required: bool,
 }
 
 /// One payment the customer makes.
@@ -179,6 +183,7 @@ pub(crate) fn line_of(item: &BasketItem) -> SaleLine {
     line.markup = modifier(item.markup_tiyn);
     line.barcode = item.barcode.clone();
     line.excise_stamp = item.excise_mark.clone();
+    line.mark_required = item.mark_required;
     line
 }
 
@@ -195,6 +200,7 @@ pub(crate) fn item_of(line: &SaleLine) -> BasketItem {
         discount_tiyn: tiyn(line.discount.as_ref()),
         vat_milli_percent: line.taxes.first().map(|t| milli_i32(t.percent_milli)),
         markup_tiyn: tiyn(line.markup.as_ref()),
+        mark_required: line.mark_required,
     }
 }
 
@@ -286,6 +292,7 @@ mod tests {
             discount_tiyn: 0,
             vat_milli_percent: Some(12_000),
             markup_tiyn: 0,
+            mark_required: false,
         }
     }
 

@@ -36,6 +36,10 @@ pub struct Product {
     /// The cashier may change the price at the till.
     #[uniffi(default = false)]
     pub editable_price: bool,
+    /// A marked good: each piece is sold with its marking code (its basket item
+    /// has `mark_required`; the sale is refused with 2 until the code is attached).
+    #[uniffi(default = false)]
+    pub marked: bool,
 }
 
 /// One product of a bundle and how much of it the bundle holds.
@@ -90,6 +94,7 @@ fn product_of(p: &kkm_register::Product) -> Product {
         markup_milli_percent: milli(p.markup),
         vat_milli_percent: milli(p.vat),
         editable_price: p.editable_price,
+        marked: p.marked,
     }
 }
 
@@ -107,6 +112,7 @@ fn product_in(p: &Product) -> Result<kkm_register::Product, KkmError> {
         markup: percent("markup_milli_percent", p.markup_milli_percent)?,
         vat: percent("vat_milli_percent", p.vat_milli_percent)?,
         editable_price: p.editable_price,
+        marked: p.marked,
     })
 }
 
@@ -245,6 +251,7 @@ mod tests {
             markup_milli_percent: 0,
             vat_milli_percent: 12000,
             editable_price: false,
+            marked: false,
         }
     }
 
@@ -272,6 +279,18 @@ mod tests {
             catalogue_item(bad, 1000, None).expect_err("percent").code(),
             2
         );
+    }
+
+    #[test]
+    fn a_marked_product_becomes_an_item_waiting_for_its_code() {
+        let marked = Product {
+            marked: true,
+            ..milk()
+        };
+        let item = catalogue_item(marked.clone(), 1000, None).expect("one piece");
+        assert!(item.mark_required && item.excise_mark.is_none());
+        assert!(crate::basket::line_of(&item).awaits_mark());
+        assert_eq!(product_of(&product_in(&marked).expect("in")), marked);
     }
 
     #[test]

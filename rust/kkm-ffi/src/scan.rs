@@ -555,6 +555,7 @@ mod tests {
                     discount_tiyn: 0,
                     vat_milli_percent: Some(12_000),
                     markup_tiyn: 0,
+                    mark_required: true,
                 }],
                 payments: vec![BasketPayment {
                     kind: PaymentKind::Cash,

@@ -29,6 +29,7 @@ fn bread(price_tiyn: i64, quantity_milli: i64) -> BasketItem {
         discount_tiyn: 0,
         vat_milli_percent: Some(12_000),
         markup_tiyn: 0,
+        mark_required: false,
     }
 }
 

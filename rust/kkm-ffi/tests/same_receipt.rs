@@ -46,6 +46,7 @@ fn basket() -> Basket {
                 discount_tiyn: 100,
                 vat_milli_percent: Some(12_000),
                 markup_tiyn: 0,
+                mark_required: false,
             },
             BasketItem {
                 name: "Ірімшік".into(),
@@ -58,6 +59,7 @@ fn basket() -> Basket {
                 discount_tiyn: 0,
                 vat_milli_percent: None,
                 markup_tiyn: 50,
+                mark_required: false,
             },
         ],
         payments: vec![

@@ -9,7 +9,7 @@
 
 use kkm_core::receipt::Article;
 use kkm_core::receipt::Modifier;
-use kkm_core::sale::{settle, ParentRef, SaleDraft, SaleLine, SalePayment, SaleTax};
+use kkm_core::sale::{settle, ParentRef, SaleDraft, SaleLine, SalePayment, SaleTax, PIECE_MILLI};
 use kkm_core::{ErrorCode, Money, Operation, Percent, Quantity, Receipt, TaxationType};
 use kkm_store::Product;
 
@@ -126,6 +126,7 @@ pub fn catalogue_line(
         quantity_milli,
     );
     line.barcode = (!product.barcode.is_empty()).then(|| product.barcode.clone());
+    line.mark_required = product.marked;
     if product.vat.thousandths() > 0 {
         line.taxes.push(SaleTax {
             taxation_type: None,
@@ -154,6 +155,52 @@ pub fn catalogue_line(
         }
     }
     Ok(line)
+}
+
+/// The most pieces of a marked good one [`catalogue_lines`] call makes lines of.
+pub const MAX_MARKED_PIECES: usize = 1000;
+
+/// The lines of `quantity_milli` thousandths of `product` ([`catalogue_line`]): one
+/// line, or for a marked good one line of one piece per piece (each piece is sold with
+/// its own marking code), which needs a whole number of pieces (else `2`).
+pub fn catalogue_lines(
+    product: &Product,
+    quantity_milli: i64,
+    price: Option<Money>,
+) -> Result<Vec<SaleLine>, RegisterError> {
+    if !product.marked {
+        return Ok(vec![catalogue_line(product, quantity_milli, price)?]);
+    }
+    if quantity_milli <= 0 || quantity_milli % PIECE_MILLI != 0 {
+        return Err(RegisterError::new(
+            ErrorCode::InvalidFields,
+            format!(
+                "quantity: `{}` is a marked good, sold in whole pieces (one marking code each)",
+                product.name
+            ),
+        ));
+    }
+    let pieces = usize::try_from(quantity_milli / PIECE_MILLI).unwrap_or(usize::MAX);
+    if pieces > MAX_MARKED_PIECES {
+        return Err(RegisterError::new(
+            ErrorCode::InvalidFields,
+            format!("quantity: at most {MAX_MARKED_PIECES} marked pieces at once"),
+        ));
+    }
+    let line = catalogue_line(product, PIECE_MILLI, price)?;
+    Ok(vec![line; pieces])
+}
+
+/// The lines of the receipt that still wait for their marking code (a marked good
+/// scanned by its barcode): the sale refuses them (`2`) until each has its code.
+pub fn lines_awaiting_marks(draft: &SaleDraft) -> Vec<usize> {
+    draft
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.awaits_mark())
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Gives every tax of `draft` that names no taxation regime the KKM's (`regime`, the
@@ -379,7 +426,59 @@ mod tests {
             markup: Percent::default(),
             vat: Percent::from_thousandths(12_000).unwrap_or_default(),
             editable_price: false,
+            marked: false,
         }
+    }
+
+    #[test]
+    fn a_marked_good_is_one_line_per_piece_each_waiting_for_its_code() {
+        let cigarettes = Product {
+            marked: true,
+            discount: Percent::default(),
+            ..milk()
+        };
+        let lines = catalogue_lines(&cigarettes, 3000, None).expect("three pieces");
+        assert_eq!(lines.len(), 3);
+        assert!(lines
+            .iter()
+            .all(|l| l.quantity_milli == 1000 && l.awaits_mark()));
+        for bad in [0, 1500, -1000] {
+            let err = catalogue_lines(&cigarettes, bad, None).expect_err("not whole pieces");
+            assert_eq!(err.code(), ErrorCode::InvalidFields);
+        }
+        assert_eq!(
+            catalogue_lines(&milk(), 1500, None).expect("milk").len(),
+            1,
+            "an unmarked good is one line"
+        );
+
+        let mut draft = SaleDraft::new(Operation::Sell, lines);
+        draft
+            .lines
+            .insert(0, catalogue_line(&milk(), 1000, None).expect("milk"));
+        assert_eq!(lines_awaiting_marks(&draft), vec![1, 2, 3]);
+        // Priced while the codes are to come …
+        let totals = basket_totals(&draft).expect("priced");
+        assert_eq!(totals.line_totals.len(), 4);
+        draft.payments = vec![SalePayment {
+            kind: PaymentType::Cash,
+            amount: totals.total,
+        }];
+        // … not sold.
+        let err = draft
+            .validate(&SaleContext::default())
+            .expect_err("codes missing");
+        assert!(
+            err.to_string().contains("items[1].commodity.excise_stamp"),
+            "{err}"
+        );
+        for (i, line) in draft.lines.iter_mut().enumerate().skip(1) {
+            line.excise_stamp = Some(format!("0104600000000015215MARK{i}"));
+        }
+        assert!(lines_awaiting_marks(&draft).is_empty());
+        draft
+            .validate(&SaleContext::default())
+            .expect("sold with its codes");
     }
 
     #[test]

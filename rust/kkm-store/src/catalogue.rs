@@ -3,17 +3,21 @@
 //! The CSV has seven comma-separated columns, optionally under a header row:
 //! `Код, Код группы, Баркод, Наименование, Цена, Скидка, НДС` — e.g.
 //! `9999,9.9,99999999999999,Свободная позиция,50.00,0.00,12` (price in tenge, discount
-//! and VAT in percent). Importing replaces the KKM's whole catalogue, as Alsep does, and
-//! is all or nothing: every bad cell is reported with its line and column, and if there
-//! is one, nothing is imported.
+//! and VAT in percent). An eighth column of our own, `Маркировка` (`1`/`0`, `да`/`нет`,
+//! empty = no), says a product is a marked good; a file of seven columns is Alsep's and
+//! imports as before, and the export writes the eighth only when the catalogue has a
+//! marked good (so a catalogue without one goes back to Alsep unchanged). Importing
+//! replaces the KKM's whole catalogue, as Alsep does, and is all or nothing: every bad
+//! cell is reported with its line and column, and if there is one, nothing is
+//! imported.
 
 use kkm_core::{Money, Percent};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use crate::{Store, StoreError};
 
-/// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 7] = [
+/// The CSV columns, in order: Alsep's seven, then our optional `Маркировка`.
+pub const CSV_COLUMNS: [&str; 8] = [
     "Код",
     "Код группы",
     "Баркод",
@@ -21,7 +25,11 @@ pub const CSV_COLUMNS: [&str; 7] = [
     "Цена",
     "Скидка",
     "НДС",
+    "Маркировка",
 ];
+
+/// How many of [`CSV_COLUMNS`] an Alsep file has.
+const ALSEP_COLUMNS: usize = 7;
 
 /// A product of a KKM's catalogue.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +52,9 @@ pub struct Product {
     pub vat: Percent,
     /// The cashier may change the price (not in the CSV).
     pub editable_price: bool,
+    /// A marked good: each piece is sold with its marking code (the CSV's
+    /// `Маркировка`).
+    pub marked: bool,
 }
 
 /// One bad cell of an imported CSV.
@@ -93,10 +104,14 @@ fn parse_row(
             message,
         });
     };
-    if cells.len() != CSV_COLUMNS.len() {
+    if cells.len() != ALSEP_COLUMNS && cells.len() != CSV_COLUMNS.len() {
         bad(
             99,
-            format!("{} columns, expected {}", cells.len(), CSV_COLUMNS.len()),
+            format!(
+                "{} columns, expected {ALSEP_COLUMNS} or {}",
+                cells.len(),
+                CSV_COLUMNS.len()
+            ),
         );
         return None;
     }
@@ -126,6 +141,14 @@ fn parse_row(
     let vat = Percent::parse(cell(6))
         .map_err(|e| bad(6, e.to_string()))
         .ok();
+    let marked = match cell(7).to_lowercase().as_str() {
+        "" | "0" | "нет" | "жоқ" | "no" | "false" => Some(false),
+        "1" | "да" | "иә" | "yes" | "true" => Some(true),
+        other => {
+            bad(7, format!("{other:?} is not 1/0 (да/нет)"));
+            None
+        }
+    };
     Some(Product {
         code: code?,
         group_code,
@@ -136,6 +159,7 @@ fn parse_row(
         markup: Percent::default(),
         vat: vat?,
         editable_price: false,
+        marked: marked?,
     })
 }
 
@@ -208,19 +232,28 @@ impl Store {
     pub fn export_catalogue_csv(&self, kkm_id: u32) -> Result<Vec<u8>, StoreError> {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let csv_error = |e: csv::Error| StoreError::Malformed(format!("CSV: {e}"));
-        writer.write_record(CSV_COLUMNS).map_err(csv_error)?;
-        for p in self.products(kkm_id)? {
-            writer
-                .write_record([
-                    p.code.to_string(),
-                    p.group_code,
-                    p.barcode,
-                    p.name,
-                    p.price.to_string(),
-                    percent_text(p.discount),
-                    percent_text(p.vat),
-                ])
-                .map_err(csv_error)?;
+        let products = self.products(kkm_id)?;
+        let columns = if products.iter().any(|p| p.marked) {
+            CSV_COLUMNS.len()
+        } else {
+            ALSEP_COLUMNS
+        };
+        writer
+            .write_record(&CSV_COLUMNS[..columns])
+            .map_err(csv_error)?;
+        for p in products {
+            let marked = if p.marked { "1" } else { "0" };
+            let row = [
+                p.code.to_string(),
+                p.group_code,
+                p.barcode,
+                p.name,
+                p.price.to_string(),
+                percent_text(p.discount),
+                percent_text(p.vat),
+                marked.to_owned(),
+            ];
+            writer.write_record(&row[..columns]).map_err(csv_error)?;
         }
         writer
             .into_inner()
@@ -261,7 +294,7 @@ impl Store {
 }
 
 const PRODUCT_COLUMNS: &str =
-    "code, group_code, barcode, name, price, discount, markup, vat, editable_price";
+    "code, group_code, barcode, name, price, discount, markup, vat, editable_price, marked";
 
 fn read_product(row: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
     Ok(Product {
@@ -274,6 +307,7 @@ fn read_product(row: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
         markup: percent_of(row.get(6)?),
         vat: percent_of(row.get(7)?),
         editable_price: row.get(8)?,
+        marked: row.get(9)?,
     })
 }
 
@@ -282,8 +316,9 @@ fn insert_product(conn: &rusqlite::Connection, kkm_id: u32, p: &Product) -> Resu
         .map_err(|_| StoreError::Malformed(format!("product code {} too large", p.code)))?;
     conn.execute(
         "INSERT OR REPLACE INTO product
-             (kkm_id, code, group_code, barcode, name, price, discount, markup, vat, editable_price)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             (kkm_id, code, group_code, barcode, name, price, discount, markup, vat,
+              editable_price, marked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             kkm_id,
             code,
@@ -294,7 +329,8 @@ fn insert_product(conn: &rusqlite::Connection, kkm_id: u32, p: &Product) -> Resu
             p.discount.thousandths(),
             p.markup.thousandths(),
             p.vat.thousandths(),
-            p.editable_price
+            p.editable_price,
+            p.marked
         ],
     )?;
     Ok(())
@@ -345,6 +381,60 @@ mod tests {
             3
         );
         assert_eq!(s.products(6923).unwrap(), before);
+    }
+
+    #[test]
+    fn the_marked_column_is_ours_and_optional() {
+        let s = Store::open_in_memory(&StaticKey([1; 32])).unwrap();
+        // Alsep's seven columns and our eight mix in one file.
+        let mixed = "1,1,4870000000012,Сигареты,900,0,12,да\n\
+                     2,1,4870000000029,Хлеб,200,0,12\n\
+                     3,1,4870000000036,Пиво,700,0,12,1\n\
+                     4,1,4870000000043,Вода,150,0,12,0\n";
+        s.import_catalogue_csv(5, mixed.as_bytes()).unwrap();
+        let marked: Vec<u64> = s
+            .products(5)
+            .unwrap()
+            .iter()
+            .filter(|p| p.marked)
+            .map(|p| p.code)
+            .collect();
+        assert_eq!(marked, vec![1, 3]);
+        let exported = String::from_utf8(s.export_catalogue_csv(5).unwrap()).unwrap();
+        assert!(
+            exported.starts_with("Код,Код группы,Баркод,Наименование,Цена,Скидка,НДС,Маркировка\n"),
+            "{exported}"
+        );
+        assert!(exported.contains("\n2,1,4870000000029,Хлеб,200.00,0.00,12.00,0\n"));
+        let before = s.products(5).unwrap();
+        s.import_catalogue_csv(5, exported.as_bytes()).unwrap();
+        assert_eq!(
+            s.products(5).unwrap(),
+            before,
+            "the flag survives the round trip"
+        );
+
+        // Without a marked good the export is Alsep's own form.
+        s.import_catalogue_csv(6, CSV.as_bytes()).unwrap();
+        let alsep = String::from_utf8(s.export_catalogue_csv(6).unwrap()).unwrap();
+        assert!(
+            alsep
+                .lines()
+                .all(|l| !l.contains("Маркировка") && !l.ends_with(",0")),
+            "{alsep}"
+        );
+
+        match s.import_catalogue_csv(5, "9,1,123,Х,1,0,0,может\n".as_bytes()) {
+            Err(StoreError::Csv(problems)) => {
+                assert_eq!(problems.len(), 1, "{problems:?}");
+                assert_eq!(
+                    (problems[0].line, problems[0].column.as_str()),
+                    (1, "Маркировка")
+                );
+            }
+            other => panic!("expected a CSV problem, got {other:?}"),
+        }
+        assert_eq!(s.products(5).unwrap(), before, "nothing imported");
     }
 
     #[test]

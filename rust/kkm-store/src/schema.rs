@@ -206,6 +206,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // cash slips) over a month was found by walking every record of the month through
     // (kkm_id, at) and reading each row for its kind (540 ms for 100,000 documents).
     "CREATE INDEX journal_kind_at ON journal (kkm_id, kind, at);",
+    // 11: a product can be a marked good (the till holds it until its marking code is
+    // scanned); every product of an older catalogue is not.
+    "ALTER TABLE product ADD COLUMN marked INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Brings the schema to the newest version.
@@ -222,4 +225,48 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database left by the release of migration `version`.
+    fn at_version(version: usize) -> Connection {
+        let conn = Connection::open_in_memory().expect("memory database");
+        for sql in &MIGRATIONS[..version] {
+            conn.execute_batch(sql).expect("an old migration");
+        }
+        conn.pragma_update(None, "user_version", version as i64)
+            .expect("user_version");
+        conn
+    }
+
+    #[test]
+    fn products_of_an_older_catalogue_are_not_marked_after_the_upgrade() {
+        let mut conn = at_version(10);
+        conn.execute(
+            "INSERT INTO product (kkm_id, code, group_code, barcode, name, price, discount,
+                                  markup, vat, editable_price)
+             VALUES (7, 1, '1', '4870000000012', 'Сүт', 54050, 5000, 0, 12000, 1)",
+            [],
+        )
+        .expect("a product of release 10");
+        migrate(&mut conn).expect("upgrade");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let (name, price, editable, marked): (String, i64, bool, bool) = conn
+            .query_row(
+                "SELECT name, price, editable_price, marked FROM product WHERE kkm_id = 7",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .expect("the product is still there");
+        assert_eq!(
+            (name.as_str(), price, editable, marked),
+            ("Сүт", 54050, true, false)
+        );
+    }
 }

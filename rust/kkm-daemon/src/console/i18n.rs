@@ -174,6 +174,8 @@ keys! {
     Duplicate,
     Edit,
     EditablePrice,
+    MarkedGood,
+    MarkedBadge,
     ErrorCode,
     ExportCsv,
     ExportJsonl,
@@ -427,6 +429,8 @@ keys! {
     TillKeyX,
     TillCashDone,
     TillXDone,
+    TillMarkWanted,
+    TillMarksWanted,
     TillPhone,
 }
 

@@ -73,6 +73,7 @@ fn barcode_forms(scanned: &str) -> Vec<&str> {
 ///     markup: Percent::default(),
 ///     vat: Percent::default(),
 ///     editable_price: false,
+///     marked: false,
 /// };
 /// assert!(product_matches(&milk, "мол") && product_matches(&milk, "0028") && product_matches(&milk, "2"));
 /// assert!(!product_matches(&milk, "сыр"));

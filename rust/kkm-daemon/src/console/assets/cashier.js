@@ -7,6 +7,7 @@
 //  * F2 search, F3 the selected line, F4 free item, F5 cash in/out, F6 own receipts
 //    (duplicates), F7 return, F8 receipt discount or markup, F9 payment, F10 X-report; ↑/↓ select a line, Del removes it, Esc back to the scanner;
 //    the same as buttons on the screen, for a touch screen.
+//  * F9 does not open the payment while a marked good waits for its marking code.
 //  * The payment panel previews as the cashier types: the server answers with the
 //    change.
 "use strict";
@@ -55,6 +56,15 @@
       set(p, "markup", row.getAttribute("data-markup"));
     } else if (name === "pay") {
       if (t.getAttribute("data-lines") === "0") { return false; }
+      // A marked good waits for its code: the scanner keeps the focus (the sale
+      // would be refused with 2 until every code is scanned).
+      var wanted = document.getElementById("marks-wanted");
+      if (t.getAttribute("data-awaiting-marks") !== "0" && wanted) {
+        wanted.classList.remove("flash");
+        void wanted.offsetWidth;
+        wanted.classList.add("flash");
+        return false;
+      }
       set(p, "cash", t.getAttribute("data-due"));
       set(p, "card", "");
       set(p, "mobile", ""); set(p, "email", ""); set(p, "phone", "");

@@ -80,7 +80,7 @@ fn catalogue_page(
                     tr {
                         th scope="row" { (p.code) }
                         td { (p.group_code) }
-                        td { (p.name) }
+                        td { (p.name) @if p.marked { " " span.badge.marked { (ctx.t(M::MarkedBadge)) } } }
                         td { (p.barcode) }
                         td.num { (money(p.price)) }
                         td.num { (p.discount.to_string()) }
@@ -126,7 +126,7 @@ pub async fn page(ctx: Ctx, Path(id): Path<i64>, RawQuery(query): RawQuery) -> R
     catalogue_page(&ctx, id, &q, None, notice)
 }
 
-const PRODUCT_FIELDS: [&str; 9] = [
+const PRODUCT_FIELDS: [&str; 10] = [
     "code",
     "group_code",
     "name",
@@ -136,6 +136,7 @@ const PRODUCT_FIELDS: [&str; 9] = [
     "markup",
     "vat",
     "editable_price",
+    "marked",
 ];
 
 /// A percent as typed in the form (`12`, `12.5`).
@@ -155,6 +156,9 @@ fn product_values(p: &Product) -> Form {
         .with("vat", percent_input(p.vat));
     if p.editable_price {
         f = f.with("editable_price", "1");
+    }
+    if p.marked {
+        f = f.with("marked", "1");
     }
     f
 }
@@ -184,6 +188,7 @@ fn product_of(form: &Form) -> Result<Product, Problem> {
         markup: percent("markup")?,
         vat: percent("vat")?,
         editable_price: form.checked("editable_price"),
+        marked: form.checked("marked"),
     })
 }
 
@@ -206,6 +211,7 @@ fn product_page(ctx: &Ctx, id: i64, values: &Form, problem: Option<&Problem>) ->
             (f.input(ctx.t(M::MarkupPercent), "markup", "text", values.get("markup"), Extra::default().mode("decimal")))
             (f.input(ctx.t(M::VatPercent), "vat", "text", values.get("vat"), Extra::default().mode("decimal")))
             (f.checkbox(ctx.t(M::EditablePrice), "editable_price", "1", values.checked("editable_price")))
+            (f.checkbox(ctx.t(M::MarkedGood), "marked", "1", values.checked("marked")))
             button.primary type="submit" { (ctx.t(M::Save)) }
         }
     };

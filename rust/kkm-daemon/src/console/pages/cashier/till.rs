@@ -12,12 +12,12 @@ use std::time::Instant;
 
 use kkm_core::money::parse_scaled;
 use kkm_core::receipt::Modifier;
-use kkm_core::sale::{SaleDraft, SaleLine, SalePayment};
+use kkm_core::sale::{SaleDraft, SaleLine, SalePayment, PIECE_MILLI};
 use kkm_core::{ErrorCode, Money, Operation, PaymentType};
 use kkm_register::api::{MoneyPlacementRequest, ZxReportRequest};
 use kkm_register::sale::{
-    basket_totals, catalogue_line, return_draft, returnable_quantities, BasketTotals,
-    PIECE_UNIT_CODE,
+    basket_totals, catalogue_line, catalogue_lines, return_draft, returnable_quantities,
+    BasketTotals, PIECE_UNIT_CODE,
 };
 use kkm_register::{CatalogueMatch, DocumentKind, FoundReceipt, Product};
 use kkm_scan::gs1::KeyboardProfile;
@@ -291,17 +291,21 @@ pub async fn act(ctx: &Ctx, id: i64, till: &mut Till, form: &Form) -> Outcome {
     }
 }
 
+/// The lines of a catalogue match: a marked good one line per piece, each waiting for
+/// its marking code ([`catalogue_lines`]).
 fn product_lines(m: CatalogueMatch) -> Result<Vec<SaleLine>, Problem> {
-    match m {
-        CatalogueMatch::Product(p) => Ok(vec![catalogue_line(&p, 1000, None)?]),
+    let items = match m {
+        CatalogueMatch::Product(p) => vec![(p, PIECE_MILLI)],
         CatalogueMatch::Bundle { items, .. } => items
-            .iter()
-            .map(|(p, q)| {
-                catalogue_line(p, i64::try_from(*q).unwrap_or(i64::MAX), None)
-                    .map_err(Problem::from)
-            })
+            .into_iter()
+            .map(|(p, q)| (p, i64::try_from(q).unwrap_or(i64::MAX)))
             .collect(),
+    };
+    let mut lines = Vec::new();
+    for (p, q) in items {
+        lines.extend(catalogue_lines(&p, q, None)?);
     }
+    Ok(lines)
 }
 
 fn scan(ctx: &Ctx, id: i64, till: &mut Till, text: &str) -> Outcome {
@@ -378,15 +382,22 @@ fn lookup(ctx: &Ctx, id: i64, till: &mut Till, digits: &str, gtin14: Option<&str
 /// receipt is the sale's refusal (2).
 fn attach_mark(till: &mut Till, p: &Product, stamp: String) -> Result<(), Problem> {
     let mut draft = till.draft.clone();
-    let waiting = draft.lines.iter().rposition(|l| {
-        l.excise_stamp.is_none()
-            && l.quantity_milli == 1000
-            && l.barcode.as_deref() == Some(&p.barcode)
-    });
+    let same = |l: &SaleLine| l.barcode.as_deref() == Some(&p.barcode);
+    // A line of a marked good waiting for its code first (the oldest: the order the
+    // cashier scanned them in), else the last plain piece of the product.
+    let waiting = draft
+        .lines
+        .iter()
+        .position(|l| l.awaits_mark() && same(l))
+        .or_else(|| {
+            draft.lines.iter().rposition(|l| {
+                l.excise_stamp.is_none() && l.quantity_milli == PIECE_MILLI && same(l)
+            })
+        });
     let index = match waiting {
         Some(i) => i,
         None => {
-            draft.lines.push(catalogue_line(p, 1000, None)?);
+            draft.lines.push(catalogue_line(p, PIECE_MILLI, None)?);
             draft.lines.len() - 1
         }
     };
@@ -402,11 +413,9 @@ fn add(ctx: &Ctx, id: i64, till: &mut Till, form: &Form) -> Outcome {
         Ok(p) => p,
         Err(e) => return Outcome::refused(e.into(), Some("search")),
     };
-    match products.iter().find(|p| p.code == code) {
+    match products.into_iter().find(|p| p.code == code) {
         Some(p) => Outcome::from(
-            catalogue_line(p, 1000, None)
-                .map_err(Problem::from)
-                .and_then(|l| till.push(vec![l])),
+            product_lines(CatalogueMatch::Product(p)).and_then(|l| till.push(l)),
             Some("search"),
         ),
         None => Outcome::refused(
@@ -676,6 +685,68 @@ mod tests {
         assert_eq!(till.selected, Some(0));
         let totals = till.totals(&[]).unwrap().unwrap();
         assert_eq!(totals.total.tiyn(), 15_000);
+    }
+
+    fn beer(marked: bool) -> Product {
+        Product {
+            code: 4,
+            group_code: "3".into(),
+            barcode: "4870000000043".into(),
+            name: "Пиво".into(),
+            price: Money::from_tiyn(70_000),
+            discount: kkm_core::Percent::default(),
+            markup: kkm_core::Percent::default(),
+            vat: kkm_core::Percent::default(),
+            editable_price: false,
+            marked,
+        }
+    }
+
+    #[test]
+    fn each_code_goes_to_the_first_pack_still_waiting_for_one() {
+        let mut till = Till::default();
+        let bundle = CatalogueMatch::Bundle {
+            bundle: kkm_register::Bundle {
+                code: 9,
+                name: "Два пива".into(),
+                barcode: "9".into(),
+                items: vec![(4, 2000)],
+            },
+            items: vec![(beer(true), 2000)],
+        };
+        till.push(product_lines(bundle).unwrap()).unwrap();
+        assert_eq!(
+            till.draft.lines.len(),
+            2,
+            "a marked good is one line per pack"
+        );
+        let mark = |serial: &str| format!("010487000000004321{serial}");
+        attach_mark(&mut till, &beer(true), mark("A1")).unwrap();
+        assert_eq!(
+            till.draft.lines[0].excise_stamp.as_deref(),
+            Some(mark("A1").as_str())
+        );
+        assert!(till.draft.lines[1].awaits_mark());
+        attach_mark(&mut till, &beer(true), mark("A2")).unwrap();
+        assert!(lines_awaiting(&till).is_empty());
+        // A third code is a third pack.
+        attach_mark(&mut till, &beer(true), mark("A3")).unwrap();
+        assert_eq!(till.draft.lines.len(), 3);
+        // The same code twice is the sale's refusal, and nothing is kept.
+        let p = attach_mark(&mut till, &beer(true), mark("A3")).unwrap_err();
+        assert_eq!(p.code, ErrorCode::InvalidFields);
+        assert_eq!(till.draft.lines.len(), 3);
+        // A product the catalogue does not flag still takes a code scanned after it.
+        let mut plain = Till::default();
+        plain
+            .push(product_lines(CatalogueMatch::Product(beer(false))).unwrap())
+            .unwrap();
+        attach_mark(&mut plain, &beer(false), mark("B1")).unwrap();
+        assert_eq!(plain.draft.lines.len(), 1);
+    }
+
+    fn lines_awaiting(till: &Till) -> Vec<usize> {
+        kkm_register::sale::lines_awaiting_marks(&till.draft)
     }
 
     #[test]

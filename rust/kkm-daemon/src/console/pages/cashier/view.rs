@@ -7,7 +7,7 @@
 //! [`basket_totals`]: kkm_register::sale::basket_totals
 
 use kkm_core::{Money, Operation, Quantity};
-use kkm_register::sale::BasketTotals;
+use kkm_register::sale::{lines_awaiting_marks, BasketTotals};
 use kkm_register::{KkmOverview, KkmState};
 use maud::{html, Markup};
 
@@ -159,15 +159,18 @@ pub fn fragment(
     let problem = outcome.problem.as_ref().or(totals_problem);
     let returning = till.draft.operation == Operation::SellReturn;
     let due = totals.map_or(Money::ZERO, |t| t.due);
+    let awaiting = lines_awaiting_marks(&till.draft);
     html! {
         div #till data-open=[outcome.open] data-mark=[outcome.mark.as_deref()]
             data-due=(money_input(due)) data-lines=(till.draft.lines.len())
+            data-awaiting-marks=(awaiting.len())
             data-mode=(if returning { "return" } else { "sale" }) {
             (status(ctx, kkm))
             @if let Some(p) = problem { (layout::problem_box(ctx.lang, p)) }
             @if let Some(w) = &outcome.warning { p.notice.warn #till-warning role="alert" { (w) } }
             @if let Some(n) = &outcome.notice { p.notice.good role="status" { (n) } }
             @if returning { p.notice.warn #return-mode { (ctx.t(M::TillReturnMode)) } }
+            @if !awaiting.is_empty() { p.notice.warn #marks-wanted role="alert" { (ctx.tf(M::TillMarksWanted, &[&awaiting.len()])) } }
             (original_block(ctx, till))
             table.data.basket #basket {
                 caption.sr { (ctx.t(M::TillBasket)) }
@@ -177,6 +180,7 @@ pub fn fragment(
                         @let selected = till.selected == Some(i);
                         tr aria-selected=(if selected { "true" } else { "false" })
                             data-index=(i)
+                            data-awaits-mark=[l.awaits_mark().then_some("1")]
                             data-quantity=(Quantity::from_thousandths(u64::try_from(l.quantity_milli).unwrap_or(0)).to_string())
                             data-price=(money_input(l.price))
                             data-discount=(amount_text(l.discount.as_ref()))
@@ -186,6 +190,7 @@ pub fn fragment(
                                 (l.name)
                                 @if let Some(m) = &l.excise_stamp { br; small.mark { "DataMatrix " code { (m.get(..31).unwrap_or(m).replace('\u{1d}', "␝")) "…" } } }
                                 @if let Some(b) = &l.barcode { @if l.excise_stamp.is_none() { br; small { (b) } } }
+                                @if l.awaits_mark() { br; strong.mark-wanted { (ctx.t(M::TillMarkWanted)) } }
                             }
                             td.num { (Quantity::from_thousandths(u64::try_from(l.quantity_milli).unwrap_or(0)).to_string()) }
                             td.num { (money(l.price)) }
