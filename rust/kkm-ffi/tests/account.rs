@@ -91,6 +91,7 @@ fn own_pin_change_timers_and_bundles_through_the_facade() {
                     markup_milli_percent: 0,
                     vat_milli_percent: 12_000,
                     editable_price: false,
+                    marked: false,
                 },
             )
             .expect("product");
@@ -146,6 +147,7 @@ fn own_pin_change_timers_and_bundles_through_the_facade() {
                     markup_milli_percent: 0,
                     vat_milli_percent: 12_000,
                     editable_price: false,
+                    marked: false,
                 },
                 1000,
                 None,

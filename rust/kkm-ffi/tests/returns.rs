@@ -26,6 +26,7 @@ fn line(name: &str, price_tiyn: i64, quantity_milli: i64, discount_tiyn: i64) ->
         discount_tiyn,
         vat_milli_percent: Some(12_000),
         markup_tiyn: 0,
+        mark_required: false,
     }
 }
 
