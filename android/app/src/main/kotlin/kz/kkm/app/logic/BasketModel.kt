@@ -79,7 +79,7 @@ class BasketModel(
     ): Line {
         require(quantityMilli > 0) { "quantity must be positive" }
         val same = items.indexOfFirst {
-            it.item.exciseMark == null && it.item.name == name && it.item.priceTiyn == priceTiyn &&
+            it.item.exciseMark == null && !it.item.markRequired && it.item.name == name && it.item.priceTiyn == priceTiyn &&
                 it.item.barcode == barcode && it.item.section == section && it.item.unitCode == unitCode
         }
         if (same >= 0) {
@@ -126,7 +126,9 @@ class BasketModel(
     fun addFromCatalogue(match: CatalogueMatch, mark: ScanContent.Mark? = null): List<Line> = when (match) {
         is CatalogueMatch.Product -> {
             val p = match.product
-            if (mark != null) {
+            if (p.marked) {
+                listOf(addMarkedProduct(p, mark))
+            } else if (mark != null) {
                 val line = addMarked(mark, p.name, p.priceTiyn, vatMilliPercent = p.vatMilliPercent.takeIf { it > 0 })
                 listOf(line.priced(lineOf(p, 1000)))
             } else {
@@ -142,6 +144,27 @@ class BasketModel(
             line.priced(lineOf(l.product, line.item.quantityMilli))
         }
     }
+
+    /**
+     * One piece of a product the catalogue flags `marked` (the register's line says
+     * `markRequired`): with [mark], onto the oldest line of it still waiting for its code,
+     * else a new line; without, a new line that waits (the sale is refused with 2 until
+     * every such line has its code).
+     */
+    private fun addMarkedProduct(p: Product, mark: ScanContent.Mark?): Line {
+        val item = lineOf(p, 1000)
+        if (mark == null) return append(item)
+        val waiting = items.firstOrNull { it.item.awaitsMark && it.item.barcode == item.barcode }
+        kkmCall { guard.add(mark.exciseStamp) }
+        if (waiting == null) return append(item.copy(exciseMark = mark.exciseStamp))
+        update(waiting.id) { it.copy(exciseMark = mark.exciseStamp) }
+        return items.first { it.id == waiting.id }
+    }
+
+    /** Lines of marked goods still waiting for their marking code, in the order added. */
+    val awaitingMarks: List<Line> get() = items.filter { it.item.awaitsMark }
+
+    private val BasketItem.awaitsMark: Boolean get() = markRequired && exciseMark.isNullOrEmpty()
 
     private fun lineOf(p: Product, quantityMilli: Long): BasketItem = Baskets.item(p, quantityMilli)
 
@@ -160,7 +183,7 @@ class BasketModel(
         require(quantityMilli >= 0) { "quantity must not be negative" }
         if (quantityMilli == 0L) return remove(id)
         update(id) {
-            require(it.exciseMark == null || quantityMilli == 1000L) { "a marked pack is sold one by one" }
+            require((it.exciseMark == null && !it.markRequired) || quantityMilli == 1000L) { "a marked pack is sold one by one" }
             it.copy(quantityMilli = quantityMilli)
         }
     }

@@ -45,6 +45,8 @@ data class TillState(
     val pendingMark: ScanContent.Mark? = null,
     /** A barcode the catalogue does not know: the screen asks its name and price. */
     val pendingBarcode: String? = null,
+    /** Lines of marked goods waiting for their marking code (the sale is refused until none). */
+    val awaitingMarks: Int = 0,
     /** A scanned receipt QR: the screen goes to the return of this fiscal sign. */
     val returnOf: String? = null,
     /** The last receipt made. */
@@ -113,7 +115,8 @@ class TillModel(
             null -> null
             is ScanAction.AddProduct -> act {
                 val code = action.ean13 ?: action.gtin
-                when (val found = cashier.lookup(code)) {
+                val found = cashier.lookup(code) ?: if (code != action.gtin) cashier.lookup(action.gtin) else null
+                when (found) {
                     null -> set { it.copy(pendingBarcode = code) }
                     else -> addMatch(found, null)
                 }
@@ -185,7 +188,9 @@ class TillModel(
                 basket.setQuantity(id, quantityMilli)
             } else {
                 val line = basket.lines.first { it.id == id }
-                require(line.item.exciseMark == null || quantityMilli == 1000L) { "a marked pack is sold one by one" }
+                require((line.item.exciseMark == null && !line.item.markRequired) || quantityMilli == 1000L) {
+                    "a marked pack is sold one by one"
+                }
                 require(quantityMilli > 0) { "quantity must be positive" }
                 basket.replace(id, Baskets.item(product, quantityMilli, prices[id]))
             }
@@ -314,6 +319,7 @@ class TillModel(
                 receiptDiscountTiyn = basket.receiptDiscountTiyn,
                 receiptMarkupTiyn = basket.receiptMarkupTiyn,
                 summary = summary,
+                awaitingMarks = basket.awaitingMarks.size,
             )
         }
     }

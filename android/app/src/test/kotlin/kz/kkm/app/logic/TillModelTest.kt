@@ -165,4 +165,52 @@ class TillModelTest {
             }
         }
     }
+
+    @Test
+    fun aMarkedProductWaitsForItsCodeAndTheSaleIsRefusedUntilThen(): Unit = Rig().use { rig ->
+        val frame = synthDatamatrixFrame(3, 0)
+        val read = KkmScanner.decode(frame.yPlane, frame.width, frame.height, frame.rowStride)!!
+        val mark = read.content as ScanContent.Mark
+        runBlocking {
+            rig.kkm.saveProduct(
+                Rig.ADMIN_PIN, rig.kkmId,
+                product(7, mark.gtin, "Сигареты", 1_200_00).copy(marked = true),
+            )
+        }
+        rig.admin().use { cashier ->
+            var clock = 1_000L
+            TillModel(cashier, scope, now = { clock }).use { till ->
+                runBlocking {
+                    // Scanned twice by its barcode: two packs, each waiting for its code.
+                    till.typed(mark.gtin)?.join()
+                    clock += 2_000
+                    till.typed(mark.gtin)?.join()
+                    var s = till.state.value
+                    assertEquals(2, s.lines.size)
+                    assertTrue(s.lines.all { it.item.markRequired && it.item.exciseMark == null })
+                    assertEquals(2, s.awaitingMarks)
+                    // A pack is one piece.
+                    till.setQuantity(s.lines[0].id, 2000)
+                    assertEquals(1000L, till.state.value.lines[0].item.quantityMilli)
+
+                    // The register refuses the sale (2) while a code is missing.
+                    till.choosePayment(PaymentChoice.Card)
+                    till.pay().join()
+                    assertEquals(2, till.status.value.code)
+                    assertNull(till.state.value.lastReceipt)
+
+                    // The code goes onto the oldest waiting pack; the other pack goes.
+                    till.scanned(read)?.join()
+                    s = till.state.value
+                    assertEquals(mark.exciseStamp, s.lines[0].item.exciseMark)
+                    assertEquals(1, s.awaitingMarks)
+                    till.remove(s.lines[1].id)
+                    assertEquals(0, till.state.value.awaitingMarks)
+                    till.pay().join()
+                    assertNull(till.status.value.message)
+                    assertEquals(1_200_00L, till.state.value.lastReceipt!!.totalTiyn)
+                }
+            }
+        }
+    }
 }
