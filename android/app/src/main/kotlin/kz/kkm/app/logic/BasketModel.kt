@@ -6,9 +6,9 @@ import kz.kkm.core.BasketItem
 import kz.kkm.core.BasketPayment
 import kz.kkm.core.BasketTotals
 import kz.kkm.core.CatalogueMatch
-import kz.kkm.core.MarkGuard
 import kz.kkm.core.Product
 import kz.kkm.core.ScanContent
+import kz.kkm.sdk.BasketMarks
 import kz.kkm.sdk.Baskets
 import kz.kkm.sdk.kkmCall
 
@@ -27,7 +27,7 @@ class BasketModel(
     /** A line of the basket; [id] is stable while the line lives. */
     data class Line(val id: Long, val item: BasketItem)
 
-    private val guard = MarkGuard()
+    private val guard = BasketMarks()
     private val items = mutableListOf<Line>()
     private var nextId = 1L
 
@@ -109,7 +109,7 @@ class BasketModel(
         section: String = "1",
         vatMilliPercent: Int? = null,
     ): Line {
-        kkmCall { guard.add(mark.exciseStamp) }
+        guard.add(mark.exciseStamp)
         val item = BasketItem(
             name = name, section = section, priceTiyn = priceTiyn, quantityMilli = 1000,
             unitCode = "796", barcode = mark.gtin, exciseMark = mark.exciseStamp, discountTiyn = 0,
@@ -155,7 +155,7 @@ class BasketModel(
         val item = lineOf(p, 1000)
         if (mark == null) return append(item)
         val waiting = items.firstOrNull { it.item.awaitsMark && it.item.barcode == item.barcode }
-        kkmCall { guard.add(mark.exciseStamp) }
+        guard.add(mark.exciseStamp)
         if (waiting == null) return append(item.copy(exciseMark = mark.exciseStamp))
         update(waiting.id) { it.copy(exciseMark = mark.exciseStamp) }
         return items.first { it.id == waiting.id }
