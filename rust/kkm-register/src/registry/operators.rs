@@ -285,3 +285,67 @@ impl Registry {
         Ok(ok_text())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kkm_core::{ErrorCode, Role};
+
+    use crate::api::SaveOperatorRequest;
+    use crate::{Credential, KeySource, Registry, RegistryConfig};
+
+    #[tokio::test]
+    async fn an_operator_changes_their_own_pin_with_the_pin_itself() {
+        let dir = std::env::temp_dir().join(format!("kkm-register-own-pin-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut config = RegistryConfig::new(&dir);
+        config.key = KeySource::Static([3; 32]);
+        let registry = Registry::open(config).await.expect("open");
+        registry
+            .save_operator(
+                &Credential::pin("0000"),
+                SaveOperatorRequest {
+                    name: Some("Айгүл".into()),
+                    access_pin: "1111".into(),
+                    role: 3,
+                    bindings: Some(Vec::new()),
+                    ..SaveOperatorRequest::default()
+                },
+            )
+            .await
+            .expect("cashier");
+        // A console session stands for the PIN elsewhere, not here.
+        let session = registry
+            .sign_in(&Credential::pin("1111"))
+            .await
+            .expect("sign in");
+        let e = registry
+            .change_own_pin(&Credential::session(session.token), "2222")
+            .await
+            .expect_err("a session is not the PIN");
+        assert_eq!(e.code(), ErrorCode::InvalidAccessCode);
+        // The PIN rules are save_operator's.
+        let e = registry
+            .change_own_pin(&Credential::pin("1111"), "22 22")
+            .await
+            .expect_err("a space");
+        assert_eq!(e.code(), ErrorCode::AccessCodeIncorrect);
+        // A cashier changes their own PIN: name and role stay, the old PIN goes.
+        registry
+            .change_own_pin(&Credential::pin("1111"), " 2222 ")
+            .await
+            .expect("changed");
+        let again = registry
+            .sign_in(&Credential::pin("2222"))
+            .await
+            .expect("new PIN");
+        assert_eq!(again.operator.name, "Айгүл");
+        assert_eq!(again.operator.role, Role::Cashier);
+        let old = registry
+            .sign_in(&Credential::pin("1111"))
+            .await
+            .expect_err("old PIN");
+        assert_eq!(old.code(), ErrorCode::InvalidAccessCode);
+        registry.shutdown().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
