@@ -19,6 +19,22 @@ fn config(dir: &std::path::Path, port: i32, utc_offset_secs: Option<i64>) -> Reg
     }
 }
 
+/// A product at 1000.00, VAT 12 %.
+fn product(code: i64, barcode: &str, name: &str) -> Product {
+    Product {
+        code,
+        group_code: "1".into(),
+        barcode: barcode.into(),
+        name: name.into(),
+        price_tiyn: 100_000,
+        discount_milli_percent: 0,
+        markup_milli_percent: 0,
+        vat_milli_percent: 12_000,
+        editable_price: false,
+        marked: false,
+    }
+}
+
 fn now_utc() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -78,22 +94,7 @@ fn own_pin_change_timers_and_bundles_through_the_facade() {
     // Bundles: two products, a bundle of them, listed back; an unknown product refused.
     for (code, barcode, name) in [(1, "4870001", "Крем"), (2, "4870002", "Духи")] {
         register
-            .save_product(
-                "2468".into(),
-                KKM,
-                Product {
-                    code,
-                    group_code: "1".into(),
-                    barcode: barcode.into(),
-                    name: name.into(),
-                    price_tiyn: 100_000,
-                    discount_milli_percent: 0,
-                    markup_milli_percent: 0,
-                    vat_milli_percent: 12_000,
-                    editable_price: false,
-                    marked: false,
-                },
-            )
+            .save_product("2468".into(), KKM, product(code, barcode, name))
             .expect("product");
     }
     let gift = Bundle {
@@ -136,23 +137,9 @@ fn own_pin_change_timers_and_bundles_through_the_facade() {
     emulator.refuse_connections().expect("fault");
     let sale = again.sell(
         kkm_ffi::Basket {
-            items: vec![kkm_ffi::catalogue_item(
-                Product {
-                    code: 1,
-                    group_code: "1".into(),
-                    barcode: "4870001".into(),
-                    name: "Крем".into(),
-                    price_tiyn: 100_000,
-                    discount_milli_percent: 0,
-                    markup_milli_percent: 0,
-                    vat_milli_percent: 12_000,
-                    editable_price: false,
-                    marked: false,
-                },
-                1000,
-                None,
-            )
-            .expect("line")],
+            items: vec![
+                kkm_ffi::catalogue_item(product(1, "4870001", "Крем"), 1000, None).expect("line"),
+            ],
             payments: vec![kkm_ffi::BasketPayment {
                 kind: kkm_ffi::PaymentKind::Card,
                 amount_tiyn: 100_000,

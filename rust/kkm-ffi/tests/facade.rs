@@ -18,19 +18,7 @@ mod rig;
 const KKM: i64 = 7500;
 
 fn bread(price_tiyn: i64, quantity_milli: i64) -> BasketItem {
-    BasketItem {
-        name: "Нан".into(),
-        section: "1".into(),
-        price_tiyn,
-        quantity_milli,
-        unit_code: "796".into(),
-        barcode: None,
-        excise_mark: None,
-        discount_tiyn: 0,
-        vat_milli_percent: Some(12_000),
-        markup_tiyn: 0,
-        mark_required: false,
-    }
+    rig::item("Нан", price_tiyn, quantity_milli, 0)
 }
 
 fn cash(items: Vec<BasketItem>, given: i64) -> Basket {

@@ -6,29 +6,12 @@
 use std::sync::Arc;
 
 use kkm_ffi::{
-    basket_totals, Basket, BasketItem, BasketPayment, KkmError, KkmRegister, PaymentKind,
-    ReceiptKind,
+    basket_totals, Basket, BasketPayment, KkmError, KkmRegister, PaymentKind, ReceiptKind,
 };
 
 mod rig;
 
 const KKM: i64 = 7700;
-
-fn line(name: &str, price_tiyn: i64, quantity_milli: i64, discount_tiyn: i64) -> BasketItem {
-    BasketItem {
-        name: name.into(),
-        section: "1".into(),
-        price_tiyn,
-        quantity_milli,
-        unit_code: "796".into(),
-        barcode: None,
-        excise_mark: None,
-        discount_tiyn,
-        vat_milli_percent: Some(12_000),
-        markup_tiyn: 0,
-        mark_required: false,
-    }
-}
 
 #[test]
 fn a_partial_return_takes_its_share_of_the_discounts_and_what_is_left_shrinks() {
@@ -45,8 +28,8 @@ fn a_partial_return_takes_its_share_of_the_discounts_and_what_is_left_shrinks() 
         .sell(
             Basket {
                 items: vec![
-                    line("Нан", 10_000, 3000, 1_000),
-                    line("Сыр", 50_000, 1000, 0),
+                    rig::item("Нан", 10_000, 3000, 1_000),
+                    rig::item("Сыр", 50_000, 1000, 0),
                 ],
                 payments: vec![BasketPayment {
                     kind: PaymentKind::Card,

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kkm_ffi::{KkmRegister, KkmSetup, OfdServer, RegisterConfig};
+use kkm_ffi::{BasketItem, KkmRegister, KkmSetup, OfdServer, RegisterConfig};
 use kkm_ffi_testkit::{EmulatedKkm, OfdEmulator};
 
 /// The OFD's uid the tests register with.
@@ -62,4 +62,22 @@ pub fn register_kkm(register: &KkmRegister, kkm: i64, token: i64) {
             },
         )
         .expect("SaveKKM");
+}
+
+/// A line of `quantity_milli` thousandths of `name` at `price_tiyn`, VAT 12 %, with
+/// `discount_tiyn` off.
+pub fn item(name: &str, price_tiyn: i64, quantity_milli: i64, discount_tiyn: i64) -> BasketItem {
+    BasketItem {
+        name: name.into(),
+        section: "1".into(),
+        price_tiyn,
+        quantity_milli,
+        unit_code: "796".into(),
+        barcode: None,
+        excise_mark: None,
+        discount_tiyn,
+        vat_milli_percent: Some(12_000),
+        markup_tiyn: 0,
+        mark_required: false,
+    }
 }

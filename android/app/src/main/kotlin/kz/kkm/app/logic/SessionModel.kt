@@ -160,6 +160,16 @@ class SessionModel(
         if (settings.kkmOfdId != 0L) local { k.retrySyncNow(settings.kkmOfdId) }
     }
 
+    /**
+     * Reads the sync state and the register's hours left again: the banner changes by
+     * itself only when the state does, so the holder calls this now and then (each
+     * minute) to keep the hours left current.
+     */
+    fun refreshBanner(): Job = act {
+        val k = kkm ?: return@act
+        if (settings.kkmOfdId != 0L) updateBanner(k.syncState(settings.kkmOfdId))
+    }
+
     private fun watchSync() {
         val k = kkm ?: return
         syncWatch?.close()

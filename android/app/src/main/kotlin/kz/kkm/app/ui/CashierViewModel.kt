@@ -7,6 +7,8 @@ import java.io.File
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kz.kkm.app.DataKey
 import kz.kkm.app.logic.Closer
@@ -49,6 +51,13 @@ class CashierViewModel(app: Application) : AndroidViewModel(app) {
 
     init {
         session.start()
+        // The hours left of the 72 autonomous ones go down with no sync event: read again.
+        viewModelScope.launch {
+            while (isActive) {
+                delay(60_000)
+                session.refreshBanner()
+            }
+        }
     }
 
     private suspend fun openRegister(utcOffsetSecs: Long?): Kkm {

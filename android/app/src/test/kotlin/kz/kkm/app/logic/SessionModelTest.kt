@@ -64,6 +64,9 @@ class SessionModelTest {
                 }
                 val banner = session.state.value.banner!!.text
                 assertTrue(banner, banner.contains("Автономный") && (banner.contains("72 ч") || banner.contains("71 ч")))
+                // Read again on demand (the holder does each minute): the same register count.
+                session.refreshBanner().join()
+                assertTrue(session.state.value.banner!!.text.contains(" ч"))
 
                 // The admin screens need an administrator's PIN.
                 session.openAdmin("1234").join()
