@@ -157,6 +157,18 @@ pub fn catalogue_line(
     Ok(line)
 }
 
+/// The sum of a discount or markup of `percent` on the whole of `draft`: that percent of
+/// what its lines come to after their own discounts and markups (the receipt's own
+/// modifiers and the payments left out), half up to the tiyn. A basket the sale would
+/// refuse gets the sale's code.
+pub fn receipt_percent_sum(draft: &SaleDraft, percent: Percent) -> Result<Money, RegisterError> {
+    let mut lines = draft.clone();
+    lines.discount = None;
+    lines.markup = None;
+    lines.payments.clear();
+    Ok(percent.of(lines.price()?.total))
+}
+
 /// The most pieces of a marked good one [`catalogue_lines`] call makes lines of.
 pub const MAX_MARKED_PIECES: usize = 1000;
 
@@ -479,6 +491,37 @@ mod tests {
         draft
             .validate(&SaleContext::default())
             .expect("sold with its codes");
+    }
+
+    #[test]
+    fn a_receipt_percent_is_of_the_lines_after_their_own_modifiers() {
+        // 3 × 420.50 − 63.08 = 1198.42; 5 % = 59.921 → 59.92; 2.5 % = 29.9605 → 29.96.
+        let mut draft = SaleDraft::new(
+            Operation::Sell,
+            vec![catalogue_line(&milk(), 3000, None).expect("line")],
+        );
+        draft.discount = Some(Modifier {
+            name: String::new(),
+            sum: Money::from_tiyn(50_000),
+            auxiliary: Vec::new(),
+        });
+        let p = |t| Percent::from_thousandths(t).unwrap_or_default();
+        assert_eq!(
+            receipt_percent_sum(&draft, p(5_000)).expect("5 %").tiyn(),
+            5_992
+        );
+        assert_eq!(
+            receipt_percent_sum(&draft, p(2_500)).expect("2.5 %").tiyn(),
+            2_996
+        );
+        assert_eq!(
+            receipt_percent_sum(&draft, p(100_000))
+                .expect("100 %")
+                .tiyn(),
+            119_842
+        );
+        let empty = SaleDraft::new(Operation::Sell, Vec::new());
+        assert!(receipt_percent_sum(&empty, p(5_000)).is_err());
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //!   SQLCipher as a raw key (`PRAGMA key = "x'…'"`): the data key is already 256 random
 //!   bits, so SQLCipher's password stretching (PBKDF2) is skipped and opening costs
 //!   nothing.
+//! * **Page crypto.** SQLCipher's per-page AES and HMAC are computed by RustCrypto
+//!   ([`crate::page_crypto`]): the same bytes as OpenSSL's, without the context OpenSSL 3
+//!   makes and frees for every page.
 //! * **Settings.** Every cipher setting is spelled out ([`CipherProfile`]), never left to
 //!   the library's defaults: a later SQLCipher that changes a default still opens every
 //!   journal. The profile a file was written with is recorded in `meta` (`cipher`); a
@@ -234,6 +237,7 @@ impl ReaderSpec {
 
 /// A connection to `path` with the key and profile set (nothing read yet).
 fn keyed(path: &Path, key: &FileKey, profile: &CipherProfile) -> Result<Connection, StoreError> {
+    crate::page_crypto::install();
     let conn = Connection::open(path)?;
     // SQLCipher would print every page that fails to authenticate to stderr (logcat on
     // Android); the store reports it as a typed error instead. (A process-wide level.)
@@ -345,6 +349,7 @@ fn encrypt_plaintext(
         .ok_or_else(|| damaged(path, "the path is not UTF-8".into()))?
         .to_owned();
     let io = |e: std::io::Error| damaged(path, format!("while encrypting it: {e}"));
+    crate::page_crypto::install();
     let plain = Connection::open(path)?;
     plain.busy_timeout(std::time::Duration::from_secs(5))?;
     check(&plain)?;

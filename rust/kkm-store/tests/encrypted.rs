@@ -363,3 +363,62 @@ fn a_journal_of_the_first_encrypted_release_keeps_opening_in_its_own_profile() {
     ));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Runs the crash test's writer on `db` with SQLCipher's page crypto left to OpenSSL
+/// (`KKM_SQLCIPHER_OPENSSL`) until it has acknowledged `documents` more documents.
+fn write_with_openssl(db: &Path, documents: usize) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kkm-store-crash-writer"))
+        .arg(db)
+        .env(kkm_store::page_crypto::KEEP_OPENSSL_ENV, "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let acks: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| l.starts_with("ack "))
+        .take(documents)
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    acks
+}
+
+/// The page crypto of this process is ours (RustCrypto); the files are SQLCipher's
+/// either way: a journal written by OpenSSL's opens and verifies under ours, and one
+/// that ours has written to opens again under OpenSSL's.
+#[test]
+fn journals_are_the_same_whichever_page_crypto_wrote_them() {
+    assert_eq!(
+        kkm_store::page_crypto::install(),
+        kkm_store::page_crypto::Installed::RustCrypto
+    );
+    let d = dir("interop");
+    let db = d.join("kkm.db");
+    assert_eq!(write_with_openssl(&db, 40).len(), 40, "OpenSSL's writer");
+    let store = Store::open(&db, &KEY).expect("ours open OpenSSL's pages");
+    assert!(store.verify_all().unwrap().is_empty());
+    let before = store.records(KKM, 0, u32::MAX).unwrap().len();
+    assert!(before >= 40);
+    // Ours write: another KKM with its genesis fact.
+    store.add_kkm(9999, 1, b"{}").unwrap();
+    drop(store);
+    // The writer resumes on what ours read (its open verifies every record).
+    assert_eq!(
+        write_with_openssl(&db, 10).len(),
+        10,
+        "OpenSSL's writer again"
+    );
+    let store = Store::open(&db, &KEY).unwrap();
+    assert!(store.verify_all().unwrap().is_empty());
+    assert!(store.records(KKM, 0, u32::MAX).unwrap().len() >= before + 10);
+    assert!(
+        store.verify(9999).is_ok(),
+        "what ours wrote, read back after OpenSSL's"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -431,6 +431,7 @@ keys! {
     TillXDone,
     TillMarkWanted,
     TillMarksWanted,
+    TillReceiptPercentHint,
     TillPhone,
 }
 

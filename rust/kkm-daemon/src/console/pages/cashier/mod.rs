@@ -169,8 +169,9 @@ fn panels(ctx: &Ctx, id: i64) -> Markup {
             button.primary type="submit" { (ctx.t(M::Save)) }
         }))
         (panel(ctx, id, "receipt", M::TillKeyReceipt, "receipt", html! {
-            (input(ctx.t(M::TillReceiptDiscount), "receipt-discount", "discount", "decimal"))
-            (input(ctx.t(M::TillReceiptMarkup), "receipt-markup", "markup", "decimal"))
+            p.hint { (ctx.t(M::TillReceiptPercentHint)) }
+            (input(ctx.t(M::TillReceiptDiscount), "receipt-discount", "discount", "text"))
+            (input(ctx.t(M::TillReceiptMarkup), "receipt-markup", "markup", "text"))
             button.primary type="submit" { (ctx.t(M::Save)) }
         }))
         (panel(ctx, id, "pay", M::TillKeyPay, "pay", html! {

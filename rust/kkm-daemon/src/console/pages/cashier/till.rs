@@ -13,11 +13,11 @@ use std::time::Instant;
 use kkm_core::money::parse_scaled;
 use kkm_core::receipt::Modifier;
 use kkm_core::sale::{SaleDraft, SaleLine, SalePayment, PIECE_MILLI};
-use kkm_core::{ErrorCode, Money, Operation, PaymentType};
+use kkm_core::{ErrorCode, Money, Operation, PaymentType, Percent};
 use kkm_register::api::{MoneyPlacementRequest, ZxReportRequest};
 use kkm_register::sale::{
-    basket_totals, catalogue_line, catalogue_lines, return_draft, returnable_quantities,
-    BasketTotals, PIECE_UNIT_CODE,
+    basket_totals, catalogue_line, catalogue_lines, receipt_percent_sum, return_draft,
+    returnable_quantities, BasketTotals, PIECE_UNIT_CODE,
 };
 use kkm_register::{CatalogueMatch, DocumentKind, FoundReceipt, Product};
 use kkm_scan::gs1::KeyboardProfile;
@@ -485,10 +485,30 @@ fn edit_line(ctx: &Ctx, id: i64, till: &mut Till, form: &Form) -> Result<(), Pro
     till.try_draft(draft, Some(i))
 }
 
+/// A receipt discount or markup as typed: a sum (`50`, `50,00`) or a percent of the
+/// lines (`5%`, `2,5 %`), which the register turns into its sum.
+fn sum_or_percent(form: &Form, field: &str, draft: &SaleDraft) -> Result<Option<Money>, Problem> {
+    let text: String = form
+        .get(field)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    match text.strip_suffix('%') {
+        Some(percent) => {
+            let percent =
+                Percent::parse(&percent.replace(',', ".")).map_err(|e| invalid(field, e))?;
+            receipt_percent_sum(draft, percent)
+                .map(Some)
+                .map_err(Problem::from)
+        }
+        None => money_of(form, field),
+    }
+}
+
 fn receipt_modifier(till: &mut Till, form: &Form) -> Result<(), Problem> {
     let mut draft = till.draft.clone();
-    draft.discount = modifier(money_of(form, "discount")?);
-    draft.markup = modifier(money_of(form, "markup")?);
+    draft.discount = modifier(sum_or_percent(form, "discount", &till.draft)?);
+    draft.markup = modifier(sum_or_percent(form, "markup", &till.draft)?);
     let selected = till.selected;
     till.try_draft(draft, selected)
 }
@@ -743,6 +763,38 @@ mod tests {
             .unwrap();
         attach_mark(&mut plain, &beer(false), mark("B1")).unwrap();
         assert_eq!(plain.draft.lines.len(), 1);
+    }
+
+    #[test]
+    fn a_receipt_discount_is_a_sum_or_a_percent_of_the_lines() {
+        let mut till = Till::default();
+        let bread = SaleLine::new("Хлеб", "1", "796", Money::from_tiyn(15_050), 3000);
+        till.push(vec![bread]).unwrap();
+        // 3 × 150.50 = 451.50; 5 % = 22.575 → 22.58 (half up).
+        receipt_modifier(&mut till, &Form::parse("discount=5%25".as_bytes())).unwrap();
+        assert_eq!(
+            till.draft.discount.as_ref().map(|d| d.sum.tiyn()),
+            Some(2_258)
+        );
+        receipt_modifier(&mut till, &Form::parse("discount=2%2C5+%25".as_bytes())).unwrap();
+        assert_eq!(
+            till.draft.discount.as_ref().map(|d| d.sum.tiyn()),
+            Some(1_129)
+        );
+        receipt_modifier(&mut till, &Form::parse("markup=10".as_bytes())).unwrap();
+        assert_eq!(till.draft.discount, None);
+        assert_eq!(
+            till.draft.markup.as_ref().map(|m| m.sum.tiyn()),
+            Some(1_000)
+        );
+        let p =
+            receipt_modifier(&mut till, &Form::parse("discount=150%25".as_bytes())).unwrap_err();
+        assert!(p.is_about("discount"), "{p:?}");
+        assert_eq!(
+            till.draft.markup.as_ref().map(|m| m.sum.tiyn()),
+            Some(1_000),
+            "kept"
+        );
     }
 
     fn lines_awaiting(till: &Till) -> Vec<usize> {
