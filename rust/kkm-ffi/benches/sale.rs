@@ -58,6 +58,7 @@ fn ffi_sales() -> Duration {
         ofd_budget_ms: 5000,
         retry_initial_ms: 1000,
         retry_max_ms: 60000,
+        utc_offset_secs: None,
     })
     .expect("register");
     register

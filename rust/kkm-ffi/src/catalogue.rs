@@ -144,7 +144,7 @@ impl CashierSession {
     /// `Rejected` 2. **Blocking** (one indexed SQLite read, well under a millisecond).
     pub fn lookup_barcode(&self, barcode: String) -> Result<Option<CatalogueMatch>, KkmError> {
         let registry = self.register.registry()?;
-        let found = registry.catalogue_lookup(&self.credential, self.kkm_ofd_id, &barcode)?;
+        let found = registry.catalogue_lookup(&self.credential(), self.kkm_ofd_id, &barcode)?;
         Ok(found.map(|m| match m {
             kkm_register::CatalogueMatch::Product(p) => CatalogueMatch::Product {
                 product: product_of(&p),
@@ -168,7 +168,7 @@ impl CashierSession {
     /// **Blocking.**
     pub fn products(&self) -> Result<Vec<Product>, KkmError> {
         let registry = self.register.registry()?;
-        let list = registry.catalogue_products(&self.credential, self.kkm_ofd_id)?;
+        let list = registry.catalogue_products(&self.credential(), self.kkm_ofd_id)?;
         Ok(list.iter().map(product_of).collect())
     }
 }

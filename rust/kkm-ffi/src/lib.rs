@@ -9,6 +9,9 @@
 //! | `CashierSession` | [`CashierSession`] | sell, refund by fiscal sign, buy, cash in/out, X, Z, journal, reprint |
 //! | `Basket`, `BasketItem`, `BasketPayment` | [`Basket`] … | the basket as a value type; [`basket_totals`] |
 //! | `Product`, `CatalogueMatch`, `catalogueItem` | [`Product`], [`catalogue_item`] | catalogue lookup by barcode, quick-sale list, CSV import/export |
+//! | `KkmTimers`, `changeOwnPin`, `deviceTimeSecs` | [`KkmTimers`] | the register's clock (the configured zone), hours left of the 72 autonomous and the 24 of a shift, one's own PIN |
+//! | `Bundle`, `saveBundle` | [`Bundle`] | the catalogue's bundles |
+//! | `OriginalReceipt`, `returnBasket` | [`OriginalReceipt`] | a receipt found for a return, what of each line may come back, the return priced by the register |
 //! | `decodeFrame(yPlane, width, height, rowStride)` | [`decode_frame`] | camera frames → codes and their meaning |
 //! | `Printer`, `scanBlePrinters` | [`Printer`], [`scan_ble_printers`] | printer discovery, connection, printing |
 //! | `SyncListener` | [`SyncListener`] | callback: online / autonomous, queue length, blocked reason |
@@ -24,21 +27,26 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod account;
 mod basket;
+mod bundle;
 mod catalogue;
 mod error;
 mod print;
 mod register;
+mod returns;
 mod runtime;
 mod scan;
 
 #[cfg(target_os = "android")]
 mod android;
 
+pub use account::KkmTimers;
 pub use basket::{
     basket_totals, Basket, BasketItem, BasketPayment, BasketTotals, PaymentKind, TaxTotal,
     PIECE_UNIT_CODE,
 };
+pub use bundle::{Bundle, BundleItem};
 pub use catalogue::{catalogue_item, BundleLine, CatalogueMatch, Product};
 pub use error::KkmError;
 pub use print::{
@@ -47,9 +55,10 @@ pub use print::{
 pub use register::{
     CashMovement, CashPlacement, CashierSession, JournalDocument, JournalEntry, KkmInfo,
     KkmRegister, KkmSetup, OfdServer, OperationTotals, OperatorInfo, OperatorRole, OperatorSetup,
-    OriginalReceipt, Receipt, ReceiptKind, RegisterConfig, ReportKind, ShiftReport, SyncListener,
-    SyncMode, SyncState, SyncSubscription,
+    Receipt, ReceiptKind, RegisterConfig, ReportKind, ShiftReport, SyncListener, SyncMode,
+    SyncState, SyncSubscription,
 };
+pub use returns::OriginalReceipt;
 pub use scan::{
     classify_scanned_text, decode_frame, decode_frame_for, MarkGuard, ScanContent, ScanMode,
     ScanResult, Symbology,

@@ -15,9 +15,11 @@ use kkm_register::api::{
     KkmObject, MoneyPlacementRequest, SaveKkmRequest, SaveOperatorRequest, TransactionSummary,
     ZxReportRequest,
 };
-use kkm_register::{Backoff, Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
+use kkm_register::{
+    Backoff, Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig, SystemClock,
+};
 
-use crate::basket::{basket_of, draft_of, Basket, PaymentKind};
+use crate::basket::{draft_of, Basket, PaymentKind};
 use crate::print::{render, DocumentFormat, PrintSettings, Printer};
 use crate::runtime::{block_on, runtime};
 use crate::KkmError;
@@ -66,6 +68,11 @@ pub struct RegisterConfig {
     /// Longest pause of the background drain.
     #[uniffi(default = 60000)]
     pub retry_max_ms: i64,
+    /// The time zone documents are dated in: seconds ahead of UTC (the settings' zone;
+    /// on Android `TimeZone.getDefault().getOffset(now) / 1000`). `None`: Kazakhstan's
+    /// UTC+5. Outside UTC−12…UTC+14 or not whole minutes: code 2.
+    #[uniffi(default = None)]
+    pub utc_offset_secs: Option<i64>,
 }
 
 impl RegisterConfig {
@@ -99,6 +106,14 @@ impl RegisterConfig {
             })
             .collect::<Result<_, KkmError>>()?;
         let millis = |v: i64| Duration::from_millis(u64::try_from(v.max(1)).unwrap_or(1));
+        if let Some(offset) = self.utc_offset_secs {
+            let clock = SystemClock::with_offset(offset).ok_or_else(|| {
+                KkmError::invalid(format!(
+                    "utc_offset_secs {offset}: a time zone is UTC-12..UTC+14 in whole minutes"
+                ))
+            })?;
+            config.clock = Arc::new(clock);
+        }
         config.ofd_budget = millis(self.ofd_budget_ms);
         config.backoff = Backoff {
             initial: millis(self.retry_initial_ms),
@@ -354,7 +369,7 @@ pub enum ReceiptKind {
 }
 
 impl ReceiptKind {
-    fn of(op: Operation) -> ReceiptKind {
+    pub(crate) fn of(op: Operation) -> ReceiptKind {
         match op {
             Operation::Buy => ReceiptKind::Buy,
             Operation::BuyReturn => ReceiptKind::BuyReturn,
@@ -405,7 +420,7 @@ fn date_time_text(d: &DateTimeObject) -> String {
     )
 }
 
-fn timestamp_text(at: Timestamp) -> String {
+pub(crate) fn timestamp_text(at: Timestamp) -> String {
     let text = ApiDateTime::from_timestamp(at).to_string();
     text.split('.').next().unwrap_or_default().to_owned()
 }
@@ -677,28 +692,6 @@ fn journal_entry(e: api::TransactionListEntry) -> JournalEntry {
     }
 }
 
-/// A receipt found by its fiscal sign, with its positions as a basket: the start of a
-/// return (the cashier keeps the positions and quantities returned).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct OriginalReceipt {
-    /// Its fiscal sign.
-    pub fiscal_id: String,
-    /// Its operation (a sale is returned with a refund).
-    pub kind: ReceiptKind,
-    /// Shift number.
-    pub shift_number: i64,
-    /// Document number in the shift.
-    pub document_number: i64,
-    /// Total, tiyn.
-    pub total_tiyn: i64,
-    /// Date-time, `yyyy-MM-ddTHH:mm:ss`.
-    pub date_time: String,
-    /// Its positions (with their marks) and payments.
-    pub basket: Basket,
-    /// What of its total is not yet returned, tiyn.
-    pub returnable_tiyn: i64,
-}
-
 // -------------------------------------------------------------------------------------
 // The register
 
@@ -710,6 +703,8 @@ pub struct OriginalReceipt {
 #[derive(uniffi::Object)]
 pub struct KkmRegister {
     registry: RwLock<Option<Arc<Registry>>>,
+    /// The zone of the register's clock, seconds ahead of UTC.
+    utc_offset_secs: i64,
 }
 
 impl std::fmt::Debug for KkmRegister {
@@ -725,10 +720,14 @@ impl KkmRegister {
     /// one administrator with PIN `0000`. **Blocking.**
     #[uniffi::constructor]
     pub fn open(config: RegisterConfig) -> Result<Arc<KkmRegister>, KkmError> {
+        let utc_offset_secs = config
+            .utc_offset_secs
+            .unwrap_or(SystemClock::KAZAKHSTAN.utc_offset_secs);
         let config = config.to_registry()?;
         let registry = block_on(Registry::open(config))??;
         Ok(Arc::new(KkmRegister {
             registry: RwLock::new(Some(registry)),
+            utc_offset_secs,
         }))
     }
 
@@ -834,7 +833,7 @@ impl KkmRegister {
         }
         Ok(Arc::new(CashierSession {
             register: self,
-            credential,
+            credential: RwLock::new(credential),
             kkm_ofd_id,
         }))
     }
@@ -922,6 +921,11 @@ impl KkmRegister {
 }
 
 impl KkmRegister {
+    /// The zone of the register's clock, seconds ahead of UTC.
+    pub(crate) fn utc_offset_secs(&self) -> i64 {
+        self.utc_offset_secs
+    }
+
     pub(crate) fn registry(&self) -> Result<Arc<Registry>, KkmError> {
         self.registry
             .read()
@@ -955,7 +959,8 @@ impl Drop for KkmRegister {
 #[derive(uniffi::Object)]
 pub struct CashierSession {
     pub(crate) register: Arc<KkmRegister>,
-    pub(crate) credential: Credential,
+    /// The operator's PIN; replaced when they change it ([`CashierSession::change_own_pin`]).
+    credential: RwLock<Credential>,
     pub(crate) kkm_ofd_id: i64,
 }
 
@@ -978,7 +983,7 @@ impl CashierSession {
     pub fn kkm_info(&self) -> Result<KkmInfo, KkmError> {
         let registry = self.register.registry()?;
         let list = block_on(registry.kkm_list(
-            &self.credential,
+            &self.credential(),
             GetKkmListRequest {
                 ofd_id: Some(self.kkm_ofd_id),
             },
@@ -1035,32 +1040,12 @@ impl CashierSession {
         let registry = self.register.registry()?;
         let draft = draft_of(kind.operation(), &basket, parent_fiscal_id);
         let answer = block_on(registry.trade_draft(
-            &self.credential,
+            &self.credential(),
             self.kkm_ofd_id,
             draft,
             idempotency_key,
         ))??;
         Ok(receipt_of(answer))
-    }
-
-    /// The receipt with this fiscal sign, its positions as a basket (start of a
-    /// return). `Rejected` 43 when the KKM has no such receipt. **Blocking.**
-    pub fn find_receipt(&self, fiscal_id: String) -> Result<OriginalReceipt, KkmError> {
-        let found = self.register.registry()?.find_receipt(
-            &self.credential,
-            self.kkm_ofd_id,
-            &fiscal_id,
-        )?;
-        Ok(OriginalReceipt {
-            fiscal_id: found.fiscal_id,
-            kind: ReceiptKind::of(found.operation),
-            shift_number: found.shift_number,
-            document_number: found.document_number,
-            total_tiyn: found.total.tiyn(),
-            date_time: timestamp_text(found.at),
-            basket: basket_of(&found.draft),
-            returnable_tiyn: found.returnable.tiyn(),
-        })
     }
 
     /// Cash in (внесение) or out (изъятие; 58 above the cash in the drawer).
@@ -1084,7 +1069,7 @@ impl CashierSession {
             ..MoneyPlacementRequest::default()
         };
         let answer =
-            block_on(registry.money_placement(&self.credential, request, idempotency_key))??;
+            block_on(registry.money_placement(&self.credential(), request, idempotency_key))??;
         Ok(CashPlacement {
             movement: movement_of(answer.body.operation),
             sum_tiyn: answer.body.sum.tiyn(),
@@ -1109,7 +1094,7 @@ impl CashierSession {
     pub fn journal(&self, shift_number: Option<i64>) -> Result<Vec<JournalEntry>, KkmError> {
         let registry = self.register.registry()?;
         let list = block_on(registry.transaction_list(
-            &self.credential,
+            &self.credential(),
             GetTransactionListRequest {
                 kkm_ofd_id: self.kkm_ofd_id,
                 shift_number,
@@ -1155,10 +1140,23 @@ impl CashierSession {
 }
 
 impl CashierSession {
+    /// The session's credential now.
+    pub(crate) fn credential(&self) -> Credential {
+        self.credential
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The session goes on with the operator's new PIN.
+    pub(crate) fn set_pin(&self, pin: String) {
+        *self.credential.write().unwrap_or_else(|p| p.into_inner()) = Credential::pin(pin);
+    }
+
     fn report(&self, report_type: i64) -> Result<ShiftReport, KkmError> {
         let registry = self.register.registry()?;
         let answer = block_on(registry.zx_report(
-            &self.credential,
+            &self.credential(),
             ZxReportRequest {
                 kkm_ofd_id: self.kkm_ofd_id,
                 report_type_code: report_type,
@@ -1176,7 +1174,7 @@ impl CashierSession {
     ) -> Result<kkm_print::model::PrintDocument, KkmError> {
         let registry = self.register.registry()?;
         let doc = block_on(registry.document_print(
-            &self.credential,
+            &self.credential(),
             self.kkm_ofd_id,
             shift_number,
             document_number,

@@ -9,28 +9,16 @@
 use std::sync::{Arc, Mutex};
 
 use kkm_ffi::{
-    Basket, BasketItem, BasketPayment, DocumentFormat, KkmError, KkmRegister, KkmSetup, OfdServer,
-    PaymentKind, PrintSettings, ReceiptKind, RegisterConfig, ReportKind, SyncListener, SyncMode,
-    SyncState,
+    Basket, BasketItem, BasketPayment, DocumentFormat, KkmError, KkmRegister, KkmSetup,
+    PaymentKind, PrintSettings, ReceiptKind, ReportKind, SyncListener, SyncMode, SyncState,
 };
-use kkm_ffi_testkit::{EmulatedKkm, OfdEmulator};
+
+mod rig;
 
 const KKM: i64 = 7500;
 
 fn bread(price_tiyn: i64, quantity_milli: i64) -> BasketItem {
-    BasketItem {
-        name: "Нан".into(),
-        section: "1".into(),
-        price_tiyn,
-        quantity_milli,
-        unit_code: "796".into(),
-        barcode: None,
-        excise_mark: None,
-        discount_tiyn: 0,
-        vat_milli_percent: Some(12_000),
-        markup_tiyn: 0,
-        mark_required: false,
-    }
+    rig::item("Нан", price_tiyn, quantity_milli, 0)
 }
 
 fn cash(items: Vec<BasketItem>, given: i64) -> Basket {
@@ -56,28 +44,9 @@ impl SyncListener for Seen {
 
 #[test]
 fn a_shift_through_the_facade() {
-    let emulator = OfdEmulator::start(vec![EmulatedKkm {
-        kkm_id: KKM,
-        token: 75,
-    }])
-    .expect("emulator");
-    let dir = std::env::temp_dir().join(format!("kkm-ffi-facade-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = RegisterConfig {
-        data_dir: dir.display().to_string(),
-        data_key: Some(vec![9; 32]),
-        ofds: vec![OfdServer {
-            uid: "4C49A0CB1DD4413387F6E6199CBB1B2A".into(),
-            name: "Казахтелеком".into(),
-            host: emulator.host(),
-            port: emulator.port(),
-            tls: false,
-            check_url: "http://consumer.oofd.kz".into(),
-        }],
-        ofd_budget_ms: 2000,
-        retry_initial_ms: 50,
-        retry_max_ms: 200,
-    };
+    let emulator = rig::emulator(KKM, 75);
+    let dir = rig::temp_dir("facade");
+    let config = rig::config(&dir, 9, emulator.host(), emulator.port());
     let register = KkmRegister::open(config.clone()).expect("open");
     let info = register
         .save_kkm(

@@ -6,17 +6,14 @@
 
 use std::sync::Arc;
 
-use kkm_ffi::{
-    Basket, BasketItem, BasketPayment, KkmRegister, KkmSetup, OfdServer, PaymentKind,
-    RegisterConfig,
-};
-use kkm_ffi_testkit::{EmulatedKkm, OfdEmulator};
+use kkm_ffi::{Basket, BasketItem, BasketPayment, KkmRegister, PaymentKind};
 use kkm_register::api::TradeOperationRequest;
 use kkm_register::{Credential, Endpoint, KeySource, OfdConfig, Registry, RegistryConfig};
 
+mod rig;
+use rig::{CHECK_URL, OFD_UID};
+
 const KKM: i64 = 7510;
-const OFD_UID: &str = "4C49A0CB1DD4413387F6E6199CBB1B2A";
-const CHECK_URL: &str = "http://consumer.oofd.kz";
 const MARK: &str = "0104870000000012215abcdefghijkl";
 
 /// The case as the daemon receives it.
@@ -83,44 +80,14 @@ fn basket() -> Basket {
 
 #[test]
 fn the_daemon_json_and_the_kotlin_basket_make_the_same_receipt() {
-    let emulator = OfdEmulator::start(vec![EmulatedKkm {
-        kkm_id: KKM,
-        token: 75,
-    }])
-    .expect("emulator");
-    let dir = std::env::temp_dir().join(format!("kkm-ffi-same-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let emulator = rig::emulator(KKM, 75);
+    let dir = rig::temp_dir("same");
     let key = [7u8; 32];
 
     // The FFI path: register the KKM, sell the basket, close.
-    let register = KkmRegister::open(RegisterConfig {
-        data_dir: dir.display().to_string(),
-        data_key: Some(key.to_vec()),
-        ofds: vec![OfdServer {
-            uid: OFD_UID.into(),
-            name: "Казахтелеком".into(),
-            host: emulator.host(),
-            port: emulator.port(),
-            tls: false,
-            check_url: CHECK_URL.into(),
-        }],
-        ofd_budget_ms: 2000,
-        retry_initial_ms: 50,
-        retry_max_ms: 200,
-    })
-    .expect("open");
-    register
-        .save_kkm(
-            "0000".into(),
-            KkmSetup {
-                kkm_ofd_id: KKM,
-                ofd_token: Some(75),
-                name: None,
-                ofd_uid: None,
-                operator_ids: None,
-            },
-        )
-        .expect("SaveKKM");
+    let register = KkmRegister::open(rig::config(&dir, key[0], emulator.host(), emulator.port()))
+        .expect("open");
+    rig::register_kkm(&register, KKM, 75);
     let session = Arc::clone(&register)
         .login("0000".into(), KKM)
         .expect("login");

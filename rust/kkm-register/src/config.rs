@@ -50,6 +50,20 @@ impl SystemClock {
     };
 }
 
+impl SystemClock {
+    /// The widest offset a time zone has (UTC−12 to UTC+14; ±18 h as ISO 8601 allows
+    /// would only let a typo through).
+    pub const MAX_OFFSET_SECS: i64 = 14 * 3600;
+
+    /// A clock `utc_offset_secs` ahead of UTC (a settings screen's time zone), or `None`
+    /// outside UTC−12…UTC+14 or not a whole minute.
+    pub fn with_offset(utc_offset_secs: i64) -> Option<SystemClock> {
+        ((-12 * 3600..=Self::MAX_OFFSET_SECS).contains(&utc_offset_secs)
+            && utc_offset_secs % 60 == 0)
+            .then_some(SystemClock { utc_offset_secs })
+    }
+}
+
 impl Default for SystemClock {
     fn default() -> Self {
         SystemClock::KAZAKHSTAN

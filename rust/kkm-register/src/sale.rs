@@ -359,7 +359,8 @@ fn scaled(m: Option<&Modifier>, part: i64, whole: i64, up: bool) -> Option<Modif
 /// returned) of a found receipt: the return operation of the original's, its lines at
 /// the original prices with their taxes and marks, naming the original. A line
 /// returned in part carries its share of the line's discount or markup, and a receipt
-/// returned in part its share of the receipt's (by the lines' sums); a discount's
+/// returned in part its share of the receipt's (by the lines' nets, as the core spread
+/// it over them); a discount's
 /// share is rounded up and a markup's down, so that a return never gives back more
 /// than was paid. No payments yet: the cashier chooses how the money goes back.
 pub fn return_draft(found: &FoundReceipt, quantities: &[i64]) -> SaleDraft {
@@ -369,27 +370,34 @@ pub fn return_draft(found: &FoundReceipt, quantities: &[i64]) -> SaleDraft {
         Operation::Buy => Operation::BuyReturn,
         other => other,
     };
-    let sum_of =
-        |line: &SaleLine, q: i64| i128::from(line.price.tiyn()) * i128::from(q.max(0)) / 1000;
+    // A line's net: its sum less its discount plus its markup. The core spreads the
+    // receipt's discount or markup over the lines by their nets (`kkm_core` allocates
+    // it), so the return's share is taken by nets too: by gross sums a part return could
+    // give back more than the line was paid (code 95).
+    let net_of = |line: &SaleLine| {
+        let gross = i128::from(line.price.tiyn()) * i128::from(line.quantity_milli.max(0)) / 1000;
+        let m = |m: &Option<Modifier>| i128::from(m.as_ref().map_or(0, |m| m.sum.tiyn()));
+        gross - m(&line.discount) + m(&line.markup)
+    };
     let mut whole_sum: i128 = 0;
     let mut part_sum: i128 = 0;
     let mut complete = true;
     let mut lines = Vec::new();
     for (i, line) in original.lines.iter().enumerate() {
         let q = quantities.get(i).copied().unwrap_or(0);
-        whole_sum += sum_of(line, line.quantity_milli);
+        whole_sum += net_of(line);
         if q != line.quantity_milli {
             complete = false;
         }
         if q <= 0 {
             continue;
         }
-        part_sum += sum_of(line, q);
         let mut returned = line.clone();
         returned.quantity_milli = q;
         returned.declared_sum = None;
         returned.discount = scaled(line.discount.as_ref(), q, line.quantity_milli, true);
         returned.markup = scaled(line.markup.as_ref(), q, line.quantity_milli, false);
+        part_sum += net_of(&returned);
         lines.push(returned);
     }
     let mut draft = SaleDraft::new(operation, lines);

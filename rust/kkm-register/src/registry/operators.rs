@@ -114,14 +114,7 @@ impl Registry {
     ) -> Result<api::SavedOperator, RegisterError> {
         let admin = self.operator_may(credential, Action::ManageOperators)?;
         let role = request.role()?;
-        let pin = request.access_pin.trim();
-        if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_whitespace) {
-            return Err(RegisterError::new(
-                ErrorCode::AccessCodeIncorrect,
-                "access_pin: 1 to 32 characters without spaces",
-            ));
-        }
-        self.check_pin_policy(role, pin)?;
+        let pin = self.acceptable_pin(role, &request.access_pin)?;
         let _admin = self.admin.lock().await;
         let existing = match request.id.filter(|_| !request.is_create()) {
             Some(id) => Some(
@@ -201,6 +194,53 @@ impl Registry {
         })
     }
 
+    /// A PIN an operator of `role` may have (trimmed): 1 to 32 characters without spaces
+    /// (11 otherwise), and the installation's PIN policy.
+    fn acceptable_pin<'p>(&self, role: Role, pin: &'p str) -> Result<&'p str, RegisterError> {
+        let pin = pin.trim();
+        if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_whitespace) {
+            return Err(RegisterError::new(
+                ErrorCode::AccessCodeIncorrect,
+                "access_pin: 1 to 32 characters without spaces",
+            ));
+        }
+        self.check_pin_policy(role, pin)?;
+        Ok(pin)
+    }
+
+    /// An operator changes their own PIN (any role: a cashier without an administrator
+    /// at hand). `credential` must be the current PIN itself (a console session is not
+    /// enough: 5), the new one follows the same rules as [`Registry::save_operator`]'s.
+    /// The operator's name, role and bindings stay.
+    pub async fn change_own_pin(
+        &self,
+        credential: &Credential,
+        new_pin: &str,
+    ) -> Result<(), RegisterError> {
+        if !matches!(
+            credential.secret(),
+            crate::auth::Secret::Pin(_) | crate::auth::Secret::Bearer(_)
+        ) {
+            return Err(RegisterError::new(
+                ErrorCode::InvalidAccessCode,
+                "changing a PIN needs the current PIN",
+            ));
+        }
+        let operator = self.authenticate(credential)?;
+        let pin = self.acceptable_pin(operator.role, new_pin)?;
+        let _admin = self.admin.lock().await;
+        self.store.save_operator(&OperatorInput {
+            id: Some(operator.id),
+            name: &operator.name,
+            role: operator.role.code(),
+            pin: Some(pin),
+            kkm_ids: &operator.kkm_ids,
+            extra: None,
+        })?;
+        self.auth.clear();
+        Ok(())
+    }
+
     /// Refuses (16) to take away the last administrator.
     fn keep_an_administrator(&self, leaving: i64) -> Result<(), RegisterError> {
         let others = self
@@ -243,5 +283,69 @@ impl Registry {
         self.store.delete_operator(row.id)?;
         self.auth.clear();
         Ok(ok_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kkm_core::{ErrorCode, Role};
+
+    use crate::api::SaveOperatorRequest;
+    use crate::{Credential, KeySource, Registry, RegistryConfig};
+
+    #[tokio::test]
+    async fn an_operator_changes_their_own_pin_with_the_pin_itself() {
+        let dir = std::env::temp_dir().join(format!("kkm-register-own-pin-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut config = RegistryConfig::new(&dir);
+        config.key = KeySource::Static([3; 32]);
+        let registry = Registry::open(config).await.expect("open");
+        registry
+            .save_operator(
+                &Credential::pin("0000"),
+                SaveOperatorRequest {
+                    name: Some("Айгүл".into()),
+                    access_pin: "1111".into(),
+                    role: 3,
+                    bindings: Some(Vec::new()),
+                    ..SaveOperatorRequest::default()
+                },
+            )
+            .await
+            .expect("cashier");
+        // A console session stands for the PIN elsewhere, not here.
+        let session = registry
+            .sign_in(&Credential::pin("1111"))
+            .await
+            .expect("sign in");
+        let e = registry
+            .change_own_pin(&Credential::session(session.token), "2222")
+            .await
+            .expect_err("a session is not the PIN");
+        assert_eq!(e.code(), ErrorCode::InvalidAccessCode);
+        // The PIN rules are save_operator's.
+        let e = registry
+            .change_own_pin(&Credential::pin("1111"), "22 22")
+            .await
+            .expect_err("a space");
+        assert_eq!(e.code(), ErrorCode::AccessCodeIncorrect);
+        // A cashier changes their own PIN: name and role stay, the old PIN goes.
+        registry
+            .change_own_pin(&Credential::pin("1111"), " 2222 ")
+            .await
+            .expect("changed");
+        let again = registry
+            .sign_in(&Credential::pin("2222"))
+            .await
+            .expect("new PIN");
+        assert_eq!(again.operator.name, "Айгүл");
+        assert_eq!(again.operator.role, Role::Cashier);
+        let old = registry
+            .sign_in(&Credential::pin("1111"))
+            .await
+            .expect_err("old PIN");
+        assert_eq!(old.code(), ErrorCode::InvalidAccessCode);
+        registry.shutdown().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

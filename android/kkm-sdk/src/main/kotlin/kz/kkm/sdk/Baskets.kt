@@ -3,6 +3,7 @@ package kz.kkm.sdk
 import kz.kkm.core.Basket
 import kz.kkm.core.BasketItem
 import kz.kkm.core.BasketTotals
+import kz.kkm.core.MarkGuard
 import kz.kkm.core.Product
 
 /**
@@ -22,4 +23,28 @@ object Baskets {
      */
     fun item(product: Product, quantityMilli: Long, priceTiyn: Long? = null): BasketItem =
         kkmCall { kz.kkm.core.catalogueItem(product, quantityMilli, priceTiyn) }
+}
+
+/**
+ * The marks already in one basket: a marking code may appear once per receipt (the same
+ * GTIN and serial, even when one read dropped the crypto tail). One per basket;
+ * thread-safe. [add] refuses a repeat or a code that is no mark with
+ * [KkmException.Rejected] code 2.
+ */
+class BasketMarks : AutoCloseable {
+    private val native: MarkGuard = kkmCall { MarkGuard() }
+
+    /** Takes [exciseStamp] into the basket (code 2: not a mark, or already in). */
+    fun add(exciseStamp: String) = kkmCall { native.add(exciseStamp) }
+
+    /** Forgets a mark (its line was removed); `false` when it was not in. */
+    fun remove(exciseStamp: String): Boolean = kkmCall { native.remove(exciseStamp) }
+
+    /** `true` when this pack is already in the basket. */
+    fun contains(exciseStamp: String): Boolean = kkmCall { native.contains(exciseStamp) }
+
+    /** Empties it (the receipt was made, or the basket cleared). */
+    fun clear() = kkmCall { native.clear() }
+
+    override fun close() = native.close()
 }

@@ -9,6 +9,7 @@ import kz.kkm.core.CatalogueMatch
 import kz.kkm.core.DocumentFormat
 import kz.kkm.core.JournalEntry
 import kz.kkm.core.KkmInfo
+import kz.kkm.core.KkmTimers
 import kz.kkm.core.OriginalReceipt
 import kz.kkm.core.PrintSettings
 import kz.kkm.core.Product
@@ -77,6 +78,14 @@ class Cashier internal constructor(
     /** The receipt with this fiscal sign and its positions (code 43 when unknown). */
     suspend fun findReceipt(fiscalId: String): OriginalReceipt = io { core.findReceipt(fiscalId) }
 
+    /**
+     * The return of [quantitiesMilli] (one per line of the receipt [fiscalId]; 0 = not
+     * returned) with each line's and the receipt's share of discounts and markups — the
+     * register's rule. No payments: add the refund's and pass it to [refund].
+     */
+    suspend fun returnBasket(fiscalId: String, quantitiesMilli: List<Long>): Basket =
+        io { core.returnBasket(fiscalId, quantitiesMilli) }
+
     /** Cash in (внесение). */
     suspend fun deposit(sumTiyn: Long, idempotencyKey: String = newKey()): CashPlacement =
         io { core.moveCash(CashMovement.DEPOSIT, sumTiyn, idempotencyKey) }
@@ -122,6 +131,18 @@ class Cashier internal constructor(
         settings: PrintSettings = PrintSettings(),
         duplicate: Boolean = false,
     ) = io { core.printDocument(shiftNumber, documentNumber, printer, settings, duplicate) }
+
+    /**
+     * The KKM's deadlines as the register counts them: hours left of the 72 autonomous ones
+     * ([KkmTimers.autonomousHoursLeft]), seconds left of the shift's 24, the clock and its zone.
+     */
+    suspend fun timers(): KkmTimers = io { core.timers() }
+
+    /**
+     * Changes this operator's own PIN (any role; the policy's rules, code 11 otherwise). The
+     * session goes on with the new PIN; the old one no longer logs in.
+     */
+    suspend fun changeOwnPin(newPin: String) = io { core.changeOwnPin(newPin) }
 
     /** The KKM's sync state now (cheap). */
     fun syncState(): SyncState = kkmCall { core.syncState() }

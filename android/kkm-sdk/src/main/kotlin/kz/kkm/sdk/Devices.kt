@@ -1,12 +1,16 @@
 package kz.kkm.sdk
 
 import kz.kkm.core.BlePrinter
+import kz.kkm.core.KeyboardProfile
 import kz.kkm.core.PrintSettings
 import kz.kkm.core.Printer
+import kz.kkm.core.ScanContent
 import kz.kkm.core.ScanMode
 import kz.kkm.core.ScanResult
 import kz.kkm.core.StreamScanner
 import kz.kkm.core.decodeFrameFor
+import kz.kkm.core.defaultKeyboardProfile
+import kz.kkm.core.parseTypedCode
 import kz.kkm.core.scanBlePrinters
 
 /** Camera scanning over the native decoder (DataMatrix, QR, EAN, Code 128). */
@@ -23,6 +27,14 @@ object KkmScanner {
         rowStride: Int,
         mode: ScanMode = ScanMode.ANY,
     ): ScanResult? = kkmCall { decodeFrameFor(yPlane, width, height, rowStride, mode) }
+
+    /**
+     * What a keyboard-mode scanner typed (a burst ended by Enter), or a cashier typed by
+     * hand, means: a marking code with its GS separators rebuilt, a receipt QR, a product
+     * barcode, or other text. The core's parser; not blocking.
+     */
+    fun typed(text: String, profile: KeyboardProfile = defaultKeyboardProfile()): ScanContent =
+        kkmCall { parseTypedCode(text, profile) }
 
     /**
      * A camera stream (one per camera): the native tracker reuses the last frame's location

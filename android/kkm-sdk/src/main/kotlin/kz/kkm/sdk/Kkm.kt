@@ -3,6 +3,7 @@ package kz.kkm.sdk
 import java.io.File
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
+import kz.kkm.core.Bundle
 import kz.kkm.core.KkmInfo
 import kz.kkm.core.KkmRegister
 import kz.kkm.core.KkmSetup
@@ -44,6 +45,8 @@ class Kkm private constructor(
         /**
          * A configuration: [dataDir] holds the journal; [dataKey] is the 32-byte data key
          * (on Android unwrap it with a Keystore key; `null` keeps a key file in [dataDir]).
+         * [utcOffsetSecs] is the time zone documents are dated in, seconds ahead of UTC (the
+         * settings' zone); `null`: Kazakhstan's UTC+5.
          */
         fun config(
             dataDir: File,
@@ -52,6 +55,7 @@ class Kkm private constructor(
             ofdBudgetMs: Long = 5_000,
             retryInitialMs: Long = 1_000,
             retryMaxMs: Long = 60_000,
+            utcOffsetSecs: Long? = null,
         ): RegisterConfig = RegisterConfig(
             dataDir = dataDir.absolutePath,
             dataKey = dataKey,
@@ -59,6 +63,7 @@ class Kkm private constructor(
             ofdBudgetMs = ofdBudgetMs,
             retryInitialMs = retryInitialMs,
             retryMaxMs = retryMaxMs,
+            utcOffsetSecs = utcOffsetSecs,
         )
     }
 
@@ -106,6 +111,26 @@ class Kkm private constructor(
      */
     suspend fun login(pin: String, kkmOfdId: Long): Cashier =
         io { Cashier(core.login(pin, kkmOfdId)) }
+
+    /**
+     * Changes KKM [kkmOfdId]'s OFD token (a new one from the OFD's cabinet) and/or its local
+     * [name]; the rest stays. Administrators only. Asks the OFD.
+     */
+    suspend fun changeKkm(adminPin: String, kkmOfdId: Long, token: Long? = null, name: String? = null): KkmInfo =
+        io { core.saveKkm(adminPin, KkmSetup(kkmOfdId, token, name, null, null)) }
+
+    /** KKM [kkmOfdId]'s bundles (комплекты), by code. */
+    suspend fun bundles(pin: String, kkmOfdId: Long): List<Bundle> = io { core.bundles(pin, kkmOfdId) }
+
+    /** Adds or replaces a bundle; an item that is no product of the KKM is code 2. Administrators only. */
+    suspend fun saveBundle(adminPin: String, kkmOfdId: Long, bundle: Bundle) =
+        io { core.saveBundle(adminPin, kkmOfdId, bundle) }
+
+    /**
+     * The register's clock now: device calendar seconds (local time of the configured zone as
+     * if it were UTC), the calendar receipts are dated in. Cheap: fine on the main thread.
+     */
+    fun deviceTimeSecs(): Long = kkmCall { core.deviceTimeSecs() }
 
     /** The KKM's sync state now (cheap: fine on the main thread). */
     fun syncState(kkmOfdId: Long): SyncState = kkmCall { core.syncState(kkmOfdId) }

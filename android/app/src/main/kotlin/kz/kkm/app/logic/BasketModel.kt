@@ -6,9 +6,9 @@ import kz.kkm.core.BasketItem
 import kz.kkm.core.BasketPayment
 import kz.kkm.core.BasketTotals
 import kz.kkm.core.CatalogueMatch
-import kz.kkm.core.MarkGuard
 import kz.kkm.core.Product
 import kz.kkm.core.ScanContent
+import kz.kkm.sdk.BasketMarks
 import kz.kkm.sdk.Baskets
 import kz.kkm.sdk.kkmCall
 
@@ -27,7 +27,7 @@ class BasketModel(
     /** A line of the basket; [id] is stable while the line lives. */
     data class Line(val id: Long, val item: BasketItem)
 
-    private val guard = MarkGuard()
+    private val guard = BasketMarks()
     private val items = mutableListOf<Line>()
     private var nextId = 1L
 
@@ -42,6 +42,14 @@ class BasketModel(
     var receiptDiscountTiyn: Long = 0
         set(value) {
             require(value >= 0) { "a discount is not negative" }
+            field = value
+            version++
+        }
+
+    /** Markup on the whole receipt, tiyn (a receipt has a discount or a markup). */
+    var receiptMarkupTiyn: Long = 0
+        set(value) {
+            require(value >= 0) { "a markup is not negative" }
             field = value
             version++
         }
@@ -71,7 +79,7 @@ class BasketModel(
     ): Line {
         require(quantityMilli > 0) { "quantity must be positive" }
         val same = items.indexOfFirst {
-            it.item.exciseMark == null && it.item.name == name && it.item.priceTiyn == priceTiyn &&
+            it.item.exciseMark == null && !it.item.markRequired && it.item.name == name && it.item.priceTiyn == priceTiyn &&
                 it.item.barcode == barcode && it.item.section == section && it.item.unitCode == unitCode
         }
         if (same >= 0) {
@@ -101,7 +109,7 @@ class BasketModel(
         section: String = "1",
         vatMilliPercent: Int? = null,
     ): Line {
-        kkmCall { guard.add(mark.exciseStamp) }
+        guard.add(mark.exciseStamp)
         val item = BasketItem(
             name = name, section = section, priceTiyn = priceTiyn, quantityMilli = 1000,
             unitCode = "796", barcode = mark.gtin, exciseMark = mark.exciseStamp, discountTiyn = 0,
@@ -118,28 +126,52 @@ class BasketModel(
     fun addFromCatalogue(match: CatalogueMatch, mark: ScanContent.Mark? = null): List<Line> = when (match) {
         is CatalogueMatch.Product -> {
             val p = match.product
-            if (mark != null) {
+            if (p.marked) {
+                listOf(addMarkedProduct(p, mark))
+            } else if (mark != null) {
                 val line = addMarked(mark, p.name, p.priceTiyn, vatMilliPercent = p.vatMilliPercent.takeIf { it > 0 })
-                listOf(line.withDiscount(lineOf(p, 1000).discountTiyn))
+                listOf(line.priced(lineOf(p, 1000)))
             } else {
                 val item = lineOf(p, 1000)
                 val line = addProduct(item.name, item.priceTiyn, 1000, item.section, item.barcode, item.unitCode, item.vatMilliPercent)
-                // The discount follows the line's quantity (a repeated scan adds a piece).
-                listOf(line.withDiscount(lineOf(p, line.item.quantityMilli).discountTiyn))
+                // The discount or markup follows the line's quantity (a repeated scan adds a piece).
+                listOf(line.priced(lineOf(p, line.item.quantityMilli)))
             }
         }
         is CatalogueMatch.Bundle -> match.lines.map { l ->
             val item = lineOf(l.product, l.quantityMilli)
             val line = addProduct(item.name, item.priceTiyn, l.quantityMilli, item.section, item.barcode, item.unitCode, item.vatMilliPercent)
-            line.withDiscount(lineOf(l.product, line.item.quantityMilli).discountTiyn)
+            line.priced(lineOf(l.product, line.item.quantityMilli))
         }
     }
 
+    /**
+     * One piece of a product the catalogue flags `marked` (the register's line says
+     * `markRequired`): with [mark], onto the oldest line of it still waiting for its code,
+     * else a new line; without, a new line that waits (the sale is refused with 2 until
+     * every such line has its code).
+     */
+    private fun addMarkedProduct(p: Product, mark: ScanContent.Mark?): Line {
+        val item = lineOf(p, 1000)
+        if (mark == null) return append(item)
+        val waiting = items.firstOrNull { it.item.awaitsMark && it.item.barcode == item.barcode }
+        guard.add(mark.exciseStamp)
+        if (waiting == null) return append(item.copy(exciseMark = mark.exciseStamp))
+        update(waiting.id) { it.copy(exciseMark = mark.exciseStamp) }
+        return items.first { it.id == waiting.id }
+    }
+
+    /** Lines of marked goods still waiting for their marking code, in the order added. */
+    val awaitingMarks: List<Line> get() = items.filter { it.item.awaitsMark }
+
+    private val BasketItem.awaitsMark: Boolean get() = markRequired && exciseMark.isNullOrEmpty()
+
     private fun lineOf(p: Product, quantityMilli: Long): BasketItem = Baskets.item(p, quantityMilli)
 
-    private fun Line.withDiscount(discountTiyn: Long): Line {
-        if (discountTiyn == item.discountTiyn) return this
-        setDiscount(id, discountTiyn)
+    /** The line with the catalogue's discount and markup of [priced] (the core's line). */
+    private fun Line.priced(priced: BasketItem): Line {
+        if (priced.discountTiyn == item.discountTiyn && priced.markupTiyn == item.markupTiyn) return this
+        update(id) { it.copy(discountTiyn = priced.discountTiyn, markupTiyn = priced.markupTiyn) }
         return lines.first { it.id == id }
     }
 
@@ -151,7 +183,7 @@ class BasketModel(
         require(quantityMilli >= 0) { "quantity must not be negative" }
         if (quantityMilli == 0L) return remove(id)
         update(id) {
-            require(it.exciseMark == null || quantityMilli == 1000L) { "a marked pack is sold one by one" }
+            require((it.exciseMark == null && !it.markRequired) || quantityMilli == 1000L) { "a marked pack is sold one by one" }
             it.copy(quantityMilli = quantityMilli)
         }
     }
@@ -160,6 +192,20 @@ class BasketModel(
     fun setDiscount(id: Long, discountTiyn: Long) {
         require(discountTiyn >= 0) { "a discount is not negative" }
         update(id) { it.copy(discountTiyn = discountTiyn) }
+    }
+
+    /** Sets the markup of a line, tiyn. */
+    fun setMarkup(id: Long, markupTiyn: Long) {
+        require(markupTiyn >= 0) { "a markup is not negative" }
+        update(id) { it.copy(markupTiyn = markupTiyn) }
+    }
+
+    /**
+     * Replaces a line's item with [item] (a catalogue line recomputed by the core for a new
+     * quantity or price); its mark stays the line's.
+     */
+    fun replace(id: Long, item: BasketItem) {
+        update(id) { item.copy(exciseMark = it.exciseMark, barcode = item.barcode ?: it.barcode) }
     }
 
     /** Removes a line (and frees its mark). */
@@ -175,6 +221,7 @@ class BasketModel(
         items.clear()
         guard.clear()
         receiptDiscountTiyn = 0
+        receiptMarkupTiyn = 0
         idempotencyKey = UUID.randomUUID().toString()
         version++
     }
@@ -185,6 +232,7 @@ class BasketModel(
         payments = payments,
         discountTiyn = receiptDiscountTiyn,
         customerIinBin = null,
+        markupTiyn = receiptMarkupTiyn,
     )
 
     /** Subtotal, discounts, total, VAT, due and change. Throws the core's code for a bad basket. */

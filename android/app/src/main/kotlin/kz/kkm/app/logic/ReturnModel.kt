@@ -1,59 +1,109 @@
 package kz.kkm.app.logic
 
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
 import kz.kkm.core.Basket
-import kz.kkm.core.BasketPayment
 import kz.kkm.core.OriginalReceipt
 import kz.kkm.core.PaymentKind
+import kz.kkm.core.Printer
+import kz.kkm.core.Receipt
+import kz.kkm.sdk.Baskets
+import kz.kkm.sdk.Cashier
+import kz.kkm.sdk.KkmException
+
+/** The return screen's data. */
+data class ReturnState(
+    /** The receipt found (`null` until [ReturnModel.find]). */
+    val original: OriginalReceipt? = null,
+    /** What comes back of each of its lines, thousandths (at most what is returnable). */
+    val quantities: List<Long> = emptyList(),
+    /** The return as the register prices it (shares of discounts included). */
+    val basket: Basket? = null,
+    /** What the return gives back, tiyn (from the core). */
+    val totalTiyn: Long = 0,
+    /** How the money goes back. */
+    val payment: PaymentChoice = PaymentChoice.Cash(0),
+    /** The refund made. */
+    val lastReceipt: Receipt? = null,
+) {
+    /** Nothing selected. */
+    val isEmpty: Boolean get() = quantities.all { it == 0L }
+}
 
 /**
- * A return (возврат) by the original receipt (found by fiscal sign or its scanned QR):
- * the cashier picks what comes back; by default everything. The refund is paid the way
- * the original was when it was paid one way, else in cash. The register checks the
- * return against what was sold and not yet returned.
+ * A return (возврат) by the original receipt (its fiscal sign typed or its QR scanned):
+ * by default everything still returnable (the register counts what earlier returns took);
+ * the cashier lowers quantities; the register prices the return (each line's and the
+ * receipt's share of discounts and markups, never more than was paid). The money goes back
+ * the way the original was paid when it was paid one way, else in cash; the cashier may
+ * choose otherwise.
+ *
+ * @param printer the printer, or `null` (printer-less: the refund is in the journal).
  */
-class ReturnModel(val original: OriginalReceipt) {
-    private val returned = original.basket.items.map { it.quantityMilli }.toMutableList()
+class ReturnModel(
+    private val cashier: Cashier,
+    scope: CoroutineScope,
+    private val printer: () -> Printer? = { null },
+) : UiModel<ReturnState>(ReturnState(), scope) {
 
-    /** Quantity (thousandths) returned of line [index]. */
-    fun returnedMilli(index: Int): Long = returned[index]
-
-    /** Sets what comes back of line [index] (0..sold; a marked pack: 0 or 1000). */
-    fun setReturned(index: Int, quantityMilli: Long) {
-        val item = original.basket.items[index]
-        require(quantityMilli in 0..item.quantityMilli) { "at most what was sold" }
-        require(item.exciseMark == null || quantityMilli == 0L || quantityMilli == item.quantityMilli) {
-            "a marked pack comes back whole"
-        }
-        returned[index] = quantityMilli
-    }
-
-    /** Nothing selected. */
-    val isEmpty: Boolean get() = returned.all { it == 0L }
-
-    /**
-     * The refund basket: the selected lines, their discounts in proportion; the receipt
-     * discount in proportion of the returned gross sum; payments added by [withPayments].
-     */
-    fun basket(): Basket {
-        val items = original.basket.items.mapIndexedNotNull { i, item ->
-            val q = returned[i]
-            if (q == 0L) null else item.copy(
-                quantityMilli = q,
-                discountTiyn = share(item.discountTiyn, q, item.quantityMilli),
-            )
-        }
-        val gross = { list: List<kz.kkm.core.BasketItem> -> list.sumOf { it.priceTiyn * it.quantityMilli / 1000 } }
-        val discount = share(original.basket.discountTiyn, gross(items), gross(original.basket.items))
-        return Basket(items = items, payments = emptyList(), discountTiyn = discount, customerIinBin = original.basket.customerIinBin)
-    }
-
-    /** [basket] with the refund payment of [refundTiyn]. */
-    fun withPayments(basket: Basket, refundTiyn: Long): Basket {
+    /** Finds the receipt (code 43 when the KKM has none) and selects all that may come back. */
+    fun find(fiscalId: String): Job = act {
+        val original = cashier.findReceipt(fiscalId.trim())
         val kinds = original.basket.payments.map { it.kind }.distinct()
-        val kind = kinds.singleOrNull() ?: PaymentKind.CASH
-        return basket.copy(payments = listOf(BasketPayment(kind, refundTiyn)))
+        val payment = when (kinds.singleOrNull()) {
+            PaymentKind.CARD -> PaymentChoice.Card
+            PaymentKind.MOBILE -> PaymentChoice.Mobile
+            else -> PaymentChoice.Cash(0)
+        }
+        set { ReturnState(original = original, quantities = original.returnableMilli, payment = payment) }
+        price()
     }
 
-    private fun share(amount: Long, part: Long, whole: Long): Long =
-        if (whole == 0L || part == whole) amount else (amount * part * 2 + whole) / (whole * 2)
+    /** What comes back of line [index]: 0..returnable; a marked pack whole or not at all. */
+    fun setReturned(index: Int, quantityMilli: Long): Job = act {
+        val s = state.value
+        val original = s.original ?: return@act
+        val item = original.basket.items[index]
+        val max = original.returnableMilli[index]
+        require(quantityMilli in 0..max) { "Можно вернуть не больше ${kz.kkm.sdk.Quantity.format(max)}" }
+        require(item.exciseMark == null || quantityMilli == 0L || quantityMilli == max) {
+            "Маркированный товар возвращается целиком"
+        }
+        set { it.copy(quantities = it.quantities.toMutableList().also { q -> q[index] = quantityMilli }) }
+        price()
+    }
+
+    /** How the money goes back. */
+    fun choosePayment(choice: PaymentChoice) = set { it.copy(payment = choice) }
+
+    /** Makes the refund, printed when there is a printer. */
+    fun refund(): Job = act {
+        val s = state.value
+        val original = s.original ?: return@act
+        val basket = s.basket ?: return@act
+        require(!s.isEmpty) { "Выберите, что возвращается" }
+        // A cash refund gives back the return's total: what the cashier typed is not change.
+        val choice = if (s.payment is PaymentChoice.Cash) PaymentChoice.Cash(s.totalTiyn) else s.payment
+        val receipt = cashier.refund(original.fiscalId, basket.copy(payments = paymentsFor(choice, s.totalTiyn)))
+        set { it.copy(lastReceipt = receipt) }
+        printer()?.let { p ->
+            try {
+                cashier.print(receipt.shiftNumber, receipt.documentNumber, p)
+            } catch (e: KkmException) {
+                notice("Чек сохранён, печать не удалась: ${e.reason}")
+            }
+        }
+    }
+
+    private suspend fun price() {
+        val s = state.value
+        val original = s.original ?: return
+        if (s.isEmpty) {
+            set { it.copy(basket = null, totalTiyn = 0) }
+            return
+        }
+        val basket = cashier.returnBasket(original.fiscalId, s.quantities)
+        val total = Baskets.totals(basket).totalTiyn
+        set { it.copy(basket = basket, totalTiyn = total) }
+    }
 }

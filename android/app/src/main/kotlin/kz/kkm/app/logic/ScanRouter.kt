@@ -32,15 +32,22 @@ class ScanRouter(
     private var lastAt: Long = Long.MIN_VALUE
 
     /** The action for [result], or `null` for a repeat of the previous code. */
-    fun route(result: ScanResult, returnsOnly: Boolean = false): ScanAction? {
+    fun route(result: ScanResult, returnsOnly: Boolean = false): ScanAction? =
+        route(result.text, result.content, returnsOnly)
+
+    /**
+     * The action for a code read by other means (a keyboard-mode scanner, a code typed in)
+     * whose meaning the core gave ([kz.kkm.sdk.KkmScanner.typed]).
+     */
+    fun route(text: String, content: ScanContent, returnsOnly: Boolean = false): ScanAction? {
         val t = now()
-        if (result.text == lastText && t - lastAt < repeatWindowMs) {
+        if (text == lastText && t - lastAt < repeatWindowMs) {
             lastAt = t
             return null
         }
-        lastText = result.text
+        lastText = text
         lastAt = t
-        return when (val c = result.content) {
+        return when (val c = content) {
             is ScanContent.Receipt -> ScanAction.StartReturn(c.fiscalId, c.totalTiyn)
             is ScanContent.Mark ->
                 if (returnsOnly) ScanAction.Rescan("Отсканируйте QR-код чека") else ScanAction.AddMarked(c)

@@ -12,15 +12,15 @@ object SyncBanner {
     data class Banner(val level: Level, val text: String)
 
     /**
-     * The banner for [state]; [nowDeviceSecs] (device calendar seconds) gives the hours left
-     * until the core's autonomous limit ([SyncMode.Autonomous.salesUntilDeviceSecs]).
+     * The banner for [state]; [hoursLeft] is what the register counts of the 72 autonomous
+     * hours ([kz.kkm.core.KkmTimers.autonomousHoursLeft], from `Cashier.timers()`): the app
+     * never counts them itself.
      */
-    fun of(state: SyncState, nowDeviceSecs: Long? = null): Banner? = when (val mode = state.mode) {
+    fun of(state: SyncState, hoursLeft: Long? = null): Banner? = when (val mode = state.mode) {
         is SyncMode.Online ->
             if (state.queueLen == 0L) null else Banner(Level.INFO, "Отправка в ОФД: ${state.queueLen}")
         is SyncMode.Autonomous -> {
-            val left = nowDeviceSecs?.let { (mode.salesUntilDeviceSecs - it) / 3600 }
-            val tail = if (left != null) " · осталось ${left.coerceAtLeast(0)} ч" else ""
+            val tail = if (hoursLeft != null) " · осталось $hoursLeft ч" else ""
             Banner(Level.WARNING, "Автономный режим · в очереди: ${state.queueLen}$tail")
         }
         is SyncMode.Blocked ->

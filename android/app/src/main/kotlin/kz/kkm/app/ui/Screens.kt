@@ -21,43 +21,78 @@ import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.input.key.onPreviewKeyEvent
+import androidx.compose.ui.input.key.type
+import androidx.compose.ui.input.key.KeyEventType
+import androidx.compose.ui.input.key.utf16CodePoint
 import androidx.compose.ui.unit.dp
-import kz.kkm.app.logic.BlePermissions
+import kz.kkm.app.logic.CashierModels
 import kz.kkm.app.logic.PaymentChoice
+import kz.kkm.app.logic.PinPad
+import kz.kkm.app.logic.Screen
+import kz.kkm.app.logic.SessionModel
+import kz.kkm.app.logic.Status
 import kz.kkm.app.logic.SyncBanner
+import kz.kkm.app.logic.TillModel
 import kz.kkm.core.ScanMode
 import kz.kkm.sdk.Quantity
 import kz.kkm.sdk.Tenge
 
-/** The app: an offline banner over the current screen. */
+/** The app: the offline banner and the last message over the current screen. */
 @Composable
 fun CashierApp(model: CashierViewModel) {
+    val session = model.session
+    val state by session.state.collectAsState()
+    val status by session.status.collectAsState()
     MaterialTheme {
         Surface(Modifier.fillMaxSize()) {
             Column {
-                model.banner?.let { OfflineBanner(it) }
-                model.message?.let { Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(8.dp)) }
-                when (model.screen) {
-                    Screen.SETUP -> SetupScreen(model)
-                    Screen.LOGIN -> LoginScreen(model)
-                    Screen.SALE -> SaleScreen(model)
-                    Screen.PAYMENT -> PaymentScreen(model)
-                    Screen.RETURN -> ReturnScreen(model)
-                    Screen.SHIFT -> ShiftScreen(model)
-                    Screen.PRINTERS -> PrinterScreen(model)
+                state.banner?.let { OfflineBanner(it) }
+                StatusLine(status)
+                val cashier = state.cashier
+                val admin = state.admin
+                when {
+                    state.screen == Screen.SETUP -> SetupScreen(model)
+                    state.screen == Screen.ADMIN_LOGIN -> AdminLoginScreen(session)
+                    admin != null && state.screen in ADMIN_SCREENS -> AdminScreens(session, admin, state.screen)
+                    cashier == null -> LoginScreen(session)
+                    else -> CashierScreens(model, cashier, state.screen)
                 }
             }
         }
     }
 }
 
-/** «Автономный режим · в очереди: N». */
+private val ADMIN_SCREENS = setOf(Screen.OPERATORS, Screen.CATALOGUE, Screen.KKM_SETTINGS)
+
+@Composable
+private fun CashierScreens(model: CashierViewModel, m: CashierModels, screen: Screen) {
+    val session = model.session
+    when (screen) {
+        Screen.PAYMENT -> PaymentScreen(session, m.till)
+        Screen.RETURN -> ReturnScreen(session, m)
+        Screen.SHIFT, Screen.JOURNAL -> ShiftScreen(session, m.shift, journal = screen == Screen.JOURNAL)
+        Screen.PIN -> PinChangeScreen(session, m.pin)
+        Screen.PRINTERS -> PrinterScreen(model, m.shift)
+        else -> SaleScreen(session, m)
+    }
+}
+
+/** A model's busy flag and last message. */
+@Composable
+fun StatusLine(status: Status) {
+    status.message?.let { Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(8.dp)) }
+}
+
+/** «Автономный режим · в очереди: N · осталось H ч». */
 @Composable
 fun OfflineBanner(banner: SyncBanner.Banner) {
     val colour = when (banner.level) {
@@ -82,27 +117,31 @@ fun SetupScreen(model: CashierViewModel) {
         OutlinedTextField(kkmId, { kkmId = it }, label = { Text("ID кассы в ОФД") })
         OutlinedTextField(token, { token = it }, label = { Text("Токен") })
         OutlinedTextField(pin, { pin = it }, label = { Text("PIN администратора") })
-        Button(
-            enabled = !model.busy,
-            onClick = {
-                model.setup(host, port.toIntOrNull() ?: 0, true, kkmId.toLongOrNull() ?: 0, token.toLongOrNull() ?: 0, pin)
-            },
-        ) { Text("Зарегистрировать") }
+        Button(onClick = {
+            model.saveOfd(host, port.toIntOrNull() ?: 0, true)
+            model.session.setup(kkmId.toLongOrNull() ?: 0, token.toLongOrNull() ?: 0, pin)
+        }) { Text("Зарегистрировать") }
     }
 }
 
+/** A PIN pad; [onSubmit] gets the PIN typed. */
 @Composable
-fun LoginScreen(model: CashierViewModel) {
+fun PinPadView(title: String, onSubmit: (String) -> Unit) {
+    val pad = remember { PinPad() }
     var shown by remember { mutableStateOf("") }
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        Text("Вход кассира", style = MaterialTheme.typography.titleLarge)
+        Text(title, style = MaterialTheme.typography.titleLarge)
         Text(shown.ifEmpty { "PIN" }, style = MaterialTheme.typography.headlineMedium)
         listOf("123", "456", "789", "<0>").forEach { row ->
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                 row.forEach { c ->
                     OutlinedButton(onClick = {
-                        if (c == '<') model.pinPad.backspace() else if (c == '>') model.login() else model.pinPad.press(c)
-                        shown = model.pinPad.masked
+                        when (c) {
+                            '<' -> pad.backspace()
+                            '>' -> if (pad.canSubmit) onSubmit(pad.pin).also { pad.clear() }
+                            else -> pad.press(c)
+                        }
+                        shown = pad.masked
                     }) { Text(if (c == '<') "⌫" else if (c == '>') "OK" else c.toString()) }
                 }
             }
@@ -111,185 +150,156 @@ fun LoginScreen(model: CashierViewModel) {
 }
 
 @Composable
-fun SaleScreen(model: CashierViewModel) {
-    @Suppress("UNUSED_VARIABLE") val version = model.basketVersion // recompose on basket changes
-    var name by remember { mutableStateOf("") }
-    var price by remember { mutableStateOf("") }
-    var qty by remember { mutableStateOf("1") }
-    var scanning by remember { mutableStateOf(false) }
-    val camera = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { scanning = it }
-    Column(Modifier.padding(8.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
-        Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            TextButton(onClick = { model.screen = Screen.SHIFT }) { Text("Смена") }
-            TextButton(onClick = { model.screen = Screen.PRINTERS }) { Text("Принтер") }
-            TextButton(onClick = { model.screen = Screen.RETURN }) { Text("Возврат") }
-            TextButton(onClick = { model.logout() }) { Text("Выход") }
-        }
-        if (scanning) {
-            CameraScanner(ScanMode.ANY, Modifier.fillMaxWidth().height(220.dp)) { model.onScanned(it) }
-        }
-        model.pendingMark?.let { pending ->
-            MarkPriceDialog(pending.mark.gtin) { n, p -> model.addPendingMark(n, p) }
-        }
-        // Quick sale (быстрая продажа): a name, a price and a quantity.
-        Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            OutlinedTextField(name, { name = it }, label = { Text("Товар") }, modifier = Modifier.weight(2f))
-            OutlinedTextField(price, { price = it }, label = { Text("Цена") }, modifier = Modifier.weight(1f))
-            OutlinedTextField(qty, { qty = it }, label = { Text("Кол.") }, modifier = Modifier.weight(1f))
-        }
-        Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            Button(onClick = {
-                val p = Tenge.parse(price)
-                val q = Quantity.parse(qty)
-                if (p != null && q != null) model.quickSale(name, p, q)
-                name = ""; price = ""; qty = "1"
-            }) { Text("Добавить") }
-            OutlinedButton(onClick = { camera.launch(Manifest.permission.CAMERA) }) { Text("Сканер") }
-        }
-        LazyColumn(Modifier.weight(1f)) {
-            items(model.basket.lines, key = { it.id }) { line ->
-                Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-                    Text("${line.item.name} × ${Quantity.format(line.item.quantityMilli)}" + if (line.item.exciseMark != null) " ⓜ" else "")
-                    Text(Tenge.format(line.item.priceTiyn))
-                    TextButton(onClick = { model.removeLine(line.id) }) { Text("✕") }
-                }
-            }
-        }
-        val total = if (model.basket.isEmpty) 0L else model.summary()?.totalTiyn ?: 0L
-        Button(enabled = !model.basket.isEmpty && !model.busy, onClick = { model.screen = Screen.PAYMENT }, modifier = Modifier.fillMaxWidth()) {
-            Text("К оплате ${Tenge.format(total)} ₸")
-        }
-        model.lastReceipt?.let { r ->
-            Text("Чек №${r.documentNumber}: " + if (r.offline) "Автономный ${r.fiscalId}" else "ФП ${r.fiscalId}")
-            TextButton(onClick = { model.reprintLast() }) { Text("Дубликат") }
-        }
+fun LoginScreen(session: SessionModel) {
+    Column {
+        PinPadView("Вход кассира") { session.login(it) }
+        TextButton(onClick = { session.go(Screen.ADMIN_LOGIN) }) { Text("Администрирование") }
     }
 }
 
 @Composable
-fun MarkPriceDialog(gtin: String, onDone: (String, Long) -> Unit) {
+fun SaleScreen(session: SessionModel, m: CashierModels) {
+    val till = m.till
+    val s by till.state.collectAsState()
+    val status by till.status.collectAsState()
+    var code by remember { mutableStateOf("") }
+    var price by remember { mutableStateOf("") }
+    var scanning by remember { mutableStateOf(false) }
+    val camera = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { scanning = it }
+    // A keyboard-mode scanner types into whatever has focus: every key goes to the till first.
+    Column(
+        Modifier.padding(8.dp).onPreviewKeyEvent { e ->
+            e.type == KeyEventType.KeyDown && e.utf16CodePoint > 0 && till.key(e.utf16CodePoint.toChar()) != null
+        },
+        verticalArrangement = Arrangement.spacedBy(6.dp),
+    ) {
+        Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+            TextButton(onClick = { session.go(Screen.SHIFT) }) { Text("Смена") }
+            TextButton(onClick = { session.go(Screen.RETURN) }) { Text("Возврат") }
+            TextButton(onClick = { session.go(Screen.PRINTERS) }) { Text("Принтер") }
+            TextButton(onClick = { session.go(Screen.PIN) }) { Text("PIN") }
+            TextButton(onClick = { session.logout() }) { Text("Выход") }
+        }
+        StatusLine(status)
+        if (scanning) CameraScanner(ScanMode.ANY, Modifier.fillMaxWidth().height(200.dp)) { till.scanned(it) }
+        s.pendingMark?.let { NamePriceForm("Маркированный товар ${it.gtin}") { n, p -> till.completeMark(n, p) } }
+        s.pendingBarcode?.let { NamePriceForm("Штрихкод $it не найден") { n, p -> till.completeBarcode(n, p) } }
+        // A scanned receipt QR: its return.
+        LaunchedEffect(s.returnOf) {
+            s.returnOf?.let { fiscalId ->
+                m.returns.find(fiscalId)
+                till.clearPending()
+                session.go(Screen.RETURN)
+            }
+        }
+        Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+            OutlinedTextField(code, { code = it }, label = { Text("Штрихкод") }, modifier = Modifier.weight(2f))
+            Button(onClick = { till.typed(code); code = "" }) { Text("OK") }
+            OutlinedButton(onClick = { camera.launch(Manifest.permission.CAMERA) }) { Text("Камера") }
+        }
+        Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+            OutlinedTextField(price, { price = it }, label = { Text("Цена") }, modifier = Modifier.weight(1f))
+            // A free item in one tap (свободная позиция).
+            Button(onClick = { Tenge.parse(price)?.let { till.addFree(it) }; price = "" }) { Text("+ Товар") }
+        }
+        LazyColumn(Modifier.weight(1f)) {
+            items(s.lines, key = { it.id }) { line -> LineRow(till, line) }
+        }
+        s.totals?.let { t ->
+            Text("Скидка ${Tenge.format(t.discountTiyn)} · наценка ${Tenge.format(t.markupTiyn)} · НДС ${Tenge.format(t.vatTiyn)}")
+        }
+        ReceiptModifiers(till)
+        Button(enabled = s.lines.isNotEmpty() && !status.busy, onClick = { session.go(Screen.PAYMENT) }, modifier = Modifier.fillMaxWidth()) {
+            Text("К оплате ${Tenge.format(s.totals?.totalTiyn ?: 0)} ₸")
+        }
+        s.lastReceipt?.let { r -> Text("Чек №${r.documentNumber}: " + if (r.offline) "Автономный ${r.fiscalId}" else "ФП ${r.fiscalId}") }
+    }
+}
+
+/** A basket line: quantity, price (where allowed), discount or markup, remove. */
+@Composable
+fun LineRow(till: TillModel, line: kz.kkm.app.logic.TillLine) {
+    var edit by remember { mutableStateOf(false) }
+    var qty by remember { mutableStateOf(Quantity.format(line.item.quantityMilli)) }
+    var price by remember { mutableStateOf(Tenge.format(line.item.priceTiyn)) }
+    var amount by remember { mutableStateOf("") }
+    Column {
+        Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
+            TextButton(onClick = { edit = !edit }) {
+                Text("${line.item.name} × ${Quantity.format(line.item.quantityMilli)}" + if (line.item.exciseMark != null) " ⓜ" else "")
+            }
+            Text(Tenge.format(line.totalTiyn))
+            TextButton(onClick = { till.remove(line.id) }) { Text("✕") }
+        }
+        if (edit) Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+            OutlinedTextField(qty, { qty = it }, label = { Text("Кол.") }, modifier = Modifier.weight(1f))
+            OutlinedTextField(price, { price = it }, enabled = line.editablePrice, label = { Text("Цена") }, modifier = Modifier.weight(1f))
+            OutlinedTextField(amount, { amount = it }, label = { Text("Сумма ±") }, modifier = Modifier.weight(1f))
+            TextButton(onClick = {
+                Quantity.parse(qty)?.let { if (it != line.item.quantityMilli) till.setQuantity(line.id, it) }
+                Tenge.parse(price)?.let { if (line.editablePrice && it != line.item.priceTiyn) till.setPrice(line.id, it) }
+                edit = false
+            }) { Text("OK") }
+            TextButton(onClick = { Tenge.parse(amount)?.let { till.setLineDiscount(line.id, it) } }) { Text("Скидка") }
+            TextButton(onClick = { Tenge.parse(amount)?.let { till.setLineMarkup(line.id, it) } }) { Text("Наценка") }
+        }
+    }
+}
+
+/** Discount or markup on the whole receipt. */
+@Composable
+fun ReceiptModifiers(till: TillModel) {
+    var amount by remember { mutableStateOf("") }
+    Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+        OutlinedTextField(amount, { amount = it }, label = { Text("На чек ±") }, modifier = Modifier.weight(1f))
+        TextButton(onClick = { Tenge.parse(amount)?.let(till::setReceiptDiscount) }) { Text("Скидка") }
+        TextButton(onClick = { Tenge.parse(amount)?.let(till::setReceiptMarkup) }) { Text("Наценка") }
+    }
+}
+
+@Composable
+fun NamePriceForm(title: String, onDone: (String, Long) -> Unit) {
     var name by remember { mutableStateOf("") }
     var price by remember { mutableStateOf("") }
     Column(Modifier.padding(8.dp)) {
-        Text("Маркированный товар $gtin: введите наименование и цену")
+        Text("$title: введите наименование и цену")
         OutlinedTextField(name, { name = it }, label = { Text("Наименование") })
         OutlinedTextField(price, { price = it }, label = { Text("Цена") })
-        Button(onClick = { Tenge.parse(price)?.let { onDone(name.ifBlank { gtin }, it) } }) { Text("Добавить") }
+        Button(onClick = { Tenge.parse(price)?.let { onDone(name, it) } }) { Text("Добавить") }
     }
 }
 
 @Composable
-fun PaymentScreen(model: CashierViewModel) {
+fun PaymentScreen(session: SessionModel, till: TillModel) {
+    val s by till.state.collectAsState()
+    val status by till.status.collectAsState()
     var given by remember { mutableStateOf("") }
     var card by remember { mutableStateOf("") }
-    val summary = model.summary()
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        Text("Итого: ${Tenge.format(summary?.totalTiyn ?: 0)} ₸", style = MaterialTheme.typography.headlineSmall)
+        Text("Итого: ${Tenge.format(s.totals?.totalTiyn ?: 0)} ₸", style = MaterialTheme.typography.headlineSmall)
+        StatusLine(status)
         Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            OutlinedButton(onClick = { model.payment = PaymentChoice.Card }) { Text("Карта") }
-            OutlinedButton(onClick = { model.payment = PaymentChoice.Cash(Tenge.parse(given) ?: 0) }) { Text("Наличные") }
-            OutlinedButton(onClick = {
-                model.payment = PaymentChoice.Mixed(Tenge.parse(card) ?: 0, Tenge.parse(given) ?: 0)
-            }) { Text("Смешанная") }
+            OutlinedButton(onClick = { till.choosePayment(PaymentChoice.Card) }) { Text("Карта") }
+            OutlinedButton(onClick = { till.choosePayment(PaymentChoice.Mobile) }) { Text("Мобильный") }
+            OutlinedButton(onClick = { till.choosePayment(PaymentChoice.Cash(Tenge.parse(given) ?: 0)) }) { Text("Наличные") }
         }
         OutlinedTextField(given, {
             given = it
-            val p = model.payment
-            model.payment = if (p is PaymentChoice.Mixed) p.copy(cashGivenTiyn = Tenge.parse(it) ?: 0) else PaymentChoice.Cash(Tenge.parse(it) ?: 0)
+            val p = s.payment
+            val cash = Tenge.parse(it) ?: 0
+            till.choosePayment(if (p is PaymentChoice.Mixed) p.copy(cashGivenTiyn = cash) else PaymentChoice.Cash(cash))
         }, label = { Text("Получено наличными") })
         OutlinedTextField(card, {
             card = it
-            model.payment = PaymentChoice.Mixed(Tenge.parse(it) ?: 0, Tenge.parse(given) ?: 0)
+            till.choosePayment(PaymentChoice.Mixed(Tenge.parse(it) ?: 0, Tenge.parse(given) ?: 0))
         }, label = { Text("Картой (смешанная)") })
-        summary?.let {
+        s.summary?.let {
             if (it.dueTiyn > 0) Text("Осталось: ${Tenge.format(it.dueTiyn)} ₸")
             if (it.changeTiyn > 0) Text("Сдача: ${Tenge.format(it.changeTiyn)} ₸", style = MaterialTheme.typography.titleLarge)
         }
-        Button(enabled = summary?.canPay == true && !model.busy, onClick = { model.pay() }) { Text("Оплатить") }
-        TextButton(onClick = { model.screen = Screen.SALE }) { Text("Назад") }
-    }
-}
-
-@Composable
-fun ReturnScreen(model: CashierViewModel) {
-    var fiscalId by remember { mutableStateOf("") }
-    var scanning by remember { mutableStateOf(false) }
-    var version by remember { mutableStateOf(0) }
-    Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        Text("Возврат по чеку", style = MaterialTheme.typography.titleLarge)
-        val r = model.returnModel
-        if (r == null) {
-            OutlinedTextField(fiscalId, { fiscalId = it }, label = { Text("Фискальный признак") })
-            Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-                Button(onClick = { model.startReturn(fiscalId.trim()) }) { Text("Найти") }
-                OutlinedButton(onClick = { scanning = !scanning }) { Text("QR чека") }
-            }
-            if (scanning) CameraScanner(ScanMode.RECEIPT, Modifier.fillMaxWidth().height(220.dp)) { model.onScanned(it) }
-        } else {
-            Text("Чек ${r.original.fiscalId} от ${r.original.dateTime}: ${Tenge.format(r.original.totalTiyn)} ₸")
-            r.original.basket.items.forEachIndexed { i, item ->
-                Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-                    Text("${item.name} (продано ${Quantity.format(item.quantityMilli)})")
-                    val back = r.returnedMilli(i) > 0
-                    OutlinedButton(onClick = {
-                        r.setReturned(i, if (back) 0 else item.quantityMilli)
-                        version++
-                    }) { Text(if (back) "Возврат ✓" else "Не возвращать") }
-                }
-            }
-            Button(enabled = !r.isEmpty && !model.busy, onClick = { model.refund() }) { Text("Оформить возврат") }
-        }
-        TextButton(onClick = { model.returnModel = null; model.screen = Screen.SALE }) { Text("Назад") }
-        if (version < 0) Text("") // keeps `version` read so the list recomposes
-    }
-}
-
-@Composable
-fun ShiftScreen(model: CashierViewModel) {
-    var sum by remember { mutableStateOf("") }
-    Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        Text("Смена", style = MaterialTheme.typography.titleLarge)
-        Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            Button(enabled = !model.busy, onClick = { model.xReport() }) { Text("X-отчёт") }
-            Button(enabled = !model.busy, onClick = { model.closeShift() }) { Text("Z-отчёт (закрыть смену)") }
-        }
-        OutlinedTextField(sum, { sum = it }, label = { Text("Сумма") })
-        Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            OutlinedButton(onClick = { Tenge.parse(sum)?.let(model::deposit) }) { Text("Внесение") }
-            OutlinedButton(onClick = { Tenge.parse(sum)?.let(model::withdraw) }) { Text("Изъятие") }
-        }
-        model.lastReport?.let { r ->
-            Text("${r.kind} смена №${r.shiftNumber}: выручка ${Tenge.format(r.revenueTiyn)} ₸, в кассе ${Tenge.format(r.cashInDrawerTiyn)} ₸")
-            Text("Продажи: ${r.sales.count} на ${Tenge.format(r.sales.totalTiyn)} ₸; возвраты: ${r.saleReturns.count}")
-        }
-        TextButton(onClick = { model.screen = Screen.SALE }) { Text("Назад") }
-    }
-}
-
-@Composable
-fun PrinterScreen(model: CashierViewModel) {
-    val context = androidx.compose.ui.platform.LocalContext.current
-    val permissions = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) {
-        val denied = it.filterValues { granted -> !granted }.keys
-        if (denied.isEmpty()) model.scanPrinters() else model.message = BlePermissions.explanation(denied)
-    }
-    Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        Text("Принтер чеков (Bluetooth)", style = MaterialTheme.typography.titleLarge)
-        Button(enabled = !model.busy, onClick = {
-            // Asked here, when the cashier looks for a printer; by API level (BlePermissions).
-            val missing = BlePermissions.missing(android.os.Build.VERSION.SDK_INT) {
-                androidx.core.content.ContextCompat.checkSelfPermission(context, it) ==
-                    android.content.pm.PackageManager.PERMISSION_GRANTED
-            }
-            if (missing.isEmpty()) model.scanPrinters() else permissions.launch(missing.toTypedArray())
-        }) { Text("Искать") }
-        LazyColumn {
-            items(model.printers, key = { it.address }) { p ->
-                TextButton(onClick = { model.choosePrinter(p) }) {
-                    Text((p.name ?: p.address) + (if (p.likelyPrinter) " 🖨" else "") + " ${p.rssi ?: ""} dBm")
-                }
-            }
-        }
-        TextButton(onClick = { model.screen = Screen.SALE }) { Text("Без принтера / назад") }
+        Button(enabled = s.summary?.canPay == true && !status.busy, onClick = {
+            till.pay().invokeOnCompletion { if (till.status.value.message == null) session.go(Screen.SALE) }
+        }) { Text("Оплатить") }
+        TextButton(onClick = { session.go(Screen.SALE) }) { Text("Назад") }
     }
 }

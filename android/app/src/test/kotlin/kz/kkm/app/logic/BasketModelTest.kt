@@ -98,34 +98,6 @@ class BasketModelTest {
     }
 
     @Test
-    fun aReturnTakesPartOfTheOriginal() {
-        val original = OriginalReceipt(
-            fiscalId = "777", kind = ReceiptKind.SELL, shiftNumber = 1, documentNumber = 2,
-            totalTiyn = 900_00, dateTime = "2025-03-14T15:30:12",
-            basket = Basket(
-                items = listOf(
-                    kz.kkm.core.BasketItem("Нан", "1", 100_00, 3000, "796", null, null, 0, null),
-                    kz.kkm.core.BasketItem("Сүт", "1", 600_00, 1000, "796", null, null, 0, null),
-                ),
-                payments = listOf(BasketPayment(PaymentKind.CARD, 900_00)),
-                discountTiyn = 0, customerIinBin = null,
-            ),
-            returnableTiyn = 900_00,
-        )
-        val r = ReturnModel(original)
-        r.setReturned(0, 1000)
-        r.setReturned(1, 0)
-        val basket = r.basket()
-        assertEquals(1, basket.items.size)
-        assertEquals(1000L, basket.items[0].quantityMilli)
-        val total = kz.kkm.core.basketTotals(basket).totalTiyn
-        assertEquals(100_00L, total)
-        assertEquals(listOf(BasketPayment(PaymentKind.CARD, 100_00)), r.withPayments(basket, total).payments)
-        r.setReturned(0, 0)
-        assertTrue(r.isEmpty)
-    }
-
-    @Test
     fun scansBecomeActionsAndRepeatsAreDropped() {
         var now = 0L
         val router = ScanRouter(repeatWindowMs = 1000, now = { now })
@@ -148,7 +120,7 @@ class BasketModelTest {
     @Test
     fun theOfflineBannerAndThePinPad() {
         assertNull(SyncBanner.of(SyncState(SyncMode.Online, 0)))
-        val offline = SyncBanner.of(SyncState(SyncMode.Autonomous(0, 72 * 3600), 3), nowDeviceSecs = 3600 * 10)!!
+        val offline = SyncBanner.of(SyncState(SyncMode.Autonomous(0, 72 * 3600), 3), hoursLeft = 62)!!
         assertEquals(SyncBanner.Level.WARNING, offline.level)
         assertTrue(offline.text, offline.text.contains("в очереди: 3") && offline.text.contains("62 ч"))
         val blocked = SyncBanner.of(SyncState(SyncMode.Blocked(5, 3, "токен"), 1))!!

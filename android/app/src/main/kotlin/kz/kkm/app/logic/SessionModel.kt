@@ -1,0 +1,207 @@
+package kz.kkm.app.logic
+
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.launch
+import kz.kkm.core.KkmSetup
+import kz.kkm.core.Printer
+import kz.kkm.core.SyncMode
+import kz.kkm.core.SyncState
+import kz.kkm.sdk.Cashier
+import kz.kkm.sdk.Kkm
+
+/** The app's screens. */
+enum class Screen { SETUP, LOGIN, SALE, PAYMENT, RETURN, SHIFT, JOURNAL, PIN, PRINTERS, ADMIN_LOGIN, OPERATORS, CATALOGUE, KKM_SETTINGS }
+
+/** The screens' models of a logged-in operator. */
+class CashierModels(
+    /** The operator's session. */
+    val cashier: Cashier,
+    /** Sale and payment. */
+    val till: TillModel,
+    /** Returns. */
+    val returns: ReturnModel,
+    /** Shift, journal, duplicates, self-test. */
+    val shift: ShiftModel,
+    /** One's own PIN. */
+    val pin: PinChangeModel,
+)
+
+/** The administrator's screens' models (opened with the administrator's PIN). */
+class AdminModels(
+    /** Operators, roles, bindings. */
+    val operators: OperatorsModel,
+    /** Products, bundles, CSV. */
+    val catalogue: CatalogueModel,
+    /** Token, name, registration data, time zone. */
+    val kkm: KkmSettingsModel,
+    /** The administrator's session the catalogue reads with. */
+    internal val session: Cashier,
+)
+
+/** The app's state: where it is, the offline banner, and the models of the open screens. */
+data class SessionState(
+    /** The screen shown. */
+    val screen: Screen = Screen.LOGIN,
+    /** The KKM of this device (0: not registered yet: [Screen.SETUP]). */
+    val kkmOfdId: Long = 0,
+    /** The offline banner, with the hours left counted by the register. */
+    val banner: SyncBanner.Banner? = null,
+    /** The logged-in operator's models. */
+    val cashier: CashierModels? = null,
+    /** The administrator's models, while the admin screens are open. */
+    val admin: AdminModels? = null,
+)
+
+/** What the app keeps between starts (Android: SharedPreferences). */
+interface SessionSettings : AppSettings {
+    /** The KKM of this device; 0 until it is registered. */
+    var kkmOfdId: Long
+}
+
+/** [SessionSettings] in memory. */
+class MemorySessionSettings(override var kkmOfdId: Long = 0, override var utcOffsetSecs: Long? = null) : SessionSettings
+
+/**
+ * The app around its screens: opens the register (with the time zone of [settings]),
+ * registers the KKM on first start, logs operators in and out (each login makes the
+ * screens' models), opens the admin screens with an administrator's PIN, and keeps the
+ * offline banner (the hours left of the 72 come from the register). Plain Kotlin: the
+ * Android view model only holds it and passes [scope] and the platform's parts.
+ *
+ * @param open opens the register with a time zone (seconds ahead of UTC, `null`: UTC+5).
+ * @param printer the chosen printer, or `null`.
+ */
+class SessionModel(
+    scope: CoroutineScope,
+    private val settings: SessionSettings,
+    private val open: suspend (utcOffsetSecs: Long?) -> Kkm,
+    private val printer: () -> Printer? = { null },
+) : UiModel<SessionState>(SessionState(kkmOfdId = settings.kkmOfdId), scope) {
+
+    private var kkm: Kkm? = null
+    private var syncWatch: AutoCloseable? = null
+
+    /** Opens the register (first start: the setup screen). */
+    fun start(): Job = act {
+        kkm = open(settings.utcOffsetSecs)
+        if (settings.kkmOfdId == 0L) go(Screen.SETUP) else watchSync()
+    }
+
+    /**
+     * First start: the administrator registers the KKM with the OFD. The register opens
+     * again first (the OFD's address was just entered).
+     */
+    fun setup(kkmOfdId: Long, token: Long, adminPin: String): Job = act {
+        require(kkmOfdId > 0 && token > 0) { "Введите ID кассы и токен" }
+        kkm?.let { old ->
+            old.shutdown() // suspends on the IO dispatcher; then freeing the handle is cheap
+            old.core.close()
+        }
+        val k = open(settings.utcOffsetSecs)
+        kkm = k
+        k.registerKkm(adminPin, KkmSetup(kkmOfdId, token, "Касса", null, null))
+        settings.kkmOfdId = kkmOfdId
+        set { it.copy(kkmOfdId = kkmOfdId, screen = Screen.LOGIN) }
+        watchSync()
+    }
+
+    /** An operator logs in (5: wrong PIN; 71: not allowed on this KKM). */
+    fun login(pin: String): Job = act {
+        val k = kkm ?: return@act
+        val cashier = k.login(pin, settings.kkmOfdId)
+        val models = CashierModels(
+            cashier = cashier,
+            till = TillModel(cashier, scope, printer),
+            returns = ReturnModel(cashier, scope, printer),
+            shift = ShiftModel(cashier, scope, printer),
+            pin = PinChangeModel(cashier, scope),
+        )
+        set { it.copy(cashier = models, screen = Screen.SALE) }
+        updateBanner(k.syncState(settings.kkmOfdId))
+    }
+
+    /** Logs out: the operator's models go (the register stays open). */
+    fun logout() {
+        closeAdmin()
+        state.value.cashier?.let { m ->
+            m.till.close()
+            m.cashier.close()
+        }
+        set { it.copy(cashier = null, screen = Screen.LOGIN) }
+    }
+
+    /** Opens the admin screens with an administrator's [adminPin] (5 / 71 otherwise). */
+    fun openAdmin(adminPin: String): Job = act {
+        val k = kkm ?: return@act
+        k.operators(adminPin) // refused for a wrong PIN or a cashier
+        val session = k.login(adminPin, settings.kkmOfdId)
+        val admin = AdminModels(
+            operators = OperatorsModel(k, adminPin, scope),
+            catalogue = CatalogueModel(k, session, adminPin, scope),
+            kkm = KkmSettingsModel(k, adminPin, settings.kkmOfdId, settings, scope),
+            session = session,
+        )
+        set { it.copy(admin = admin, screen = Screen.OPERATORS) }
+    }
+
+    /** Closes the admin screens (the administrator's PIN is forgotten). */
+    fun closeAdmin() {
+        state.value.admin?.session?.close()
+        set { it.copy(admin = null, screen = if (it.cashier != null) Screen.SALE else Screen.LOGIN) }
+    }
+
+    /** Goes to [screen]. */
+    fun go(screen: Screen) = set { it.copy(screen = screen) }
+
+    /** Retries the OFD now (the network is back). */
+    fun retrySync() {
+        val k = kkm ?: return
+        if (settings.kkmOfdId != 0L) local { k.retrySyncNow(settings.kkmOfdId) }
+    }
+
+    /**
+     * Reads the sync state and the register's hours left again: the banner changes by
+     * itself only when the state does, so the holder calls this now and then (each
+     * minute) to keep the hours left current.
+     */
+    fun refreshBanner(): Job = act {
+        val k = kkm ?: return@act
+        if (settings.kkmOfdId != 0L) updateBanner(k.syncState(settings.kkmOfdId))
+    }
+
+    private fun watchSync() {
+        val k = kkm ?: return
+        syncWatch?.close()
+        syncWatch = k.onSyncState(settings.kkmOfdId) { s -> scope.launch { updateBanner(s) } }
+    }
+
+    /** The banner for [sync]; autonomous: the hours left as the register counts them. */
+    private suspend fun updateBanner(sync: SyncState) {
+        val hours = if (sync.mode is SyncMode.Autonomous) {
+            state.value.cashier?.cashier?.let { c ->
+                try {
+                    c.timers().autonomousHoursLeft
+                } catch (e: kz.kkm.sdk.KkmException) {
+                    null
+                }
+            }
+        } else {
+            null
+        }
+        set { it.copy(banner = SyncBanner.of(sync, hours)) }
+    }
+
+    /**
+     * Closes everything through [closer] (off the calling thread: `Kkm.close()` may wait
+     * for the OFD; on the main thread it would be an ANR).
+     */
+    fun close(closer: Closer): Job {
+        val s = state.value
+        val job = closer.close(syncWatch, s.admin?.session, s.cashier?.till, s.cashier?.cashier, kkm)
+        syncWatch = null
+        kkm = null
+        set { SessionState(kkmOfdId = it.kkmOfdId) }
+        return job
+    }
+}
