@@ -247,6 +247,16 @@ pub(crate) fn basket_of(draft: &SaleDraft) -> Basket {
     }
 }
 
+/// Which of `items` a scanned marking code of the product with `barcode` goes onto: the
+/// oldest pack of it still waiting for its code, else its last plain piece without one;
+/// `null` when the code makes a new line. The register's rule
+/// ([`kkm_register::sale::mark_target`]), the console till's too. Not blocking.
+#[uniffi::export]
+pub fn basket_mark_target(items: Vec<BasketItem>, barcode: String) -> Option<u32> {
+    let lines: Vec<SaleLine> = items.iter().map(line_of).collect();
+    kkm_register::sale::mark_target(&lines, &barcode).and_then(|i| u32::try_from(i).ok())
+}
+
 /// What a basket comes to: subtotal, discounts and markups, total, VAT, and — from the
 /// payments entered so far — what is still due and the change. The register's own
 /// computation, so a basket the sale would refuse (a negative quantity, a discount

@@ -215,6 +215,25 @@ pub fn lines_awaiting_marks(draft: &SaleDraft) -> Vec<usize> {
         .collect()
 }
 
+/// The line a scanned marking code of the product with `barcode` goes onto: the oldest
+/// pack of it still waiting for its code (the order the cashier scanned them in), else
+/// its last plain piece without a code (a product the catalogue does not flag); `None`
+/// when the code makes a new line.
+pub fn mark_target(lines: &[SaleLine], barcode: &str) -> Option<usize> {
+    let same = |l: &SaleLine| l.barcode.as_deref() == Some(barcode);
+    lines
+        .iter()
+        .position(|l| l.awaits_mark() && same(l))
+        .or_else(|| {
+            lines.iter().rposition(|l| {
+                !l.mark_required
+                    && l.excise_stamp.is_none()
+                    && l.quantity_milli == PIECE_MILLI
+                    && same(l)
+            })
+        })
+}
+
 /// Gives every tax of `draft` that names no taxation regime the KKM's (`regime`, the
 /// one the OFD bound the KKM to); without one, they stay as they are.
 pub fn apply_regime(draft: &mut SaleDraft, regime: Option<TaxationType>) {
@@ -491,6 +510,30 @@ mod tests {
         draft
             .validate(&SaleContext::default())
             .expect("sold with its codes");
+    }
+
+    #[test]
+    fn a_code_goes_onto_the_oldest_waiting_pack_else_a_plain_piece() {
+        let marked = Product {
+            marked: true,
+            ..milk()
+        };
+        let mut lines = catalogue_lines(&marked, 2000, None).expect("two packs");
+        let code = milk().barcode;
+        assert_eq!(mark_target(&lines, &code), Some(0));
+        lines[0].excise_stamp = Some("a".into());
+        assert_eq!(mark_target(&lines, &code), Some(1));
+        lines[1].excise_stamp = Some("b".into());
+        assert_eq!(mark_target(&lines, &code), None, "a new pack");
+        assert_eq!(mark_target(&lines, "other"), None);
+        // An unflagged product: its last single piece without a code.
+        let plain = vec![
+            catalogue_line(&milk(), 1000, None).expect("line"),
+            catalogue_line(&milk(), 2000, None).expect("line"),
+            catalogue_line(&milk(), 1000, None).expect("line"),
+        ];
+        assert_eq!(mark_target(&plain, &code), Some(2));
+        assert_eq!(mark_target(&plain[..2], &code), Some(0));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use kkm_core::sale::{SaleDraft, SaleLine, SalePayment, PIECE_MILLI};
 use kkm_core::{ErrorCode, Money, Operation, PaymentType, Percent};
 use kkm_register::api::{MoneyPlacementRequest, ZxReportRequest};
 use kkm_register::sale::{
-    basket_totals, catalogue_line, catalogue_lines, receipt_percent_sum, return_draft,
+    basket_totals, catalogue_line, catalogue_lines, mark_target, receipt_percent_sum, return_draft,
     returnable_quantities, BasketTotals, PIECE_UNIT_CODE,
 };
 use kkm_register::{CatalogueMatch, DocumentKind, FoundReceipt, Product};
@@ -382,19 +382,7 @@ fn lookup(ctx: &Ctx, id: i64, till: &mut Till, digits: &str, gtin14: Option<&str
 /// receipt is the sale's refusal (2).
 fn attach_mark(till: &mut Till, p: &Product, stamp: String) -> Result<(), Problem> {
     let mut draft = till.draft.clone();
-    let same = |l: &SaleLine| l.barcode.as_deref() == Some(&p.barcode);
-    // A line of a marked good waiting for its code first (the oldest: the order the
-    // cashier scanned them in), else the last plain piece of the product.
-    let waiting = draft
-        .lines
-        .iter()
-        .position(|l| l.awaits_mark() && same(l))
-        .or_else(|| {
-            draft.lines.iter().rposition(|l| {
-                l.excise_stamp.is_none() && l.quantity_milli == PIECE_MILLI && same(l)
-            })
-        });
-    let index = match waiting {
+    let index = match mark_target(&draft.lines, &p.barcode) {
         Some(i) => i,
         None => {
             draft.lines.push(catalogue_line(p, PIECE_MILLI, None)?);

@@ -23,6 +23,15 @@ object Baskets {
      */
     fun item(product: Product, quantityMilli: Long, priceTiyn: Long? = null): BasketItem =
         kkmCall { kz.kkm.core.catalogueItem(product, quantityMilli, priceTiyn) }
+
+    /**
+     * The index in [items] that a scanned marking code of the product with [barcode] goes
+     * onto: the oldest pack of it still waiting for its code, else its last plain piece
+     * without one; `null` when the code makes a new line (the register's rule, the console
+     * till's too).
+     */
+    fun markTarget(items: List<BasketItem>, barcode: String): Int? =
+        kkmCall { kz.kkm.core.basketMarkTarget(items, barcode) }?.toInt()
 }
 
 /**

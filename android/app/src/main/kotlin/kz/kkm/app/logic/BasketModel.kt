@@ -147,14 +147,16 @@ class BasketModel(
 
     /**
      * One piece of a product the catalogue flags `marked` (the register's line says
-     * `markRequired`): with [mark], onto the oldest line of it still waiting for its code,
-     * else a new line; without, a new line that waits (the sale is refused with 2 until
+     * `markRequired`): with [mark], onto the line the register names ([Baskets.markTarget]:
+     * the oldest of it still waiting for its code), else a new line; without, a new line that waits (the sale is refused with 2 until
      * every such line has its code).
      */
     private fun addMarkedProduct(p: Product, mark: ScanContent.Mark?): Line {
         val item = lineOf(p, 1000)
         if (mark == null) return append(item)
-        val waiting = items.firstOrNull { it.item.awaitsMark && it.item.barcode == item.barcode }
+        val waiting = item.barcode
+            ?.let { Baskets.markTarget(items.map { it.item }, it) }
+            ?.let { items[it] }
         guard.add(mark.exciseStamp)
         if (waiting == null) return append(item.copy(exciseMark = mark.exciseStamp))
         update(waiting.id) { it.copy(exciseMark = mark.exciseStamp) }
