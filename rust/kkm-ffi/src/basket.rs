@@ -257,6 +257,23 @@ pub fn basket_mark_target(items: Vec<BasketItem>, barcode: String) -> Option<u32
     kkm_register::sale::mark_target(&lines, &barcode).and_then(|i| u32::try_from(i).ok())
 }
 
+/// The sum, in tiyn, of a discount or markup of `milli_percent` thousandths of a percent
+/// (5 % = 5000) on the whole of `basket`: that percent of what its lines come to after
+/// their own discounts and markups, half up ([`kkm_register::sale::receipt_percent_sum`],
+/// the console till's too). `Rejected` 2 for a percent outside 0–100 or a basket the
+/// sale would refuse. Not blocking.
+#[uniffi::export]
+pub fn receipt_percent_tiyn(basket: Basket, milli_percent: i32) -> Result<i64, KkmError> {
+    let percent = u32::try_from(milli_percent)
+        .ok()
+        .and_then(kkm_core::Percent::from_thousandths)
+        .ok_or_else(|| {
+            KkmError::invalid(format!("milli_percent: {milli_percent} is not 0–100 %"))
+        })?;
+    let draft = draft_of(Operation::Sell, &basket, None);
+    Ok(kkm_register::sale::receipt_percent_sum(&draft, percent)?.tiyn())
+}
+
 /// What a basket comes to: subtotal, discounts and markups, total, VAT, and — from the
 /// payments entered so far — what is still due and the change. The register's own
 /// computation, so a basket the sale would refuse (a negative quantity, a discount
@@ -349,5 +366,41 @@ mod tests {
             ..b
         };
         assert_eq!(basket_totals(bad).expect_err("negative").code(), 47);
+    }
+
+    #[test]
+    fn a_receipt_percent_and_the_pack_a_code_goes_onto_are_the_registers() {
+        let b = Basket {
+            items: vec![item(150_050, 2000), item(99_900, 1500)],
+            payments: vec![],
+            discount_tiyn: 100,
+            customer_iin_bin: None,
+            markup_tiyn: 0,
+        };
+        // 10 % of 3001.00 + 1498.50 (the receipt's own discount left out), half up.
+        assert_eq!(
+            receipt_percent_tiyn(b.clone(), 10_000).expect("10 %"),
+            44_995
+        );
+        for bad in [-1, 100_001] {
+            assert_eq!(
+                receipt_percent_tiyn(b.clone(), bad)
+                    .expect_err("range")
+                    .code(),
+                2
+            );
+        }
+        let pack = |mark: Option<&str>| BasketItem {
+            barcode: Some("4870000000043".into()),
+            excise_mark: mark.map(str::to_owned),
+            mark_required: true,
+            ..item(70_000, 1000)
+        };
+        let items = vec![pack(Some("a")), pack(None), pack(None)];
+        assert_eq!(
+            basket_mark_target(items.clone(), "4870000000043".into()),
+            Some(1)
+        );
+        assert_eq!(basket_mark_target(items, "other".into()), None);
     }
 }

@@ -25,6 +25,14 @@ object Baskets {
         kkmCall { kz.kkm.core.catalogueItem(product, quantityMilli, priceTiyn) }
 
     /**
+     * The sum of a discount or markup of [milliPercent] (5 % = 5000) on the whole of
+     * [basket]: that percent of its lines after their own discounts and markups, half up
+     * (code 2 outside 0–100 %).
+     */
+    fun receiptPercent(basket: Basket, milliPercent: Int): Long =
+        kkmCall { kz.kkm.core.receiptPercentTiyn(basket, milliPercent) }
+
+    /**
      * The index in [items] that a scanned marking code of the product with [barcode] goes
      * onto: the oldest pack of it still waiting for its code, else its last plain piece
      * without one; `null` when the code makes a new line (the register's rule, the console

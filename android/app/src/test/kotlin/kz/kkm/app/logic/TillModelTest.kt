@@ -81,6 +81,11 @@ class TillModelTest {
                     // A line discount replaces its markup; a receipt discount.
                     till.setLineDiscount(s.lines[2].id, 10_00)
                     assertEquals(0L, till.state.value.lines[2].item.markupTiyn)
+                    // A receipt discount as a percent: 10 % of the lines' 3 294,00 after
+                    // their own modifiers, computed by the core.
+                    till.setReceiptDiscountPercent(10_000)
+                    assertEquals(329_40L, till.state.value.receiptDiscountTiyn)
+                    assertEquals(3_294_00L - 329_40, till.state.value.totals!!.totalTiyn)
                     till.setReceiptDiscount(4_00)
                     s = till.state.value
                     val total = (450_00L - 45_00) + 1_800_00 + (1_000_00 - 10_00) + 99_00 - 4_00
