@@ -90,6 +90,9 @@ before(async () => {
   await shot(admin, "catalogue-marked-product");
   assert.deepEqual(await accessibilityProblems(admin), [], "accessibility of the catalogue");
   await admin.getByRole("button", { name: "Выйти" }).click();
+  // The sign-out's navigation ends before the page closes (a page closed while it
+  // navigates can leave the next page of the context waiting).
+  await admin.waitForURL(/\/console\/signin/);
   await admin.close();
   page = await browser.context.newPage();
   await page.setViewportSize({ width: 1366, height: 768 });

@@ -108,6 +108,9 @@ export async function launch() {
     locale: "ru-RU",
     acceptDownloads: true,
   });
+  // Every action and wait gives up after 30 s with what it waited for (not forever).
+  context.setDefaultTimeout(30_000);
+  context.setDefaultNavigationTimeout(30_000);
   return {
     context,
     async close() {

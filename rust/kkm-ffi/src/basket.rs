@@ -349,15 +349,20 @@ mod tests {
         assert_eq!(basket_of(&draft_of(Operation::Sell, &basket, None)), basket);
     }
 
-    #[test]
-    fn totals_and_the_code_of_a_bad_basket() {
-        let b = Basket {
+    /// Two lines (2 × 1500.50 and 1.5 × 999.00) and a 1.00 receipt discount.
+    fn bread_and_cheese() -> Basket {
+        Basket {
             items: vec![item(150_050, 2000), item(99_900, 1500)],
             payments: vec![],
             discount_tiyn: 100,
             customer_iin_bin: None,
             markup_tiyn: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn totals_and_the_code_of_a_bad_basket() {
+        let b = bread_and_cheese();
         let t = basket_totals(b.clone()).expect("totals");
         assert_eq!(t.total_tiyn, 300_100 + 149_850 - 100);
         assert_eq!(t.due_tiyn, t.total_tiyn);
@@ -370,13 +375,7 @@ mod tests {
 
     #[test]
     fn a_receipt_percent_and_the_pack_a_code_goes_onto_are_the_registers() {
-        let b = Basket {
-            items: vec![item(150_050, 2000), item(99_900, 1500)],
-            payments: vec![],
-            discount_tiyn: 100,
-            customer_iin_bin: None,
-            markup_tiyn: 0,
-        };
+        let b = bread_and_cheese();
         // 10 % of 3001.00 + 1498.50 (the receipt's own discount left out), half up.
         assert_eq!(
             receipt_percent_tiyn(b.clone(), 10_000).expect("10 %"),
