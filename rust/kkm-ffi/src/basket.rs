@@ -264,12 +264,7 @@ pub fn basket_mark_target(items: Vec<BasketItem>, barcode: String) -> Option<u32
 /// sale would refuse. Not blocking.
 #[uniffi::export]
 pub fn receipt_percent_tiyn(basket: Basket, milli_percent: i32) -> Result<i64, KkmError> {
-    let percent = u32::try_from(milli_percent)
-        .ok()
-        .and_then(kkm_core::Percent::from_thousandths)
-        .ok_or_else(|| {
-            KkmError::invalid(format!("milli_percent: {milli_percent} is not 0–100 %"))
-        })?;
+    let percent = crate::catalogue::percent("milli_percent", milli_percent)?;
     let draft = draft_of(Operation::Sell, &basket, None);
     Ok(kkm_register::sale::receipt_percent_sum(&draft, percent)?.tiyn())
 }

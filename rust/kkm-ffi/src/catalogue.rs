@@ -72,7 +72,8 @@ pub enum CatalogueMatch {
     },
 }
 
-fn percent(name: &str, milli: i32) -> Result<Percent, KkmError> {
+/// A percent in thousandths as Kotlin gives it (5 % = 5000); `Rejected` 2 outside 0–100 %.
+pub(crate) fn percent(name: &str, milli: i32) -> Result<Percent, KkmError> {
     u32::try_from(milli)
         .ok()
         .and_then(Percent::from_thousandths)

@@ -197,17 +197,29 @@ unsafe fn bytes<'a>(ptr: *const u8, len: c_int) -> Option<&'a [u8]> {
     (!ptr.is_null()).then(|| std::slice::from_raw_parts(ptr, len))
 }
 
+/// HMAC(key, input ‖ in2) into `out`, which must hold the digest; `false` when it does not
+/// (or the key is refused).
 fn mac<M: Mac + hmac::digest::KeyInit>(
     key: &[u8],
     input: &[u8],
     in2: Option<&[u8]>,
-) -> Option<Vec<u8>> {
-    let mut m = <M as hmac::digest::KeyInit>::new_from_slice(key).ok()?;
+    out: &mut [u8],
+) -> bool {
+    let Ok(mut m) = <M as hmac::digest::KeyInit>::new_from_slice(key) else {
+        return false;
+    };
     m.update(input);
     if let Some(in2) = in2 {
         m.update(in2);
     }
-    Some(m.finalize().into_bytes().to_vec())
+    let digest = m.finalize().into_bytes();
+    match out.get_mut(..digest.len()) {
+        Some(out) => {
+            out.copy_from_slice(&digest);
+            true
+        }
+        None => false,
+    }
 }
 
 /// SQLCipher's `hmac`: HMAC(key, in ‖ in2) into `out` (the digest's length).
@@ -229,9 +241,14 @@ unsafe extern "C" fn page_hmac(
         return SQLITE_ERROR;
     }
     let extra = bytes(in2, in2_sz);
-    let digest = match algorithm {
-        HMAC_SHA256 => mac::<Hmac<sha2::Sha256>>(k, i, extra),
-        HMAC_SHA512 => mac::<Hmac<sha2::Sha512>>(k, i, extra),
+    // SQLCipher's buffer holds the digest of the algorithm it asked for.
+    let done = match algorithm {
+        HMAC_SHA256 => {
+            mac::<Hmac<sha2::Sha256>>(k, i, extra, std::slice::from_raw_parts_mut(out, 32))
+        }
+        HMAC_SHA512 => {
+            mac::<Hmac<sha2::Sha512>>(k, i, extra, std::slice::from_raw_parts_mut(out, 64))
+        }
         _ => {
             return match originals() {
                 Some(o) => (o.hmac)(ctx, algorithm, key, key_sz, input, in_sz, in2, in2_sz, out),
@@ -239,11 +256,11 @@ unsafe extern "C" fn page_hmac(
             }
         }
     };
-    let Some(digest) = digest else {
-        return SQLITE_ERROR;
-    };
-    std::ptr::copy_nonoverlapping(digest.as_ptr(), out, digest.len());
-    SQLITE_OK
+    if done {
+        SQLITE_OK
+    } else {
+        SQLITE_ERROR
+    }
 }
 
 type Encryptor = cbc::Encryptor<aes::Aes256>;
