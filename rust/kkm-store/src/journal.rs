@@ -590,7 +590,7 @@ impl Store {
     pub fn verify(&self, kkm_id: u32) -> Result<VerifyReport, StoreError> {
         let outcome = {
             let conn = self.conn();
-            crate::verify::walk(&conn, &self.chain, kkm_id)
+            crate::verify::walk(&conn, &self.chain, kkm_id, self.reader.as_ref())
         };
         if let Err(StoreError::Tampered { record, reason, .. }) = &outcome {
             mark_conflict(&self.conn(), kkm_id, *record, reason)?;

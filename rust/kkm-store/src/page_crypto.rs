@@ -291,17 +291,41 @@ unsafe extern "C" fn page_cipher(
     if input.is_null() || out.is_null() || len % 16 != 0 {
         return SQLITE_ERROR;
     }
-    // `out` may be `input` itself: copy, then work in place.
-    std::ptr::copy(input, out, len);
-    let buf = std::slice::from_raw_parts_mut(out, len);
-    let done = match mode {
-        CIPHER_ENCRYPT => Encryptor::new_from_slices(k, v)
-            .ok()
-            .and_then(|c| c.encrypt_padded_mut::<NoPadding>(buf, len).ok().map(|_| ())),
-        CIPHER_DECRYPT => Decryptor::new_from_slices(k, v)
-            .ok()
-            .and_then(|c| c.decrypt_padded_mut::<NoPadding>(buf).ok().map(|_| ())),
-        _ => None,
+    // `out` may be `input` itself (worked in place); apart, the result is written
+    // straight into `out` (no copy of the page first); overlapping otherwise (SQLCipher
+    // never does), copied, then worked in place.
+    let (start, end) = (input as usize, input as usize + len);
+    let apart = out as usize >= end || out as usize + len <= start;
+    let done = if apart {
+        let (src, dst) = (
+            std::slice::from_raw_parts(input, len),
+            std::slice::from_raw_parts_mut(out, len),
+        );
+        match mode {
+            CIPHER_ENCRYPT => Encryptor::new_from_slices(k, v).ok().and_then(|c| {
+                c.encrypt_padded_b2b_mut::<NoPadding>(src, dst)
+                    .ok()
+                    .map(|_| ())
+            }),
+            CIPHER_DECRYPT => Decryptor::new_from_slices(k, v).ok().and_then(|c| {
+                c.decrypt_padded_b2b_mut::<NoPadding>(src, dst)
+                    .ok()
+                    .map(|_| ())
+            }),
+            _ => None,
+        }
+    } else {
+        std::ptr::copy(input, out, len);
+        let buf = std::slice::from_raw_parts_mut(out, len);
+        match mode {
+            CIPHER_ENCRYPT => Encryptor::new_from_slices(k, v)
+                .ok()
+                .and_then(|c| c.encrypt_padded_mut::<NoPadding>(buf, len).ok().map(|_| ())),
+            CIPHER_DECRYPT => Decryptor::new_from_slices(k, v)
+                .ok()
+                .and_then(|c| c.decrypt_padded_mut::<NoPadding>(buf).ok().map(|_| ())),
+            _ => None,
+        }
     };
     if done.is_some() {
         SQLITE_OK
@@ -418,42 +442,30 @@ mod tests {
                 assert_eq!(a, b, "AES-CBC mode {mode}, round {round}");
             }
         }
-        // In place, as SQLCipher may call it: the same as into another buffer.
+        // In place, as SQLCipher may call it, and overlapping by a block (it never does:
+        // the copy-first path): the same as into another buffer.
         let key = random(32);
         let iv = random(16);
         let page = random(4048);
-        let mut apart = vec![0u8; page.len()];
-        let mut inplace = page.clone();
-        // SAFETY: as above; `inplace` is both input and output.
-        unsafe {
-            assert_eq!(
-                page_cipher(
-                    null,
-                    CIPHER_ENCRYPT,
-                    key.as_ptr(),
-                    32,
-                    iv.as_ptr(),
-                    page.as_ptr(),
-                    4048,
-                    apart.as_mut_ptr()
-                ),
-                SQLITE_OK
-            );
-            assert_eq!(
-                page_cipher(
-                    null,
-                    CIPHER_ENCRYPT,
-                    key.as_ptr(),
-                    32,
-                    iv.as_ptr(),
-                    inplace.as_ptr(),
-                    4048,
-                    inplace.as_mut_ptr()
-                ),
-                SQLITE_OK
-            );
+        for mode in [CIPHER_ENCRYPT, CIPHER_DECRYPT] {
+            let mut apart = vec![0u8; page.len()];
+            let mut inplace = page.clone();
+            let mut shifted = vec![0u8; page.len() + 16];
+            shifted[16..].copy_from_slice(&page);
+            // SAFETY: as above; `inplace` is both input and output, `shifted` holds the
+            // input at 16 and the output at 0, both `page.len()` bytes long.
+            unsafe {
+                let call = |input: *const u8, out: *mut u8| {
+                    page_cipher(null, mode, key.as_ptr(), 32, iv.as_ptr(), input, 4048, out)
+                };
+                assert_eq!(call(page.as_ptr(), apart.as_mut_ptr()), SQLITE_OK);
+                assert_eq!(call(inplace.as_ptr(), inplace.as_mut_ptr()), SQLITE_OK);
+                let base = shifted.as_mut_ptr();
+                assert_eq!(call(base.add(16), base), SQLITE_OK);
+            }
+            assert_eq!(apart, inplace, "mode {mode}, in place");
+            assert_eq!(apart[..], shifted[..4048], "mode {mode}, overlapping");
         }
-        assert_eq!(apart, inplace);
     }
 
     #[test]

@@ -239,7 +239,7 @@ pub(crate) fn walk_v1(conn: &Connection, kkm_id: u32) -> Result<Legacy, StoreErr
         kkm_id,
         facts: None,
     };
-    let out = one(documents::walk(conn, None, &[target], Scan::Index)?)?;
+    let out = one(documents::walk(conn, None, &[target], Scan::Index(None))?)?;
     if chain.last_hash != out.last_hash {
         return Err(tampered(
             kkm_id,
@@ -295,18 +295,25 @@ fn prepare(conn: &Connection, key: &ChainKey, kkm_id: u32) -> Result<Prepared, S
     })
 }
 
-/// The full walk of a keyed store for one KKM (see the module docs).
+/// The full walk of a keyed store for one KKM (see the module docs); with a way to
+/// open a second connection (`second`), a long one is read in two halves at once.
 pub(crate) fn walk(
     conn: &Connection,
     key: &ChainKey,
     kkm_id: u32,
+    second: Option<&ReaderSpec>,
 ) -> Result<VerifyReport, StoreError> {
     let prepared = prepare(conn, key, kkm_id)?;
     let target = Target {
         kkm_id,
         facts: Some(&prepared.facts),
     };
-    let docs = one(documents::walk(conn, Some(key), &[target], Scan::Index)?)?;
+    let docs = one(documents::walk(
+        conn,
+        Some(key),
+        &[target],
+        Scan::Index(second),
+    )?)?;
     conclude(key, kkm_id, &prepared, docs)
 }
 

@@ -386,8 +386,9 @@ fn hash_batch(key: Option<&ChainKey>, batch: &Batch, first: &mut [Option<Failure
 /// How the records are read.
 #[derive(Clone, Copy)]
 pub(super) enum Scan<'a> {
-    /// One KKM through the `(kkm_id, id)` index.
-    Index,
+    /// One KKM through the `(kkm_id, id)` index; with a way to open a second
+    /// connection, a long one is read in two halves at once.
+    Index(Option<&'a ReaderSpec>),
     /// The whole table in rowid order, the rows of KKMs not walked skipped; with a way
     /// to open a second connection, a long table is read in two halves at once.
     Table(Option<&'a ReaderSpec>),
@@ -400,10 +401,10 @@ enum Rows {
     Index,
     /// All of them.
     All,
-    /// Those with ids below the split point.
-    Below(i64),
-    /// Those from the split point on.
-    From(i64),
+    /// Those with ids below the split point (of one KKM, through its index).
+    Below(i64, Option<u32>),
+    /// Those from the split point on (of one KKM, through its index).
+    From(i64, Option<u32>),
 }
 
 /// Walks the records of `targets` and returns each one's outcome, in the order given.
@@ -425,17 +426,20 @@ pub(super) fn walk(
         .enumerate()
         .map(|(i, t)| (t.kkm_id, i))
         .collect();
-    let split = match scan {
-        Scan::Table(Some(second)) => match split_point(conn, targets)? {
-            // A second connection that does not open only costs the split: one reader
-            // walks it all, as for a short table.
-            Some(at) => second.open().ok().map(|other| (at, other)),
-            None => None,
-        },
+    let split = match (scan, targets) {
+        (Scan::Table(Some(second)), _) => {
+            split_point(conn, targets, None)?.map(|at| (at, None, second))
+        }
+        (Scan::Index(Some(second)), [one]) => {
+            split_point(conn, targets, Some(one.kkm_id))?.map(|at| (at, Some(one.kkm_id), second))
+        }
         _ => None,
-    };
+    }
+    // A second connection that does not open only costs the split: one reader walks it
+    // all, as for a short table.
+    .and_then(|(at, one, second)| second.open().ok().map(|other| (at, one, other)));
     let hashed = match (scan, split) {
-        (_, Some((at, other_conn))) => {
+        (_, Some((at, one, other_conn))) => {
             let mut rest: Vec<Walk<'_>> = Vec::with_capacity(targets.len());
             for t in targets {
                 rest.push(Walk::continuing(t, last_below(conn, t.kkm_id, at)?));
@@ -443,9 +447,9 @@ pub(super) fn walk(
             let (rest_walks, slots_ref) = (&mut rest, &slots);
             let hashed = std::thread::scope(|scope| -> Result<_, StoreError> {
                 let other = scope.spawn(move || -> Result<_, StoreError> {
-                    read_hashing(&other_conn, key, Rows::From(at), slots_ref, rest_walks)
+                    read_hashing(&other_conn, key, Rows::From(at, one), slots_ref, rest_walks)
                 });
-                let first = read_hashing(conn, key, Rows::Below(at), &slots, &mut walks);
+                let first = read_hashing(conn, key, Rows::Below(at, one), &slots, &mut walks);
                 let other = other
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -463,7 +467,7 @@ pub(super) fn walk(
         }
         (scan, None) => {
             let rows = match scan {
-                Scan::Index => Rows::Index,
+                Scan::Index(_) => Rows::Index,
                 Scan::Table(_) => Rows::All,
             };
             std::thread::scope(|scope| -> Result<Vec<Option<Failure>>, StoreError> {
@@ -526,17 +530,29 @@ fn read_rows(
             ))?;
             stmt.query([one.kkm_id])?
         }
-        (Rows::Below(at), _) => {
+        (Rows::Below(at, None), _) => {
             stmt = conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM journal WHERE id < ?1 ORDER BY id"
             ))?;
             stmt.query([at])?
         }
-        (Rows::From(at), _) => {
+        (Rows::From(at, None), _) => {
             stmt = conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM journal WHERE id >= ?1 ORDER BY id"
             ))?;
             stmt.query([at])?
+        }
+        (Rows::Below(at, Some(kkm_id)), _) => {
+            stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM journal WHERE kkm_id = ?1 AND id < ?2 ORDER BY id"
+            ))?;
+            stmt.query(rusqlite::params![kkm_id, at])?
+        }
+        (Rows::From(at, Some(kkm_id)), _) => {
+            stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM journal WHERE kkm_id = ?1 AND id >= ?2 ORDER BY id"
+            ))?;
+            stmt.query(rusqlite::params![kkm_id, at])?
         }
         _ => {
             stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM journal ORDER BY id"))?;

@@ -1,5 +1,6 @@
-//! Where a long journal table is split for the two readers of the verification at
-//! open, and what the second half starts each KKM from.
+//! Where a long walk of the journal is split for two readers (the verification at
+//! open over the whole table, `verify` over one KKM's records), and what the second
+//! half starts each KKM from.
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -7,27 +8,52 @@ use super::documents::Target;
 use crate::journal::{DocumentKind, ZERO_HASH};
 use crate::StoreError;
 
-/// Below this many rows the table is not split (the second connection costs more
+/// Below this many ids the table is not split (the second connection costs more
 /// than it saves).
 const SPLIT_ROWS: i64 = 2_048;
 
-/// Where to split the table: the middle row's id, when the table is long enough and
-/// every target's version-1 records (walked in one sequence) lie below it.
+/// Where to split a walk in two: the middle of the ids it reads — the whole table's, or
+/// one KKM's (`one`) — when they span enough and every target's version-1 records
+/// (walked in one sequence) lie below it.
+///
+/// Ids are the journal's rowids, handed out in order and never reused (records are
+/// never deleted), so the middle of the table's range is its middle row; one KKM's
+/// records, interleaved with others', or a table with gaps, only make the halves
+/// unequal (where the split lies does not change what the walk finds). The first and
+/// last ids are two descents of a tree (two scalar subqueries: one `min(id), max(id)`
+/// aggregate would scan): counting the rows and stepping to the middle one would read
+/// half the table before either reader starts — in an encrypted file every page of it
+/// decrypted and authenticated once more (measured at 1,000,000 records: 0.28 s
+/// encrypted, 0.06 s plain).
 pub(crate) fn split_point(
     conn: &Connection,
     targets: &[Target<'_>],
+    one: Option<u32>,
 ) -> Result<Option<i64>, StoreError> {
-    let count: i64 = conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))?;
-    if count < SPLIT_ROWS {
+    let bounds = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(Option<i64>, Option<i64>)> {
+        Ok((r.get(0)?, r.get(1)?))
+    };
+    let (first, last) = match one {
+        None => conn.query_row(
+            "SELECT (SELECT min(id) FROM journal), (SELECT max(id) FROM journal)",
+            [],
+            bounds,
+        )?,
+        Some(kkm_id) => conn.query_row(
+            "SELECT (SELECT min(id) FROM journal WHERE kkm_id = ?1),
+                    (SELECT max(id) FROM journal WHERE kkm_id = ?1)",
+            [kkm_id],
+            bounds,
+        )?,
+    };
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(None);
+    };
+    let span = last.saturating_sub(first).saturating_add(1);
+    if span < SPLIT_ROWS {
         return Ok(None);
     }
-    let at: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM journal ORDER BY id LIMIT 1 OFFSET ?1",
-            [count / 2],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let at = first.saturating_add(span / 2);
     let legacy_end = targets
         .iter()
         .map(|t| {
@@ -37,7 +63,7 @@ pub(crate) fn split_point(
         })
         .max()
         .unwrap_or(0);
-    Ok(at.filter(|&at| at > legacy_end))
+    Ok((at > legacy_end).then_some(at))
 }
 
 /// What the second half of a split walk starts a KKM from: its last record below the

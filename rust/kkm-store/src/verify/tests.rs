@@ -144,8 +144,9 @@ fn a_removed_record_is_found_by_its_successor_in_both_walks() {
     assert!(reason.starts_with(&format!("record {next}: ")), "{reason}");
 }
 
-/// The verification at open reads a long table in two halves on two threads; it must
-/// name, for every forgery, what the one-KKM walk through the index names.
+/// The verification at open reads a long table in two halves on two threads, `verify`
+/// a long KKM's records through its index in two halves; both must name, for every
+/// forgery, what one reader walking the KKM's index from start to end names.
 mod split {
     use std::path::{Path, PathBuf};
 
@@ -207,7 +208,7 @@ mod split {
         let pristine = d.join("pristine.db");
         let ids = build(&pristine);
         let b = &ids[1];
-        let mid = {
+        let (mid, mid_kkm) = {
             let conn = cipher::open_sql(&pristine, &KEY).unwrap();
             let facts = super::super::Facts {
                 genesis: Some(super::super::Genesis {
@@ -221,10 +222,18 @@ mod split {
                 kkm_id: KKMS[1],
                 facts: Some(&facts),
             }];
-            super::super::split::split_point(&conn, &target)
-                .unwrap()
-                .expect("the journal is long enough to split")
+            let at = |one| {
+                super::super::split::split_point(&conn, &target, one)
+                    .unwrap()
+                    .expect("the journal is long enough to split")
+            };
+            // The first KKM's own split: its ids start below the table's middle ones.
+            (at(None), at(Some(KKMS[0])))
         };
+        assert_ne!(mid, mid_kkm, "the two walks split at different records");
+        let a = &ids[0];
+        let below_kkm = *a.iter().rev().find(|&&id| id < mid_kkm).unwrap();
+        let from_kkm = *a.iter().find(|&&id| id >= mid_kkm).unwrap();
         let below = *b.iter().rev().find(|&&id| id < mid).unwrap();
         let from = *b.iter().find(|&&id| id >= mid).unwrap();
         let answered_late = b[b.iter().position(|&id| id > mid).unwrap() + 50];
@@ -235,20 +244,25 @@ mod split {
             .unwrap()];
         let z_late = b[749];
         assert!(z_late > mid, "a Z-report in the second half");
-        let cases: Vec<(&str, String)> = vec![
-            ("payload, first half", format!("UPDATE journal SET payload = x'00' WHERE id = {}", b[100])),
-            ("payload, second half", format!("UPDATE journal SET payload = x'00' WHERE id = {}", b[900])),
-            ("last record below the split removed", format!("DELETE FROM queue WHERE doc_id = {below}; DELETE FROM journal WHERE id = {below}")),
-            ("first record of the second half removed", format!("DELETE FROM queue WHERE doc_id = {from}; DELETE FROM journal WHERE id = {from}")),
-            ("shift digest of the last record below the split", format!("UPDATE journal SET shift_digest = zeroblob(32) WHERE id = {below}")),
-            ("hash of the last record below the split", format!("UPDATE journal SET hash = zeroblob(32) WHERE id = {below}")),
-            ("answer forged, second half", format!("UPDATE journal SET fiscal_sign = 'FORGED' WHERE id = {answered_late}")),
-            ("Z checksum, second half", format!("UPDATE journal SET z_checksum = zeroblob(32) WHERE id = {z_late}")),
-            ("autonomous mark, second half", format!("UPDATE journal SET offline = 1 WHERE id = {}", b[950])),
-            ("wrong type, second half", format!("UPDATE journal SET total = 'x' WHERE id = {}", b[990])),
-            ("two forgeries, one per half", format!("UPDATE journal SET total = 1 WHERE id IN ({}, {})", b[200], b[800])),
+        // What is forged, in which KKM's records (an index into `KKMS`).
+        let cases: Vec<(&str, usize, String)> = vec![
+            ("payload, first half", 1, format!("UPDATE journal SET payload = x'00' WHERE id = {}", b[100])),
+            ("payload, second half", 1, format!("UPDATE journal SET payload = x'00' WHERE id = {}", b[900])),
+            ("last record below the split removed", 1, format!("DELETE FROM queue WHERE doc_id = {below}; DELETE FROM journal WHERE id = {below}")),
+            ("first record of the second half removed", 1, format!("DELETE FROM queue WHERE doc_id = {from}; DELETE FROM journal WHERE id = {from}")),
+            ("shift digest of the last record below the split", 1, format!("UPDATE journal SET shift_digest = zeroblob(32) WHERE id = {below}")),
+            ("hash of the last record below the split", 1, format!("UPDATE journal SET hash = zeroblob(32) WHERE id = {below}")),
+            ("answer forged, second half", 1, format!("UPDATE journal SET fiscal_sign = 'FORGED' WHERE id = {answered_late}")),
+            ("Z checksum, second half", 1, format!("UPDATE journal SET z_checksum = zeroblob(32) WHERE id = {z_late}")),
+            ("autonomous mark, second half", 1, format!("UPDATE journal SET offline = 1 WHERE id = {}", b[950])),
+            ("wrong type, second half", 1, format!("UPDATE journal SET total = 'x' WHERE id = {}", b[990])),
+            ("two forgeries, one per half", 1, format!("UPDATE journal SET total = 1 WHERE id IN ({}, {})", b[200], b[800])),
+            ("last record below the KKM's split removed", 0, format!("DELETE FROM queue WHERE doc_id = {below_kkm}; DELETE FROM journal WHERE id = {below_kkm}")),
+            ("first record of the KKM's second half removed", 0, format!("DELETE FROM queue WHERE doc_id = {from_kkm}; DELETE FROM journal WHERE id = {from_kkm}")),
+            ("hash of the last record below the KKM's split", 0, format!("UPDATE journal SET hash = zeroblob(32) WHERE id = {below_kkm}")),
+            ("shift digest of the first record of the KKM's second half", 0, format!("UPDATE journal SET shift_digest = zeroblob(32) WHERE id = {from_kkm}")),
         ];
-        for (what, sql) in cases {
+        for (what, k, sql) in cases {
             let path = d.join("case.db");
             for side in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{side}", path.display()));
@@ -267,24 +281,28 @@ mod split {
                 .as_ref()
                 .expect("a file-backed store has a second reader");
             assert!(second.open().is_ok(), "{what}: the second reader opens");
-            let at_open = s.sync_state(KKMS[1]).unwrap();
+            let at_open = s.sync_state(KKMS[k]).unwrap();
             assert_eq!(at_open.local_state, 1, "{what}: found at open");
-            for k in [0, 2] {
-                assert_eq!(s.sync_state(KKMS[k]).unwrap().local_state, 0, "{what}");
+            for other in (0..KKMS.len()).filter(|&o| o != k) {
+                assert_eq!(s.sync_state(KKMS[other]).unwrap().local_state, 0, "{what}");
             }
             // The walk of the one KKM through its index, on one reader.
-            let (record, reason) = named(s.verify(KKMS[1]));
+            let single = named(crate::verify::walk(&s.conn(), &s.chain, KKMS[k], None));
             assert_eq!(
                 at_open.state_reason.as_deref(),
-                Some(format!("record {record}: {reason}").as_str()),
+                Some(format!("record {}: {}", single.0, single.1).as_str()),
                 "{what}"
             );
+            // `verify`: the same walk in two halves.
+            assert_eq!(named(s.verify(KKMS[k])), single, "{what}");
         }
-        // Untouched, both walks count the same.
+        // Untouched, the three walks count the same.
         let s = Store::open(&pristine, &KEY).unwrap();
         for kkm in KKMS {
             assert_eq!(s.sync_state(kkm).unwrap().local_state, 0);
             assert_eq!(s.verify(kkm).unwrap().records, PER_KKM as u64);
+            let single = crate::verify::walk(&s.conn(), &s.chain, kkm, None).unwrap();
+            assert_eq!(single.records, PER_KKM as u64);
         }
         let _ = std::fs::remove_dir_all(&d);
     }
