@@ -29,6 +29,8 @@ use kkm_store::{DocumentKind, NewDocument, StaticKey, Store};
 
 const KKM: u32 = 6923;
 const KEY: StaticKey = StaticKey([7; 32]);
+/// Verify runs per variant, alternating.
+const RUNS: usize = 5;
 
 /// Seconds of CPU this process has used (user + system, from `/proc/self/stat`; 0 where
 /// there is none): what a verify costs, less sensitive than wall time to what else the
@@ -237,16 +239,19 @@ fn main() {
     let (rounds, per_round) = (8, 250);
     let mut lat = vec![Vec::with_capacity(rounds * per_round); variants.len()];
     let mut busy = vec![0.0f64; variants.len()];
+    let mut cpu = vec![0.0f64; variants.len()];
     for round in 0..rounds {
         for (k, v) in variants.iter().enumerate() {
             let store = v.open(&dir.join(format!("append-{}-{round}.db", v.name())));
             store.add_kkm(KKM, 1, b"{}").expect("kkm");
             let started = Instant::now();
+            let cpu_started = cpu_secs();
             for j in 0..per_round {
                 let i = round * per_round + j;
                 lat[k].push(append_one(&store, i, &payload, &request, &counters));
             }
             busy[k] += started.elapsed().as_secs_f64();
+            cpu[k] += cpu_secs() - cpu_started;
         }
     }
     let mut p50 = Vec::new();
@@ -256,20 +261,24 @@ fn main() {
         p50.push(percentile(&lat[k], 0.5));
         p99.push(percentile(&lat[k], 0.99));
         println!(
-            "append+fsync {:>9}: {} documents, p50 {:.3} ms, p99 {:.3} ms, {:.0} documents/s",
+            "append+fsync {:>9}: {} documents, p50 {:.3} ms, p99 {:.3} ms, {:.0} documents/s, \
+             CPU {:.3} ms per append",
             v.name(),
             lat[k].len(),
             p50[k],
             p99[k],
-            lat[k].len() as f64 / busy[k]
+            lat[k].len() as f64 / busy[k],
+            cpu[k] * 1e3 / lat[k].len() as f64
         );
     }
     for (k, v) in variants.iter().enumerate().skip(1) {
         println!(
-            "append+fsync {} / plain: p50 ×{:.2}, p99 ×{:.2}",
+            "append+fsync {} / plain: p50 ×{:.2}, p99 ×{:.2}; CPU {:+.3} ms per append \
+             (what the page crypto adds whatever the disk; the ratio falls as its sync slows)",
             v.name(),
             p50[k] / p50[0],
-            p99[k] / p99[0]
+            p99[k] / p99[0],
+            (cpu[k] - cpu[0]) * 1e3 / lat[k].len() as f64
         );
     }
 
@@ -327,7 +336,11 @@ fn main() {
     // thread while the first reads.
     let mut one_best = vec![f64::INFINITY; variants.len()];
     let mut cpu_best = vec![f64::INFINITY; variants.len()];
-    for run in 1..=3 {
+    // Each run's time per variant (at open, CPU, verify(kkm)): the ratios of one run
+    // saw the same machine, their median is steadier than a ratio of bests when a
+    // neighbour's load comes and goes.
+    let mut per_run: Vec<Vec<[f64; 3]>> = vec![Vec::new(); variants.len()];
+    for run in 1..=RUNS {
         for (k, (v, store)) in variants.iter().zip(&stores).enumerate() {
             let t = Instant::now();
             let cpu = cpu_secs();
@@ -341,6 +354,7 @@ fn main() {
             let report = store.verify(KKM).expect("verifies");
             let one = t.elapsed().as_secs_f64();
             one_best[k] = one_best[k].min(one);
+            per_run[k].push([secs, cpu, one]);
             println!(
                 "verify {:>9} run {run}: at open (all KKMs, one pass) {secs:.3} s (target 1.5 s), \
                  CPU {cpu:.2} s; verify(kkm) {one:.3} s; {} records, {} closed shifts",
@@ -353,7 +367,7 @@ fn main() {
     if variants[0] == Variant::Plain {
         let (scan, hashing) = floors(&dir.join("verify-plain.db"));
         println!(
-            "  plain verify at open (best of 3) = {:.2}× the sequential floor of the same run \
+            "  plain verify at open (best of {RUNS}) = {:.2}× the sequential floor of the same run \
              (row scan through the index + SHA-256 of the same bytes), {:.2}× the row scan alone; \
              verify(kkm) {:.2}× the sequential floor",
             verify_best[0] / (scan + hashing),
@@ -362,12 +376,25 @@ fn main() {
         );
     }
     for (k, v) in variants.iter().enumerate().skip(1) {
+        let median = |i: usize| {
+            let mut r: Vec<f64> = per_run[k]
+                .iter()
+                .zip(&per_run[0])
+                .map(|(a, b)| a[i] / b[i])
+                .collect();
+            r.sort_by(|a, b| a.total_cmp(b));
+            r[r.len() / 2]
+        };
         println!(
-            "verify at open {} / plain (best of 3): ×{:.2}, CPU ×{:.2}; verify(kkm) ×{:.2}",
+            "verify at open {} / plain (best of {RUNS}): ×{:.2}, CPU ×{:.2}; verify(kkm) ×{:.2}; \
+             median of the {RUNS} runs' ratios: at open ×{:.2}, CPU ×{:.2}, verify(kkm) ×{:.2}",
             v.name(),
             verify_best[k] / verify_best[0],
             cpu_best[k] / cpu_best[0],
-            one_best[k] / one_best[0]
+            one_best[k] / one_best[0],
+            median(0),
+            median(1),
+            median(2),
         );
     }
     // Column-level AES-GCM: `verify` would have to open every payload it hashes (or
