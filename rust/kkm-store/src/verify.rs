@@ -317,6 +317,34 @@ pub(crate) fn walk(
     conclude(key, kkm_id, &prepared, docs)
 }
 
+/// The walk of one KKM by one reader inside one read transaction: what a failure of
+/// the faster walks is confirmed with before the KKM is marked. Those read through two
+/// connections and several statements, each its own snapshot: a commit by another
+/// process landing between them (a daemon selling while `kkm-daemon verify` reads the
+/// same file) looks like a journal whose end does not match its KKM. Inside one read
+/// transaction every read sees the same commit; a forgery is found again, and named
+/// as the sequential walk names it.
+pub(crate) fn confirm(
+    conn: &Connection,
+    key: &ChainKey,
+    kkm_id: u32,
+) -> Result<VerifyReport, StoreError> {
+    let begun = conn.is_autocommit();
+    if begun {
+        conn.execute_batch("BEGIN DEFERRED")?;
+    }
+    let outcome = walk(conn, key, kkm_id, None);
+    if begun {
+        // Only read: ending it cannot lose anything; if it does not end, it is rolled
+        // back rather than left open on the store's connection.
+        if let Err(e) = conn.execute_batch("COMMIT") {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+    }
+    outcome
+}
+
 /// The full walk of every KKM in `kkms`, their records read in one pass over the
 /// table; each KKM's outcome, in the order given. An error of the store itself (not
 /// a tampered journal) ends it.

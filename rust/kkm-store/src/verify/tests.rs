@@ -306,4 +306,59 @@ mod split {
         }
         let _ = std::fs::remove_dir_all(&d);
     }
+
+    /// Another connection commits while a store on the same file verifies (a daemon
+    /// selling while `kkm-daemon verify` reads its journal): the walks' reads are not one
+    /// snapshot, but no KKM is ever called broken for it.
+    #[test]
+    fn commits_landing_during_a_walk_are_not_tampering() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let d = dir("race");
+        let path = d.join("kkm.db");
+        build(&path);
+        let writer = Store::open(&path, &KEY).unwrap();
+        let done = AtomicBool::new(false);
+        let payload = br#"{"n":"late"}"#;
+        let written = std::thread::scope(|scope| {
+            let selling = scope.spawn(|| {
+                let mut n = PER_KKM;
+                while !done.load(Ordering::Relaxed) {
+                    for &kkm in &KKMS {
+                        let mut doc = sale(kkm, n, payload);
+                        doc.shift_number = 1 + (n / 250) as u32;
+                        writer.append(&doc, b"{}").unwrap();
+                    }
+                    n += 1;
+                }
+                n - PER_KKM
+            });
+            // Stops the writer however the reader ends (a failed assertion included).
+            struct Stop<'a>(&'a AtomicBool);
+            impl Drop for Stop<'_> {
+                fn drop(&mut self) {
+                    self.0.store(true, Ordering::Relaxed);
+                }
+            }
+            let stop = Stop(&done);
+            let reader = Store::open(&path, &KEY).unwrap();
+            for _ in 0..6 {
+                for kkm in KKMS {
+                    reader.verify(kkm).unwrap();
+                }
+                assert!(reader.verify_all().unwrap().is_empty());
+            }
+            drop(stop);
+            selling.join().unwrap()
+        });
+        assert!(written > 0, "the writer committed during the walks");
+        for kkm in KKMS {
+            let state = writer.sync_state(kkm).unwrap();
+            assert_eq!(state.local_state, 0, "{:?}", state.state_reason);
+            assert_eq!(
+                writer.verify(kkm).unwrap().records,
+                (PER_KKM + written) as u64
+            );
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }
