@@ -29,7 +29,8 @@
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::{Mutex, OnceLock};
 
-use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use aes::cipher::inout::InOutBuf;
+use aes::cipher::{Block as CipherBlock, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use hmac::{Hmac, Mac};
 use rusqlite::Connection;
 
@@ -264,6 +265,8 @@ unsafe extern "C" fn page_hmac(
 }
 
 type Encryptor = cbc::Encryptor<aes::Aes256>;
+/// One AES block (16 bytes).
+type Block = CipherBlock<aes::Aes256>;
 type Decryptor = cbc::Decryptor<aes::Aes256>;
 
 /// SQLCipher's `cipher`: AES-256-CBC of `in_sz` bytes (whole blocks, no padding) under
@@ -291,41 +294,28 @@ unsafe extern "C" fn page_cipher(
     if input.is_null() || out.is_null() || len % 16 != 0 {
         return SQLITE_ERROR;
     }
-    // `out` may be `input` itself (worked in place); apart, the result is written
-    // straight into `out` (no copy of the page first); overlapping otherwise (SQLCipher
-    // never does), copied, then worked in place.
+    // `out` is `input` itself (worked in place) or apart from it (worked from one into
+    // the other, no copy of the page first); a partial overlap (SQLCipher never makes
+    // one) is copied into `out` first, then worked in place.
     let (start, end) = (input as usize, input as usize + len);
     let apart = out as usize >= end || out as usize + len <= start;
-    let done = if apart {
-        let (src, dst) = (
-            std::slice::from_raw_parts(input, len),
-            std::slice::from_raw_parts_mut(out, len),
-        );
-        match mode {
-            CIPHER_ENCRYPT => Encryptor::new_from_slices(k, v).ok().and_then(|c| {
-                c.encrypt_padded_b2b_mut::<NoPadding>(src, dst)
-                    .ok()
-                    .map(|_| ())
-            }),
-            CIPHER_DECRYPT => Decryptor::new_from_slices(k, v).ok().and_then(|c| {
-                c.decrypt_padded_b2b_mut::<NoPadding>(src, dst)
-                    .ok()
-                    .map(|_| ())
-            }),
-            _ => None,
-        }
+    let from = if apart || out.cast_const() == input {
+        input
     } else {
         std::ptr::copy(input, out, len);
-        let buf = std::slice::from_raw_parts_mut(out, len);
-        match mode {
-            CIPHER_ENCRYPT => Encryptor::new_from_slices(k, v)
-                .ok()
-                .and_then(|c| c.encrypt_padded_mut::<NoPadding>(buf, len).ok().map(|_| ())),
-            CIPHER_DECRYPT => Decryptor::new_from_slices(k, v)
-                .ok()
-                .and_then(|c| c.decrypt_padded_mut::<NoPadding>(buf).ok().map(|_| ())),
-            _ => None,
-        }
+        out.cast_const()
+    };
+    // `from` and `out` are equal or apart, `len / 16` blocks each (checked above);
+    // blocks are bytes, alignment 1; nothing else touches them during the call.
+    let blocks = InOutBuf::from_raw(from.cast::<Block>(), out.cast::<Block>(), len / 16);
+    let done = match mode {
+        CIPHER_ENCRYPT => Encryptor::new_from_slices(k, v)
+            .ok()
+            .map(|mut c| c.encrypt_blocks_inout_mut(blocks)),
+        CIPHER_DECRYPT => Decryptor::new_from_slices(k, v)
+            .ok()
+            .map(|mut c| c.decrypt_blocks_inout_mut(blocks)),
+        _ => None,
     };
     if done.is_some() {
         SQLITE_OK
