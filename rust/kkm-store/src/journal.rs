@@ -590,14 +590,7 @@ impl Store {
     pub fn verify(&self, kkm_id: u32) -> Result<VerifyReport, StoreError> {
         let outcome = {
             let conn = self.conn();
-            match crate::verify::walk(&conn, &self.chain, kkm_id, self.reader.as_ref()) {
-                // Confirmed in one snapshot (see `verify::confirm`): another process may
-                // have committed between the walk's reads.
-                Err(StoreError::Tampered { .. }) => {
-                    crate::verify::confirm(&conn, &self.chain, kkm_id)
-                }
-                other => other,
-            }
+            crate::verify::walk(&conn, &self.chain, kkm_id, self.reader.as_ref())
         };
         if let Err(StoreError::Tampered { record, reason, .. }) = &outcome {
             mark_conflict(&self.conn(), kkm_id, *record, reason)?;

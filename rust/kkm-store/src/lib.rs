@@ -397,17 +397,9 @@ impl Store {
         for (kkm_id, outcome) in kkms.into_iter().zip(outcomes) {
             match outcome {
                 Ok(_) => {}
-                // Confirmed in one snapshot before the KKM is marked (see
-                // `verify::confirm`): another process may have committed meanwhile.
-                Err(StoreError::Tampered { .. }) => {
-                    match crate::verify::confirm(&conn, &self.chain, kkm_id) {
-                        Ok(_) => {}
-                        Err(StoreError::Tampered { record, reason, .. }) => {
-                            journal::mark_conflict(&conn, kkm_id, record, &reason)?;
-                            failed.push(kkm_id);
-                        }
-                        Err(e) => return Err(e),
-                    }
+                Err(StoreError::Tampered { record, reason, .. }) => {
+                    journal::mark_conflict(&conn, kkm_id, record, &reason)?;
+                    failed.push(kkm_id);
                 }
                 Err(e) => return Err(e),
             }

@@ -296,8 +296,19 @@ fn prepare(conn: &Connection, key: &ChainKey, kkm_id: u32) -> Result<Prepared, S
 }
 
 /// The full walk of a keyed store for one KKM (see the module docs); with a way to
-/// open a second connection (`second`), a long one is read in two halves at once.
+/// open a second connection (`second`), a long one is read in two halves at once. A
+/// failure is confirmed before it is returned ([`confirmed`]).
 pub(crate) fn walk(
+    conn: &Connection,
+    key: &ChainKey,
+    kkm_id: u32,
+    second: Option<&ReaderSpec>,
+) -> Result<VerifyReport, StoreError> {
+    confirmed(conn, key, kkm_id, walk_once(conn, key, kkm_id, second))
+}
+
+/// One walk of one KKM, its failure as found.
+pub(crate) fn walk_once(
     conn: &Connection,
     key: &ChainKey,
     kkm_id: u32,
@@ -317,23 +328,27 @@ pub(crate) fn walk(
     conclude(key, kkm_id, &prepared, docs)
 }
 
-/// The walk of one KKM by one reader inside one read transaction: what a failure of
-/// the faster walks is confirmed with before the KKM is marked. Those read through two
-/// connections and several statements, each its own snapshot: a commit by another
-/// process landing between them (a daemon selling while `kkm-daemon verify` reads the
-/// same file) looks like a journal whose end does not match its KKM. Inside one read
-/// transaction every read sees the same commit; a forgery is found again, and named
-/// as the sequential walk names it.
-pub(crate) fn confirm(
+/// `outcome`, a KKM's walk, unless it found the journal tampered: then the walk again,
+/// by one reader inside one read transaction. The walks read through two connections
+/// and several statements, each its own snapshot: a commit by another process landing
+/// between them (a daemon selling while `kkm-daemon verify` reads the same file) looks
+/// like a journal whose end does not match its KKM. Inside one read transaction every
+/// read sees the same commit; a forgery is found again, and named as the sequential
+/// walk names it.
+fn confirmed(
     conn: &Connection,
     key: &ChainKey,
     kkm_id: u32,
+    outcome: Result<VerifyReport, StoreError>,
 ) -> Result<VerifyReport, StoreError> {
+    if !matches!(outcome, Err(StoreError::Tampered { .. })) {
+        return outcome;
+    }
     let begun = conn.is_autocommit();
     if begun {
         conn.execute_batch("BEGIN DEFERRED")?;
     }
-    let outcome = walk(conn, key, kkm_id, None);
+    let again = walk_once(conn, key, kkm_id, None);
     if begun {
         // Only read: ending it cannot lose anything; if it does not end, it is rolled
         // back rather than left open on the store's connection.
@@ -342,7 +357,7 @@ pub(crate) fn confirm(
             return Err(e.into());
         }
     }
-    outcome
+    again
 }
 
 /// The full walk of every KKM in `kkms`, their records read in one pass over the
@@ -360,7 +375,9 @@ pub(crate) fn walk_all(
     for (i, &kkm_id) in kkms.iter().enumerate() {
         match prepare(conn, key, kkm_id) {
             Ok(p) => prepared.push((i, kkm_id, p)),
-            Err(e @ StoreError::Tampered { .. }) => outcomes[i] = Some(Err(e)),
+            Err(e @ StoreError::Tampered { .. }) => {
+                outcomes[i] = Some(confirmed(conn, key, kkm_id, Err(e)))
+            }
             Err(e) => return Err(e),
         }
     }
@@ -373,7 +390,8 @@ pub(crate) fn walk_all(
         .collect();
     let walked = documents::walk(conn, Some(key), &targets, Scan::Table(second))?;
     for ((i, kkm_id, p), docs) in prepared.iter().zip(walked) {
-        outcomes[*i] = Some(docs.and_then(|d| conclude(key, *kkm_id, p, d)));
+        let outcome = docs.and_then(|d| conclude(key, *kkm_id, p, d));
+        outcomes[*i] = Some(confirmed(conn, key, *kkm_id, outcome));
     }
     Ok(outcomes
         .into_iter()

@@ -287,7 +287,7 @@ mod split {
                 assert_eq!(s.sync_state(KKMS[other]).unwrap().local_state, 0, "{what}");
             }
             // The walk of the one KKM through its index, on one reader.
-            let single = named(crate::verify::walk(&s.conn(), &s.chain, KKMS[k], None));
+            let single = named(crate::verify::walk_once(&s.conn(), &s.chain, KKMS[k], None));
             assert_eq!(
                 at_open.state_reason.as_deref(),
                 Some(format!("record {}: {}", single.0, single.1).as_str()),
@@ -301,7 +301,7 @@ mod split {
         for kkm in KKMS {
             assert_eq!(s.sync_state(kkm).unwrap().local_state, 0);
             assert_eq!(s.verify(kkm).unwrap().records, PER_KKM as u64);
-            let single = crate::verify::walk(&s.conn(), &s.chain, kkm, None).unwrap();
+            let single = crate::verify::walk_once(&s.conn(), &s.chain, kkm, None).unwrap();
             assert_eq!(single.records, PER_KKM as u64);
         }
         let _ = std::fs::remove_dir_all(&d);
