@@ -599,14 +599,17 @@ async fn a_shift_past_24_hours_closes_itself_on_the_next_receipt() -> anyhow::Re
     let first = api.ok("TradeOperation", Some(ADMIN), quiet).await?;
     let shift = first["fr_shift_number"].as_i64().unwrap_or(0);
     daemon.advance(25 * 3600);
-    // A placement on the expired shift keeps CashCore's refusal…
-    api.refused(
-        "MoneyPlacement",
-        Some(ADMIN),
-        json!({"kkm_ofd_id": KKM, "operation": 0, "sum": 10}),
-        31,
-    )
-    .await?;
+    // A placement on the expired shift is taken, as CashCore's MoneyPlacement takes it
+    // (no 24-hour check): it counts in that shift and neither closes nor reopens it…
+    let placed = api
+        .ok(
+            "MoneyPlacement",
+            Some(ADMIN),
+            json!({"kkm_ofd_id": KKM, "operation": 0, "sum": 10}),
+        )
+        .await?;
+    assert_eq!(placed["fr_shift_number"].as_i64(), Some(shift));
+    assert_eq!(placed["shift_document_number"], 2);
     // …a receipt closes it first (a Z journaled, sent and printed), then sells in a new
     // shift.
     let mut printable = sale(KKM, 100);
@@ -626,8 +629,8 @@ async fn a_shift_past_24_hours_closes_itself_on_the_next_receipt() -> anyhow::Re
     let books = daemon.sim.books(KKM).expect("books");
     assert_eq!(
         books.accepted.iter().map(|d| d.command).collect::<Vec<_>>(),
-        vec![1, 2, 1],
-        "the OFD got the sale, the automatic Z and the next sale"
+        vec![1, 6, 2, 1],
+        "the OFD got the sale, the placement, the automatic Z and the next sale"
     );
     // The receipt asked for paper: the automatic Z prints before it, like any Z.
     let paper = printer.wait_jobs(2, Duration::from_secs(20)).await?;

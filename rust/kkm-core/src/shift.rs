@@ -14,9 +14,11 @@
 //! ```
 //!
 //! * a receipt or a placement on a closed book opens shift `last + 1` first;
-//! * while open, a receipt or placement more than 24 hours after the opening is
-//!   refused with 31 until the shift is closed ([`ShiftBook::shift_expired`]: the
-//!   register closes such a shift itself before a receipt, as CashCore does);
+//! * while open, a receipt more than 24 hours after the opening is refused with 31
+//!   until the shift is closed ([`ShiftBook::shift_expired`]: the register closes such
+//!   a shift itself before a receipt, as CashCore does); a placement is not: CashCore's
+//!   `MoneyPlacement` has no 24-hour check, so cash can be taken out of (or put into)
+//!   the drawer of an expired shift, and the placement counts in that shift;
 //! * a document dated before the previous one is refused with 36 (the clock went
 //!   back);
 //! * a withdrawal or a cash pay-out (BUY, SELL_RETURN) above the cash in the drawer is
@@ -240,8 +242,8 @@ impl ShiftBook {
     }
 
     /// `true` when a shift is open and older than 24 hours at `now`: a new receipt must
-    /// close it first (the register does so itself, as CashCore does), and a placement is
-    /// refused with 31.
+    /// close it first (the register does so itself, as CashCore does). A placement is
+    /// still taken in it (CashCore's `MoneyPlacement` does not check the shift's age).
     pub fn shift_expired(&self, now: Timestamp) -> bool {
         self.shift
             .as_ref()
@@ -251,11 +253,7 @@ impl ShiftBook {
     /// Checks that a new document may be registered at `now`: not before the previous
     /// document (36) and not in a shift older than 24 hours (31).
     pub fn check_document_time(&self, now: Timestamp) -> Result<(), CoreError> {
-        if let Some(last) = self.lifetime.last_document_at {
-            if now < last {
-                return Err(CoreError::ClockWentBack { last, now });
-            }
-        }
+        self.check_clock(now)?;
         if let Some(shift) = &self.shift {
             if now.secs_since(shift.opened_at) > MAX_SHIFT_SECS {
                 return Err(CoreError::ShiftTooLong {
@@ -264,6 +262,14 @@ impl ShiftBook {
             }
         }
         Ok(())
+    }
+
+    /// Checks that a document dated `now` is not before the previous document (36).
+    fn check_clock(&self, now: Timestamp) -> Result<(), CoreError> {
+        match self.lifetime.last_document_at {
+            Some(last) if now < last => Err(CoreError::ClockWentBack { last, now }),
+            _ => Ok(()),
+        }
     }
 
     fn open_if_closed(&mut self, now: Timestamp) -> bool {
@@ -394,8 +400,10 @@ impl ShiftBook {
         Ok(self.stamp(now, opened))
     }
 
-    /// Registers a deposit or a withdrawal: checks the time (36, 31) and, for a
-    /// withdrawal, the drawer (58); opens a shift if none is open.
+    /// Registers a deposit or a withdrawal: checks the clock (36) and, for a
+    /// withdrawal, the drawer (58); opens a shift if none is open. An open shift older
+    /// than 24 hours takes the placement (no 31: CashCore's `MoneyPlacement` has no such
+    /// check, and a cashier must be able to take the cash out before the Z).
     pub fn register_placement(
         &mut self,
         placement: &MoneyPlacement,
@@ -403,7 +411,7 @@ impl ShiftBook {
         clock: &dyn Clock,
     ) -> Result<DocumentStamp, CoreError> {
         let now = clock.now();
-        self.check_document_time(now)?;
+        self.check_clock(now)?;
         if placement.kind == MoneyPlacementKind::Withdrawal && placement.sum > self.lifetime.cash {
             return Err(CoreError::NotEnoughCash {
                 requested: placement.sum,

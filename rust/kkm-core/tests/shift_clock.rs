@@ -75,7 +75,7 @@ fn shift_lifecycle_with_injected_clock() {
         (1, 2, false)
     );
 
-    // One second later: 31, for receipts and placements, and nothing changes.
+    // One second later: a receipt is refused with 31 and changes nothing.
     clock.set(Timestamp::from_secs(T0 + DAY + 1));
     let before = book.clone();
     assert_eq!(
@@ -83,16 +83,35 @@ fn shift_lifecycle_with_injected_clock() {
             .map_err(|e| e.code().code()),
         Err(31)
     );
-    assert_eq!(
-        book.register_placement(
+    assert_eq!(book, before);
+    // A placement is not (CashCore's MoneyPlacement has no 24-hour check): it counts in
+    // the expired shift, which it neither closes nor reopens.
+    let stamp = book
+        .register_placement(
             &MoneyPlacement::deposit(Money::from_tiyn(100)),
             false,
-            &clock
+            &clock,
         )
-        .map_err(|e| e.code().code()),
-        Err(31)
+        .expect("a placement in an expired shift");
+    assert_eq!(
+        (
+            stamp.shift_number,
+            stamp.shift_document_number,
+            stamp.opened_shift
+        ),
+        (1, 3, false)
     );
-    assert_eq!(book, before);
+    assert_eq!(
+        book.shift.as_ref().map(|s| s.opened_at),
+        Some(Timestamp::from_secs(T0))
+    );
+    assert_eq!(
+        book.cash_in_drawer(),
+        before
+            .cash_in_drawer()
+            .saturating_add(Money::from_tiyn(100))
+    );
+    assert!(book.shift_expired(clock.now()));
 
     // X is still allowed, and shows the shift's totals.
     let x = book.x_report(&clock);
@@ -114,6 +133,13 @@ fn shift_lifecycle_with_injected_clock() {
         Money::from_tiyn(30_000)
     );
     assert_eq!(z.withdrawn, None);
+    let deposits = z
+        .report
+        .money_placements
+        .iter()
+        .find(|m| m.operation == MoneyPlacementKind::Deposit)
+        .map(|m| (m.operations_count, m.operations_sum));
+    assert_eq!(deposits, Some((1, Money::from_tiyn(100))));
     assert!(!book.is_open());
     assert_eq!(
         book.close_shift(&clock, CloseOptions::default())

@@ -133,8 +133,9 @@ impl Register {
     /// Before a receipt: a shift open for more than 24 hours is closed first, as CashCore
     /// does — a Z journaled, sent (or queued) and answered like any Z, made in the name of
     /// the operator whose receipt needs the new shift. Returns the Z's record, if one was
-    /// made; it prints when the receipt asks for paper (`print`), like any Z. Other
-    /// documents on such a shift keep being refused with 31.
+    /// made; it prints when the receipt asks for paper (`print`), like any Z. A cash
+    /// placement neither closes such a shift nor is refused in it (CashCore's
+    /// `MoneyPlacement` has no 24-hour check): it counts in the expired shift.
     pub(super) async fn close_expired_shift(
         &self,
         operator: &Operator,
