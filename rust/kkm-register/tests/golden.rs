@@ -3,10 +3,16 @@
 //! register of this build: every KKM with its settings (untagged JSON, version 1),
 //! counters (untagged, version 1) and shift; new documents are written in the tagged
 //! formats and the journal verifies after them.
+//!
+//! The register runs on a clock set from the fixture (its last document plus a minute),
+//! never the wall clock: the journal was written on one day and must open the same way
+//! in any year (`scripts/test` runs this suite again with the clock 400 days ahead).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use kkm_core::{ManualClock, Timestamp};
 use kkm_register::api::{GetKkmListRequest, MoneyPlacementRequest};
 use kkm_register::{Credential, Endpoint, OfdConfig, Registry, RegistryConfig};
 use kkm_store::{KeyFile, Store};
@@ -23,10 +29,25 @@ fn copy() -> PathBuf {
     d
 }
 
+/// The time of the fixture's newest document (device-calendar seconds).
+fn fixture_time(dir: &Path) -> Timestamp {
+    let store = Store::open(dir.join("kkm.db"), &KeyFile::new(dir.join("data.key"))).unwrap();
+    let newest = [6923, 6924, 6925]
+        .into_iter()
+        .filter_map(|kkm| store.records(kkm, 0, u32::MAX).unwrap().pop())
+        .map(|r| r.at)
+        .max()
+        .expect("the golden journal has documents");
+    Timestamp::from_secs(newest)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_golden_installation_works_in_this_build() {
     let dir = copy();
+    let clock = Arc::new(ManualClock::new(fixture_time(&dir)));
+    clock.advance(60);
     let mut config = RegistryConfig::new(&dir);
+    config.clock = clock.clone();
     // No OFD answers: documents go autonomous and wait in the queue.
     config.ofds = vec![OfdConfig {
         uid: "76A41602F148468EA85FA0ECBA8B4BBB".into(),
@@ -62,9 +83,24 @@ async fn the_golden_installation_works_in_this_build() {
     let placed: MoneyPlacementRequest =
         serde_json::from_value(json!({"kkm_ofd_id": 6924, "operation": 0, "sum": 700})).unwrap();
     registry
+        .money_placement(&admin, placed.clone(), None)
+        .await
+        .unwrap();
+    // Two days on, 6924's shift is older than 24 hours: a placement is still taken, as
+    // CashCore's MoneyPlacement takes it (no 31), and counts in that shift.
+    clock.advance(2 * 24 * 3600);
+    let record = registry
         .money_placement(&admin, placed, None)
         .await
         .unwrap();
+    let kkm = registry
+        .kkm_list(&admin, GetKkmListRequest::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.ofd_id == 6924)
+        .unwrap();
+    assert_eq!(kkm.fr_shift_number, Some(1), "{record:?}");
     registry.shutdown().await;
     drop(registry);
 
