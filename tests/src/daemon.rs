@@ -4,7 +4,7 @@
 //! class, the envelope, `/openapi.json`'s schema).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -187,6 +187,14 @@ impl std::fmt::Display for Answer {
     }
 }
 
+/// `/openapi.json` as the daemon serves it, built once per test binary: building it is
+/// the costliest part of checking one answer (the 25,000-sale listing test checks every
+/// sale's answer).
+fn openapi_document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(openapi::document)
+}
+
 /// Checks a JSON answer of `method`: its HTTP status is CashCore's for its code, its
 /// content type JSON, its body matches `/openapi.json`, and an error has the text
 /// constant as `response_data` and a readable `message`.
@@ -207,8 +215,7 @@ pub fn checked(method: Method, r: &HttpResponse) -> anyhow::Result<Answer> {
         method.name(),
         r.status
     );
-    let doc = openapi::document();
-    openapi::validate(&doc, &openapi::answer_schema(method), &json).map_err(|e| {
+    openapi::validate(openapi_document(), &openapi::answer_schema(method), &json).map_err(|e| {
         anyhow::anyhow!(
             "{}: the answer does not match /openapi.json: {e}\n{json}",
             method.name()
