@@ -28,7 +28,11 @@ async fn keyed(
     method: &str,
     body: Value,
 ) -> anyhow::Result<kkm_e2e::daemon::Answer> {
-    let headers = [("Authorization", ADMIN), ("Idempotency-Key", "k-1")];
+    let headers = [
+        ("Authorization", ADMIN),
+        ("Idempotency-Key", "k-1"),
+        ("Content-Type", "application/json"),
+    ];
     let r = api
         .http
         .request(

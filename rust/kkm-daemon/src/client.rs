@@ -63,7 +63,8 @@ impl HttpClient {
         })
     }
 
-    /// Sends `verb path` with `headers` and `body`, and reads the answer.
+    /// Sends `verb path` with `headers` and `body`, and reads the answer. `Host` is the
+    /// server's address unless `headers` name one.
     pub async fn request(
         &mut self,
         verb: &str,
@@ -72,10 +73,12 @@ impl HttpClient {
         body: &[u8],
     ) -> anyhow::Result<HttpResponse> {
         let mut head = format!(
-            "{verb} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
-            self.addr,
+            "{verb} {path} HTTP/1.1\r\nContent-Length: {}\r\n",
             body.len()
         );
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            head.push_str(&format!("Host: {}\r\n", self.addr));
+        }
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }

@@ -8,6 +8,8 @@
 //! log_json = true
 //! ofd_budget_ms = 5000           # how long a fiscal command waits for the OFD
 //! session_idle_secs = 900        # a web console session ends after 15 minutes unused
+//! allowed_hosts = ["kassa.shop.lan"]          # names besides IP addresses and localhost
+//! allowed_origins = ["https://pos.shop.kz"]   # web POS pages that may call the API
 //!
 //! [[ofd]]
 //! name = "Казахтелеком"
@@ -177,6 +179,14 @@ pub struct FileConfig {
     /// or `localhost:631`).
     #[serde(default)]
     pub cups_server: Option<String>,
+    /// `Host` names the daemon answers besides IP addresses and `localhost` (a name in
+    /// the shop's DNS the till reaches it by); any other name is refused (DNS rebinding).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Origins (`https://pos.shop.kz`) of web POS pages allowed to call the API from a
+    /// browser; a page of any other site is refused.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
     /// Print job retries: first pause and longest pause (ms), sends before `failed`.
     #[serde(default)]
     pub print_retry_first_ms: Option<u64>,
@@ -238,6 +248,10 @@ pub struct ServeConfig {
     pub cups_server: Option<String>,
     /// Print job retries.
     pub print_policy: PrintPolicy,
+    /// Extra `Host` names (see [`FileConfig::allowed_hosts`]).
+    pub allowed_hosts: Vec<String>,
+    /// Web POS origins (see [`FileConfig::allowed_origins`]).
+    pub allowed_origins: Vec<String>,
 }
 
 impl ServeConfig {
@@ -288,7 +302,14 @@ impl ServeConfig {
             },
             printers: file.printers,
             cups_server: file.cups_server,
+            allowed_hosts: file.allowed_hosts,
+            allowed_origins: file.allowed_origins,
         })
+    }
+
+    /// The HTTP guard of the configured names and origins.
+    pub fn web_guard(&self) -> crate::guard::WebGuard {
+        crate::guard::WebGuard::new(&self.allowed_hosts, &self.allowed_origins)
     }
 
     /// The registry's configuration.

@@ -149,7 +149,7 @@ pub fn banner(
          Try:\n\
          \x20 curl -s http://{listen}/Ping\n\
          \x20 curl -s -H 'Authorization: {DEMO_ADMIN_PIN}' http://{listen}/GetKKMList\n\
-         \x20 curl -s -X POST -H 'Authorization: {DEMO_ADMIN_PIN}' http://{listen}/MoneyPlacement \\\n\
+         \x20 curl -s -X POST -H 'Authorization: {DEMO_ADMIN_PIN}' -H 'Content-Type: application/json' http://{listen}/MoneyPlacement \\\n\
          \x20      -d '{{\"kkm_ofd_id\": {DEMO_KKM}, \"operation\": 0, \"sum\": 1000}}'\n\
          \n\
          Every method with a curl example: docs/api.md; the OpenAPI document: http://{listen}/openapi.json\n\

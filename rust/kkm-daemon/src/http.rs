@@ -6,9 +6,13 @@
 //!   its code's class (400, 401, 403, 404, 500: [`api::http_status`]) and the body
 //!   `{"response_code", "response_data": "<text constant>", "message"}`.
 //! * Method names match without regard to case, as CashCore's server matches them.
-//! * POST reads a JSON body (any `Content-Type`; an empty body is `{}`); parameters in
-//!   the URL are ignored. GET is allowed where the seed says GET/POST and reads the
-//!   query string (or, without one, a JSON body).
+//! * Before anything else, [`WebGuard`] refuses a `Host` the daemon is not served under
+//!   (DNS rebinding) on every path, and, on the API, a request a browser marks as coming
+//!   from a page of another site (5, HTTP 403): `docs/security.md`.
+//! * POST reads a JSON body (an empty body is `{}`); a method that changes state wants
+//!   `Content-Type: application/json` (2 otherwise); other methods take any content type.
+//!   Parameters in the URL are ignored. GET is allowed for the seed's GET/POST methods
+//!   that only read, and reads the query string (or, without one, a JSON body).
 //! * An unknown method → 3; GET (or any verb but GET/POST) on a POST-only method → 3
 //!   as well: that method does not exist for that verb.
 //! * A body over [`BODY_LIMIT`] → 2.
@@ -33,6 +37,7 @@ use kkm_register::{Credential, Registry};
 use serde::Serialize;
 use tracing::{info, warn};
 
+use crate::guard::WebGuard;
 use crate::input::{self, ApiError, Params};
 
 /// Largest request body accepted: 2 MiB (a 1,000-item receipt is ~150 KiB of JSON).
@@ -49,16 +54,38 @@ const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 struct AppState {
     registry: Arc<Registry>,
     openapi: Arc<Vec<u8>>,
+    guard: Arc<WebGuard>,
 }
 
-/// The router of the whole API over `registry`.
+/// The router of the whole API over `registry`, with the default [`WebGuard`] (IP
+/// literals and `localhost` only; no web POS origins).
 pub fn router(registry: Arc<Registry>) -> Router {
+    router_with(registry, WebGuard::default())
+}
+
+/// The router of the whole API (and the console) over `registry`, behind `guard`.
+pub fn router_with(registry: Arc<Registry>, guard: WebGuard) -> Router {
     let openapi = serde_json::to_vec_pretty(&crate::openapi::document()).unwrap_or_default();
+    let guard = Arc::new(guard);
     let api = Router::new().fallback(handle).with_state(AppState {
         registry: registry.clone(),
         openapi: Arc::new(openapi),
+        guard: guard.clone(),
     });
-    crate::with_console(api, registry)
+    crate::with_console(api, registry).layer(axum::middleware::from_fn(
+        move |request: Request, next: axum::middleware::Next| {
+            let guard = guard.clone();
+            async move {
+                match guard.check_host(request.headers()) {
+                    Ok(()) => next.run(request).await,
+                    Err(error) => {
+                        warn!(host = ?request.headers().get(header::HOST), "refused: a Host the daemon is not served under");
+                        reply_response(Err(error))
+                    }
+                }
+            }
+        },
+    ))
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets the requests in
@@ -69,12 +96,23 @@ pub async fn serve(
     registry: Arc<Registry>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, registry, WebGuard::default(), shutdown).await
+}
+
+/// [`serve`] behind `guard` (the configured host names and web POS origins).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    registry: Arc<Registry>,
+    guard: WebGuard,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let listener = listener.tap_io(|tcp| {
         // Answers are small; do not let Nagle hold them back.
         let _ = tcp.set_nodelay(true);
     });
-    let app = router(registry.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app =
+        router_with(registry.clone(), guard).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
@@ -349,6 +387,8 @@ async fn route(
             ),
         ));
     };
+    // A page of another site is refused before anything else is looked at.
+    state.guard.check_origin(&parts.headers)?;
     let is_get = *verb == Verb::GET || *verb == Verb::HEAD;
     if is_get && !method.allows_get() {
         return Err(ApiError::new(
@@ -369,6 +409,9 @@ async fn route(
             ),
         ));
     }
+    state
+        .guard
+        .check_json(&parts.headers, method.changes_state())?;
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)

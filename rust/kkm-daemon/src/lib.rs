@@ -12,6 +12,8 @@
 //!   [`http::serve`] with graceful shutdown.
 //! * `console` — the web console at `/` (feature `console`, on by default): pages under
 //!   `/console/`, every other path is the API as before.
+//! * [`guard`] — who may talk to the daemon: `Host` names (DNS rebinding), cross-site
+//!   API calls from web pages, JSON-only state changes.
 //! * [`input`] — request decoding: JSON bodies (73 / 2 with the field's path), GET
 //!   query strings typed like JSON, `Authorization`, `Idempotency-Key`.
 //! * [`openapi`] — the OpenAPI 3.1 document, built from the `Method` table.
@@ -43,6 +45,7 @@ pub mod config;
 #[cfg(feature = "console")]
 pub mod console;
 pub mod demo;
+pub mod guard;
 pub mod http;
 pub mod input;
 pub mod logging;

@@ -42,7 +42,7 @@ pub async fn serve(
         .map(|o| format!("{}={}", o.name, o.endpoint))
         .collect();
     info!(listen = %config.listen, data_dir = %config.data_dir.display(), ofds = ?ofds, "kkm-daemon serving the E-Kassa API");
-    crate::http::serve(listener, registry, shutdown).await?;
+    crate::http::serve_with(listener, registry, config.web_guard(), shutdown).await?;
     info!("kkm-daemon stopped");
     Ok(())
 }

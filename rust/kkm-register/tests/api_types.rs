@@ -268,8 +268,11 @@ fn method_table() {
     assert_eq!(
         post_only,
         [
+            "ActivateLicense",
             "SaveKKM",
+            "DeleteKKM",
             "SaveOperator",
+            "DeleteOperator",
             "TradeOperation",
             "MoneyPlacement",
             "ZXReport",

@@ -290,22 +290,35 @@ impl Method {
             .find(|m| m.name().eq_ignore_ascii_case(&name))
     }
 
-    /// `true` if the seed allows GET as well as POST ("GET/POST"); `false` for POST
-    /// only.
-    pub const fn allows_get(self) -> bool {
-        !matches!(
+    /// `true` for the methods that change the register's state (a document, a setting,
+    /// an operator, a licence, paper): they take a JSON body over POST only, never a GET
+    /// a web page could trigger with a link or an image.
+    pub const fn changes_state(self) -> bool {
+        matches!(
             self,
-            Method::SaveKkm
+            Method::ActivateLicense
+                | Method::SaveKkm
+                | Method::DeleteKkm
                 | Method::SaveOperator
+                | Method::DeleteOperator
                 | Method::TradeOperation
                 | Method::MoneyPlacement
                 | Method::ZxReport
-                | Method::GetTransactionList
-                | Method::GetTransaction
-                | Method::GetDocumentImage
                 | Method::ReprintDocument
                 | Method::ResolveKkmBlock
         )
+    }
+
+    /// `true` if GET is allowed as well as POST: the seed's "GET/POST" methods that only
+    /// read (its DeleteKKM, DeleteOperator and ActivateLicense are "GET/POST" too, but a
+    /// change over GET is what a cross-site link or image exploits: POST only here, and a
+    /// GET answers 3 as CashCore answers a wrong verb); `false` for POST only.
+    pub const fn allows_get(self) -> bool {
+        !self.changes_state()
+            && !matches!(
+                self,
+                Method::GetTransactionList | Method::GetTransaction | Method::GetDocumentImage
+            )
     }
 
     /// `true` for the methods the seed marks "WIN" (available on Windows only in

@@ -1,0 +1,229 @@
+//! Issue 34's attacks on the daemon over real sockets, each as an attacker sends it (the
+//! browser's own view of the same attacks is `tests/browser/security.test.mjs`):
+//! * a page of another site driving the API with the default PIN (a `no-cors` fetch to
+//!   SaveOperator, an `<img>` on DeleteOperator, a MoneyPlacement) — refused, nothing
+//!   changes;
+//! * DNS rebinding: the daemon reached under the attacker's name — refused on the API
+//!   and the console alike.
+
+use kkm_daemon::client::HttpResponse;
+use kkm_e2e::daemon::{Api, Daemon, ADMIN};
+use serde_json::{json, Value};
+
+const KKM: u32 = 6923;
+
+fn body(r: &HttpResponse) -> Value {
+    serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+}
+
+/// (HTTP status, response_code) of an answer.
+fn outcome(r: &HttpResponse) -> (u16, i64) {
+    (r.status, body(r)["response_code"].as_i64().unwrap_or(-1))
+}
+
+async fn operators(api: &mut Api) -> anyhow::Result<Vec<String>> {
+    let list = api.ok("GetOperatorList", Some(ADMIN), json!({})).await?;
+    Ok(list
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|o| o["name"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+async fn documents(api: &mut Api) -> anyhow::Result<usize> {
+    let list = api
+        .ok(
+            "GetTransactionList",
+            Some(ADMIN),
+            json!({"kkm_ofd_id": KKM}),
+        )
+        .await?;
+    Ok(list.as_array().map_or(0, Vec::len))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_another_site_cannot_drive_the_api() -> anyhow::Result<()> {
+    let (daemon, mut api) = Daemon::with_kkm(None).await?;
+    api.ok(
+        "SaveOperator",
+        Some(ADMIN),
+        json!({"name": "Кассир", "access_pin": "4321", "role": 3}),
+    )
+    .await?;
+    let cashier_id = api
+        .ok("GetOperatorList", Some(ADMIN), json!({}))
+        .await?
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["name"] == "Кассир"))
+        .and_then(|o| o["id"].as_i64())
+        .unwrap_or(0);
+    let before = operators(&mut api).await?;
+    let docs = documents(&mut api).await?;
+    let mut c = kkm_daemon::client::HttpClient::connect(daemon.addr).await?;
+    let evil = json!({"pin": "0000", "name": "Evil", "access_pin": "6666", "role": 1}).to_string();
+
+    // fetch(…/SaveOperator, {method: "POST", mode: "no-cors", body}) from another site, as
+    // Chromium sends it: text/plain, Origin, Sec-Fetch-Site.
+    let r = c
+        .request(
+            "POST",
+            "/SaveOperator",
+            &[
+                ("Content-Type", "text/plain;charset=UTF-8"),
+                ("Origin", "http://evil.example"),
+                ("Sec-Fetch-Site", "cross-site"),
+                ("Sec-Fetch-Mode", "no-cors"),
+            ],
+            evil.as_bytes(),
+        )
+        .await?;
+    assert_eq!(outcome(&r), (403, 5), "{}", body(&r));
+    // The same from a browser that sends no Sec-Fetch-* (Origin only), and from another
+    // port of the same machine (same-site, not same-origin).
+    for (origin, site) in [
+        ("http://evil.example", None),
+        ("null", None),
+        ("http://127.0.0.1:1", Some("same-site")),
+    ] {
+        let mut headers = vec![("Content-Type", "application/json"), ("Origin", origin)];
+        if let Some(site) = site {
+            headers.push(("Sec-Fetch-Site", site));
+        }
+        let r = c
+            .request("POST", "/SaveOperator", &headers, evil.as_bytes())
+            .await?;
+        assert_eq!(outcome(&r), (403, 5), "{origin}: {}", body(&r));
+    }
+    // A browser that marks nothing at all still cannot send JSON cross-site without a
+    // preflight: a state change in any other content type is refused.
+    for ct in [
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+    ] {
+        let r = c
+            .request(
+                "POST",
+                "/SaveOperator",
+                &[("Content-Type", ct)],
+                evil.as_bytes(),
+            )
+            .await?;
+        assert_eq!(outcome(&r), (400, 2), "{ct}: {}", body(&r));
+    }
+
+    // <img src="http://127.0.0.1:8080/DeleteOperator?id=N&pin=0000">: no change over GET.
+    let img = format!("/DeleteOperator?id={cashier_id}&pin=0000");
+    let r = c
+        .request(
+            "GET",
+            &img,
+            &[
+                ("Sec-Fetch-Site", "cross-site"),
+                ("Sec-Fetch-Dest", "image"),
+            ],
+            b"",
+        )
+        .await?;
+    assert_eq!(outcome(&r).1, 5, "{}", body(&r));
+    let r = c.get(&img, None).await?;
+    assert_eq!(outcome(&r), (404, 3), "{}", body(&r));
+
+    // MoneyPlacement from the page: no cash moves, no document.
+    let placement = json!({"pin": "0000", "kkm_ofd_id": KKM, "operation": 0, "sum": 1}).to_string();
+    let r = c
+        .request(
+            "POST",
+            "/MoneyPlacement",
+            &[
+                ("Content-Type", "text/plain;charset=UTF-8"),
+                ("Origin", "http://evil.example"),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
+            placement.as_bytes(),
+        )
+        .await?;
+    assert_eq!(outcome(&r), (403, 5), "{}", body(&r));
+
+    assert_eq!(
+        operators(&mut api).await?,
+        before,
+        "no operator added or deleted"
+    );
+    assert_eq!(documents(&mut api).await?, docs, "no document made");
+
+    // The daemon's own pages (same origin) and programs (no browser headers) still work.
+    let addr = daemon.addr.to_string();
+    let own = format!("http://{addr}");
+    let r = c
+        .request(
+            "POST",
+            "/MoneyPlacement",
+            &[
+                ("Content-Type", "application/json"),
+                ("Authorization", ADMIN),
+                ("Origin", &own),
+                ("Sec-Fetch-Site", "same-origin"),
+            ],
+            json!({"kkm_ofd_id": KKM, "operation": 0, "sum": 1})
+                .to_string()
+                .as_bytes(),
+        )
+        .await?;
+    assert_eq!(outcome(&r), (200, 0), "{}", body(&r));
+    assert_eq!(documents(&mut api).await?, docs + 1);
+    daemon.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebinding_host_is_not_answered() -> anyhow::Result<()> {
+    let (daemon, _api) = Daemon::with_kkm(None).await?;
+    let mut c = kkm_daemon::client::HttpClient::connect(daemon.addr).await?;
+    let port = daemon.addr.port();
+    let rebound = format!("rebind.attacker.example:{port}");
+    // The attacker's page, now same-origin with the daemon under its own name: every path
+    // is refused, the console's sign-in included.
+    for (verb, path, headers, payload) in [
+        ("GET", "/Ping", vec![], &b""[..]),
+        (
+            "POST",
+            "/GetKKMList",
+            vec![
+                ("Authorization", "0000"),
+                ("Content-Type", "application/json"),
+            ],
+            b"{}",
+        ),
+        ("GET", "/console/signin", vec![], b""),
+        (
+            "POST",
+            "/console/signin",
+            vec![("Content-Type", "application/x-www-form-urlencoded")],
+            b"access_pin=0000",
+        ),
+        ("GET", "/openapi.json", vec![], b""),
+    ] {
+        let mut all = headers.clone();
+        all.push(("Host", &rebound));
+        let r = c.request(verb, path, &all, payload).await?;
+        assert_eq!(outcome(&r), (403, 5), "{verb} {path}: {}", body(&r));
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains("KKM"),
+            "nothing of the register in the refusal"
+        );
+    }
+    // The names it is served under.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        "127.0.0.1".to_owned(),
+    ] {
+        let r = c
+            .request("GET", "/Ping", &[("Host", host.as_str())], b"")
+            .await?;
+        assert_eq!(outcome(&r), (200, 0), "{host}");
+    }
+    daemon.stop().await
+}
