@@ -94,8 +94,8 @@ function chromiumPath() {
   return execFileSync("sh", ["-c", "command -v chromium"]).toString().trim();
 }
 
-/** Headless Debian Chromium with a fresh profile: `{context, close}`. */
-export async function launch() {
+/** Headless Debian Chromium with a fresh profile (and `extraArgs`): `{context, close}`. */
+export async function launch(extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), "kkm-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
@@ -103,6 +103,7 @@ export async function launch() {
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+      ...extraArgs,
     ],
     viewport: { width: 1280, height: 900 },
     locale: "ru-RU",

@@ -4,10 +4,15 @@
 //!   SaveOperator, an `<img>` on DeleteOperator, a MoneyPlacement) — refused, nothing
 //!   changes;
 //! * DNS rebinding: the daemon reached under the attacker's name — refused on the API
-//!   and the console alike.
+//!   and the console alike;
+//! * a printer address as a weapon: a file (the key file), any host — only configured
+//!   printers, and a limited number of duplicates per document.
+
+use std::time::Duration;
 
 use kkm_daemon::client::HttpResponse;
 use kkm_e2e::daemon::{Api, Daemon, ADMIN};
+use kkm_e2e::printer_emu::PrinterEmu;
 use serde_json::{json, Value};
 
 const KKM: u32 = 6923;
@@ -225,5 +230,83 @@ async fn a_rebinding_host_is_not_answered() -> anyhow::Result<()> {
             .await?;
         assert_eq!(outcome(&r), (200, 0), "{host}");
     }
+    daemon.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_printer_address_is_not_the_callers_to_choose() -> anyhow::Result<()> {
+    let (daemon, mut api) = Daemon::with_kkm(None).await?;
+    let printer = PrinterEmu::start().await?;
+    api.ok(
+        "SaveKKM",
+        Some(ADMIN),
+        json!({"ofd_id": KKM, "printer": {"id": 1, "name": printer.address(), "type": 1}}),
+    )
+    .await?;
+    let key = daemon.data_dir.join("data.key");
+    let key_before = std::fs::read(&key)?;
+    // Not even an administrator names a file as a printer on a served daemon.
+    let file = format!("file://{}", key.display());
+    api.refused(
+        "SaveKKM",
+        Some(ADMIN),
+        json!({"ofd_id": KKM, "printer": {"id": 1, "name": file, "type": 1}}),
+        2,
+    )
+    .await?;
+    // A cashier's reprint goes to the KKM's configured printer only: not to the key file,
+    // not to any host the cashier names.
+    api.ok(
+        "SaveOperator",
+        Some(ADMIN),
+        json!({"name": "Кассир", "access_pin": "4321", "role": 3, "bindings": [KKM]}),
+    )
+    .await?;
+    let sold = api
+        .ok(
+            "TradeOperation",
+            Some("4321"),
+            kkm_e2e::daemon::sale(KKM, 100),
+        )
+        .await?;
+    let (shift, number) = (
+        sold["fr_shift_number"].clone(),
+        sold["shift_document_number"].clone(),
+    );
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let elsewhere_addr = format!("tcp://{}", elsewhere.local_addr()?);
+    for target in [
+        file.as_str(),
+        elsewhere_addr.as_str(),
+        "cups://queue?server=192.0.2.1:631",
+    ] {
+        api.refused(
+            "ReprintDocument",
+            Some("4321"),
+            json!({"kkm_ofd_id": KKM, "fr_shift_number": shift, "shift_document_number": number,
+                   "printer": target}),
+            2,
+        )
+        .await?;
+    }
+    let nobody = tokio::time::timeout(Duration::from_millis(300), elsewhere.accept()).await;
+    assert!(
+        nobody.is_err(),
+        "the daemon connected where the cashier said"
+    );
+    assert_eq!(
+        std::fs::read(&key)?,
+        key_before,
+        "the key file is untouched"
+    );
+    // Reprints are limited per document.
+    let reprint = json!({"kkm_ofd_id": KKM, "fr_shift_number": shift,
+                         "shift_document_number": number});
+    for _ in 0..kkm_register::MAX_DUPLICATES {
+        api.ok("ReprintDocument", Some("4321"), reprint.clone())
+            .await?;
+    }
+    api.refused("ReprintDocument", Some("4321"), reprint, 2)
+        .await?;
     daemon.stop().await
 }

@@ -93,6 +93,8 @@ impl Demo {
         // The demo prints as `serve` does: on the machine's printers (a KKM's printer
         // from SaveKKM, e.g. `file:///tmp/receipts.bin`).
         config.printer_driver = Some(crate::config::printer_driver(&[], None));
+        // The demo is where receipts are tried out without paper: files allowed.
+        config.allow_file_printers = true;
         if let Some(idle) = session_idle {
             config.session_idle = idle;
         }

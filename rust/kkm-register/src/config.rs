@@ -103,6 +103,10 @@ pub struct RegistryConfig {
     pub printer_driver: Option<Arc<dyn PrinterDriver>>,
     /// Retries of print jobs.
     pub print_policy: PrintPolicy,
+    /// Whether a printer may be a file (`file:///…`): for tests and the demo only. A
+    /// served register refuses file printers, so no operator can make the daemon write
+    /// receipts into its own key file or journal.
+    pub allow_file_printers: bool,
 }
 
 impl std::fmt::Debug for RegistryConfig {
@@ -114,6 +118,7 @@ impl std::fmt::Debug for RegistryConfig {
             .field("session_idle", &self.session_idle)
             .field("printer_driver", &self.printer_driver.is_some())
             .field("print_policy", &self.print_policy)
+            .field("allow_file_printers", &self.allow_file_printers)
             .finish_non_exhaustive()
     }
 }
@@ -141,6 +146,7 @@ impl RegistryConfig {
             session_idle: Self::DEFAULT_SESSION_IDLE,
             printer_driver: None,
             print_policy: PrintPolicy::default(),
+            allow_file_printers: false,
         }
     }
 

@@ -70,5 +70,6 @@ pub use printing::PrintPolicy;
 pub use registry::{
     product_matches, Analytics, CatalogueMatch, DocumentLine, FoundReceipt, KkmOverview, KkmState,
     OperatorFigures, PaymentFigures, PrintJob, Registry, SalesFigures, SectionFigures,
-    TransactionPages, DAY_SECS, MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS, SIGN_IN_PATIENCE,
+    TransactionPages, DAY_SECS, MAX_DUPLICATES, MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS,
+    SIGN_IN_PATIENCE,
 };

@@ -38,7 +38,7 @@ pub use browse::{DocumentLine, MAX_PAGE};
 pub use catalogue::{product_matches, CatalogueMatch};
 pub use listing::TransactionPages;
 pub use overview::{KkmOverview, KkmState, SHIFT_MAX_SECS};
-pub use printing::PrintJob;
+pub use printing::{PrintJob, MAX_DUPLICATES};
 pub use sale::FoundReceipt;
 pub use session::SIGN_IN_PATIENCE;
 

@@ -202,6 +202,20 @@ impl Store {
         job: &NewPrintJob<'_>,
         now_ms: i64,
     ) -> Result<PrintJobRow, StoreError> {
+        self.enqueue_print_limited(doc_id, job, now_ms, u32::MAX)?
+            .ok_or_else(|| StoreError::Malformed("no room for a print job".into()))
+    }
+
+    /// [`Store::enqueue_print`] unless the document has `max_duplicates` duplicates queued
+    /// or printed already (counted in the same transaction, so parallel reprints cannot
+    /// pass the limit together): `None` then, and nothing is queued.
+    pub fn enqueue_print_limited(
+        &self,
+        doc_id: i64,
+        job: &NewPrintJob<'_>,
+        now_ms: i64,
+        max_duplicates: u32,
+    ) -> Result<Option<PrintJobRow>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let kkm_id: Option<u32> = tx
@@ -211,6 +225,16 @@ impl Store {
             .optional()?;
         let kkm_id =
             kkm_id.ok_or_else(|| StoreError::Malformed(format!("no journal record {doc_id}")))?;
+        if job.copy == PrintCopy::Duplicate {
+            let duplicates: u32 = tx.query_row(
+                "SELECT count(*) FROM print_job WHERE doc_id = ?1 AND copy = 1",
+                [doc_id],
+                |r| r.get(0),
+            )?;
+            if duplicates >= max_duplicates {
+                return Ok(None);
+            }
+        }
         let id = insert_job(&tx, kkm_id, doc_id, job, now_ms)?;
         let row = tx.query_row(
             &format!("SELECT {JOB_COLUMNS} FROM print_job WHERE id = ?1"),
@@ -218,7 +242,7 @@ impl Store {
             read_job,
         )?;
         tx.commit()?;
-        Ok(row)
+        Ok(Some(row))
     }
 
     /// At start: every job left `printing` by a dead process becomes `interrupted`, and
@@ -550,5 +574,24 @@ mod tests {
         assert!(s
             .enqueue_print(id + 100, &job(PrintCopy::Duplicate), 9)
             .is_err());
+    }
+
+    #[test]
+    fn duplicates_of_a_document_are_limited() {
+        let s = store_at(&temp_db("reprint-limit"));
+        let id = s.append(&doc(b"sale"), b"c").unwrap().record().id;
+        for _ in 0..3 {
+            assert!(s
+                .enqueue_print_limited(id, &job(PrintCopy::Duplicate), 9, 3)
+                .unwrap()
+                .is_some());
+        }
+        assert_eq!(
+            s.enqueue_print_limited(id, &job(PrintCopy::Duplicate), 9, 3)
+                .unwrap(),
+            None,
+            "the fourth duplicate is refused"
+        );
+        assert_eq!(s.print_jobs(Some(KKM), None, 10).unwrap().len(), 3);
     }
 }

@@ -412,6 +412,7 @@ impl Registry {
             settings.use_software_vpn = v;
         }
         if let Some(v) = request.printer {
+            self.check_printer(&v.name)?;
             settings.printer = Some(v);
         }
         if let Some(v) = request.auto_withdraw_money {

@@ -8,7 +8,7 @@ use kkm_store::{PrintCopy, PrintJobRow};
 use serde::{Deserialize, Serialize};
 
 use super::Registry;
-use crate::api::{self, PrinterEntity, PrinterType};
+use crate::api::{self, PrinterType};
 use crate::printing::{DocumentSource, PrintAsk, QueuedPrint};
 use crate::register::Register;
 use crate::{Credential, RegisterError};
@@ -61,7 +61,32 @@ impl DocumentSource for Registry {
     }
 }
 
+/// How many duplicates ReprintDocument makes of one document: enough for a lost receipt,
+/// a customer's second copy and a jam or two, not a loop that drains the paper.
+pub const MAX_DUPLICATES: u32 = 5;
+
 impl Registry {
+    /// The register's rule for a printer's address (SaveKKM's printer): it must parse,
+    /// and it is a file only where the configuration allows files (tests, the demo):
+    /// otherwise a printer named `file:///…/data.key` would write receipts into the key
+    /// file. An empty name is "no printer".
+    pub(super) fn check_printer(&self, name: &str) -> Result<(), RegisterError> {
+        if name.trim().is_empty() {
+            return Ok(());
+        }
+        let address = kkm_print::device::PrinterAddress::parse(name, None)
+            .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, format!("printer: {e}")))?;
+        if matches!(address.transport, kkm_print::device::Transport::File { .. })
+            && !self.config.allow_file_printers
+        {
+            return Err(RegisterError::new(
+                ErrorCode::InvalidFields,
+                "printer: a file is not a printer (file:// addresses are for tests and the demo)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Document `shift_document_number` of shift `fr_shift_number` of `register`, or 44
     /// (`operation_not_found`) naming them.
     pub(super) fn record_in_shift(
@@ -197,16 +222,23 @@ impl Registry {
             shift_document_number,
         )?;
         let entity = match printer.filter(|p| !p.trim().is_empty()) {
-            Some(name) => {
-                let parsed = kkm_print::device::PrinterAddress::parse(&name, None)
-                    .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))?;
-                PrinterEntity {
-                    id: None,
-                    name,
-                    kind: PrinterType::from_code(i64::from(parsed.transport.printer_type()))
-                        .unwrap_or(PrinterType::Com),
-                }
-            }
+            // Only a printer an administrator configured (SaveKKM of any KKM): the
+            // address is not the caller's to choose, or a cashier could make the daemon
+            // write into a file or connect to any host.
+            Some(name) => self
+                .kkms_snapshot()
+                .into_iter()
+                .filter_map(|k| k.settings().printer)
+                .find(|p| p.name.trim() == name.trim())
+                .ok_or_else(|| {
+                    RegisterError::new(
+                        ErrorCode::InvalidFields,
+                        format!(
+                            "printer: {name:?} is not a printer an administrator configured \
+                             (SaveKKM); leave it out to print on the KKM's own printer"
+                        ),
+                    )
+                })?,
             None => register.settings().printer.ok_or_else(|| {
                 RegisterError::new(
                     ErrorCode::InvalidFields,
@@ -221,11 +253,23 @@ impl Registry {
         let queued = QueuedPrint::of(Some(&entity), &ask).ok_or_else(|| {
             RegisterError::new(ErrorCode::InvalidFields, "printer: empty printer name")
         })?;
-        let row = self.store.enqueue_print(
-            record.id,
-            &queued.job(PrintCopy::Duplicate),
-            crate::printing::now_ms(),
-        )?;
+        let row = self
+            .store
+            .enqueue_print_limited(
+                record.id,
+                &queued.job(PrintCopy::Duplicate),
+                crate::printing::now_ms(),
+                MAX_DUPLICATES,
+            )?
+            .ok_or_else(|| {
+                RegisterError::new(
+                    ErrorCode::InvalidFields,
+                    format!(
+                        "document {shift_document_number} of shift {fr_shift_number} has had \
+                         {MAX_DUPLICATES} duplicates already"
+                    ),
+                )
+            })?;
         self.printing.wake(&queued.printer);
         self.job_of(row)
     }
