@@ -310,3 +310,61 @@ async fn a_printer_address_is_not_the_callers_to_choose() -> anyhow::Result<()> 
         .await?;
     daemon.stop().await
 }
+
+/// One request from the local address `from` (a loopback address of this machine).
+async fn from_address(
+    from: std::net::IpAddr,
+    to: std::net::SocketAddr,
+    method: &str,
+    pin: &str,
+) -> anyhow::Result<Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::new(from, 0))?;
+    let mut stream = socket.connect(to).await?;
+    let request = format!(
+        "POST /{method} HTTP/1.1\r\nHost: {to}\r\nAuthorization: {pin}\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    let text = String::from_utf8_lossy(&answer);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    Ok(serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_loopback_addresses_get_no_more_guesses_than_one() -> anyhow::Result<()> {
+    let (daemon, mut api) = Daemon::with_kkm(None).await?;
+    api.ok(
+        "SaveOperator",
+        Some(ADMIN),
+        json!({"name": "Главный", "access_pin": "7391", "role": 1}),
+    )
+    .await?;
+    // 60 guesses, each from its own loopback address, the right PIN among the last: once
+    // three wrong PINs are spent, no PIN is checked any more, from any of them.
+    let mut checked = 0;
+    let mut found = false;
+    for n in 0..60u8 {
+        let from = std::net::IpAddr::from([127, 0, 1, n + 2]);
+        let guess = if n == 55 {
+            "7391".to_owned()
+        } else {
+            format!("{:04}", 1000 + u32::from(n))
+        };
+        let answer = from_address(from, daemon.addr, "GetKKMList", &guess).await?;
+        let message = answer["message"].as_str().unwrap_or("");
+        if answer["response_code"] == 0 {
+            found = true;
+        } else if !message.contains("too many wrong PINs") {
+            checked += 1;
+        }
+    }
+    assert!(!found, "the admin PIN was not found");
+    assert!(checked <= 3, "{checked} PINs were checked");
+    // The till that works with its PIN keeps working while the guesser is slowed down.
+    api.ok("GetKKMList", Some(ADMIN), json!({})).await?;
+    daemon.stop().await
+}

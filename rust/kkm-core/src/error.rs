@@ -386,7 +386,7 @@ pub enum CoreError {
         reason: String,
     },
     /// 11 — the PIN is shorter than the installation's policy asks for this role.
-    #[error("access_pin: an {role}'s PIN needs at least {min} characters (the installation's PIN policy)")]
+    #[error("access_pin: the PIN of a {role} needs at least {min} characters (the installation's PIN policy)")]
     PinTooShort {
         /// The role the PIN is for.
         role: crate::operator::Role,

@@ -1,7 +1,7 @@
 //! The installation's PIN policy: how long an administrator's PIN must be.
 //!
-//! A cashier's PIN is typed many times a day on a till, so the API's rule stays (1 to
-//! 32 characters without spaces, checked by the register); an administrator's PIN opens
+//! A cashier's PIN is typed many times a day on a till, so it needs only four
+//! characters (up to 32 without spaces, checked by the register); an administrator's PIN opens
 //! every KKM, the operators and the settings, so an installation may ask for more. Four
 //! digits can be tried out in 10,000 guesses; the register also slows wrong PINs down
 //! per client, but a longer PIN is what makes guessing hopeless.
@@ -17,6 +17,7 @@ use crate::operator::Role;
 /// use kkm_core::{PinPolicy, Role};
 /// let policy = PinPolicy::new(8).unwrap();
 /// assert!(policy.check(Role::Cashier, "1234").is_ok());
+/// assert_eq!(policy.check(Role::Cashier, "123").unwrap_err().code().code(), 11);
 /// assert_eq!(policy.check(Role::Administrator, "1234").unwrap_err().code().code(), 11);
 /// assert!(policy.check(Role::Administrator, "12345678").is_ok());
 /// assert_eq!(PinPolicy::new(40).unwrap_err().code().code(), 2);
@@ -53,14 +54,21 @@ impl PinPolicy {
         Ok(PinPolicy { admin_min_length })
     }
 
-    /// May an operator with `role` be given `pin`? An administrator's PIN shorter than
-    /// the policy → 11 (`access_code_incorrect`).
+    /// The shortest PIN of any operator: fewer than four characters fall to a thousand
+    /// guesses, however slowly wrong PINs are answered.
+    pub const MIN_LENGTH: usize = 4;
+
+    /// May an operator with `role` be given `pin`? Any PIN shorter than
+    /// [`PinPolicy::MIN_LENGTH`], or an administrator's shorter than the policy → 11
+    /// (`access_code_incorrect`).
     pub fn check(&self, role: Role, pin: &str) -> Result<(), CoreError> {
-        if role == Role::Administrator && pin.chars().count() < self.admin_min_length {
-            return Err(CoreError::PinTooShort {
-                role,
-                min: self.admin_min_length,
-            });
+        let min = if role == Role::Administrator {
+            self.admin_min_length.max(Self::MIN_LENGTH)
+        } else {
+            Self::MIN_LENGTH
+        };
+        if pin.chars().count() < min {
+            return Err(CoreError::PinTooShort { role, min });
         }
         Ok(())
     }
@@ -84,7 +92,12 @@ mod tests {
         assert!(PinPolicy::default()
             .check(Role::Administrator, "000")
             .is_err());
-        assert!(PinPolicy::default().check(Role::SeniorCashier, "1").is_ok());
+        assert!(PinPolicy::default()
+            .check(Role::SeniorCashier, "1234")
+            .is_ok());
+        assert!(PinPolicy::default()
+            .check(Role::SeniorCashier, "1")
+            .is_err());
     }
 
     #[test]

@@ -32,10 +32,12 @@ pub use session::{Session, SESSION_MAX_AGE};
 pub(crate) use throttle::Throttle;
 pub use throttle::ThrottlePolicy;
 
-/// Where a request comes from, for slowing down wrong PINs per client: the remote
-/// address of the HTTP connection (an IPv6 address counts by its /64 network, the
-/// block one household or shop is given), or "unknown" (in-process callers such as
-/// the Kotlin SDK, and tests).
+/// Where a request comes from, for slowing down wrong PINs per client: the network of
+/// the HTTP connection's remote address — an IPv4 address counts by its /24, an IPv6
+/// address by its /64 (the blocks one household or shop is given: a guesser does not get
+/// fresh attempts by changing the last bits of its address), the whole loopback range is
+/// one client (every 127.x.x.x is this machine) — or "unknown" (in-process callers such
+/// as the Kotlin SDK, and tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ClientId(Option<IpAddr>);
 
@@ -43,7 +45,8 @@ impl ClientId {
     /// A caller whose address is not known (in-process).
     pub const UNKNOWN: ClientId = ClientId(None);
 
-    /// The client at `ip` (IPv6: its /64; an IPv4-mapped IPv6 address is the IPv4 one).
+    /// The client at `ip` (see the type's docs; an IPv4-mapped IPv6 address is the IPv4
+    /// one).
     ///
     /// ```
     /// use kkm_register::ClientId;
@@ -51,20 +54,27 @@ impl ClientId {
     /// let b = ClientId::from_ip("2001:db8:1:2:ffff::1".parse().unwrap());
     /// assert_eq!(a, b);
     /// assert_eq!(a.to_string(), "2001:db8:1:2::/64");
-    /// assert_eq!(ClientId::from_ip("::ffff:10.0.0.5".parse().unwrap()).to_string(), "10.0.0.5");
+    /// assert_eq!(ClientId::from_ip("::ffff:10.0.0.5".parse().unwrap()).to_string(), "10.0.0.0/24");
+    /// assert_eq!(ClientId::from_ip("10.0.0.5".parse().unwrap()), ClientId::from_ip("10.0.0.77".parse().unwrap()));
+    /// assert_eq!(ClientId::from_ip("127.4.5.6".parse().unwrap()), ClientId::from_ip("::1".parse().unwrap()));
+    /// assert_eq!(ClientId::from_ip("127.0.0.1".parse().unwrap()).to_string(), "loopback");
     /// ```
     pub fn from_ip(ip: IpAddr) -> ClientId {
         let ip = match ip {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => IpAddr::V4(v4),
-                None => {
-                    let bits = u128::from(v6) & !((1u128 << 64) - 1);
-                    IpAddr::V6(bits.into())
-                }
+                None => IpAddr::V6(v6),
             },
             v4 => v4,
         };
-        ClientId(Some(ip))
+        if ip.is_loopback() {
+            return ClientId(Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)));
+        }
+        let network = match ip {
+            IpAddr::V4(v4) => IpAddr::V4((u32::from(v4) & 0xFFFF_FF00).into()),
+            IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        };
+        ClientId(Some(network))
     }
 }
 
@@ -72,7 +82,8 @@ impl fmt::Display for ClientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             None => f.write_str("unknown"),
-            Some(IpAddr::V4(v4)) => write!(f, "{v4}"),
+            Some(ip) if ip.is_loopback() => f.write_str("loopback"),
+            Some(IpAddr::V4(v4)) => write!(f, "{v4}/24"),
             Some(IpAddr::V6(v6)) => write!(f, "{v6}/64"),
         }
     }

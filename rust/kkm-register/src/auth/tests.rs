@@ -46,7 +46,7 @@ impl Rig {
     }
 
     fn try_pin(&self, pin: &str, from: u8) -> Result<Operator, RegisterError> {
-        let client = ClientId::from_ip(IpAddr::from([192, 168, 1, from]));
+        let client = ClientId::from_ip(IpAddr::from([192, 168, from, 1]));
         self.auth
             .authenticate(&self.store, &Credential::pin(pin).from_client(client))
     }
@@ -187,7 +187,7 @@ fn no_secret_reaches_a_debug_string() {
     let c = Credential::pin("4321").from_client(ClientId::from_ip(IpAddr::from([1, 2, 3, 4])));
     let text = format!("{c:?}");
     assert!(!text.contains("4321"), "{text}");
-    assert!(text.contains("1.2.3.4"), "{text}");
+    assert!(text.contains("1.2.3.0/24"), "{text}");
     let s = format!("{:?}", Credential::session("abcdef"));
     assert!(!s.contains("abcdef"), "{s}");
 }

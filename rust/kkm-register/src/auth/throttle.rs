@@ -9,6 +9,12 @@
 //! refused without being checked (it cannot tell a right PIN from a wrong one).
 //! A client's wrong PINs are forgotten after a quiet quarter of an hour.
 //!
+//! A guesser with many addresses (a LAN, a botnet behind a forwarded port) gets fresh
+//! free attempts with each network, so all clients also share one **global budget**:
+//! past `global_free_attempts` wrong PINs without a quiet `global_forget_after`, every
+//! PIN that has not worked before from its client waits the same doubling delay, one at
+//! a time, whoever sends it.
+//!
 //! What this does not do, on purpose: lock an operator out. A wrong PIN names no
 //! operator, and a lock per operator would let anyone stop a till by typing wrong PINs.
 //! A right PIN is never counted as a failure, and a PIN that already worked from a
@@ -34,10 +40,15 @@ pub struct ThrottlePolicy {
     pub forget_after: Duration,
     /// Clients remembered at most (the quietest are forgotten first).
     pub max_clients: usize,
+    /// Wrong PINs of all clients together before every new attempt waits.
+    pub global_free_attempts: u32,
+    /// The global count is forgotten after this long without a wrong PIN.
+    pub global_forget_after: Duration,
 }
 
 impl Default for ThrottlePolicy {
     /// 3 free attempts, then 1 s, 2 s, 4 s … 60 s; forgotten after 15 quiet minutes.
+    /// All clients together: 30 wrong PINs, forgotten after a quiet minute.
     fn default() -> ThrottlePolicy {
         ThrottlePolicy {
             free_attempts: 3,
@@ -45,6 +56,8 @@ impl Default for ThrottlePolicy {
             max_delay: Duration::from_secs(60),
             forget_after: Duration::from_secs(15 * 60),
             max_clients: 10_000,
+            global_free_attempts: 30,
+            global_forget_after: Duration::from_secs(60),
         }
     }
 }
@@ -78,10 +91,12 @@ struct ClientState {
     in_flight: u32,
 }
 
-/// The per-client counters.
+/// The per-client counters and the global one.
 pub(crate) struct Throttle {
     policy: ThrottlePolicy,
     clients: Mutex<HashMap<ClientId, ClientState>>,
+    /// Every client's wrong PINs together (locked after `clients`).
+    global: Mutex<ClientState>,
 }
 
 /// A PIN check the throttle let through; hand it back with [`Throttle::finish`] or
@@ -96,42 +111,37 @@ impl Throttle {
         Throttle {
             policy,
             clients: Mutex::new(HashMap::new()),
+            global: Mutex::new(ClientState {
+                failures: 0,
+                last_failure: Instant::now(),
+                in_flight: 0,
+            }),
         }
     }
 
-    fn forget_old(&self, state: &mut ClientState, now: Instant) {
-        if state.failures > 0
-            && now.saturating_duration_since(state.last_failure) > self.policy.forget_after
-        {
-            state.failures = 0;
+    /// The rules of the global count: the client's, with the global numbers.
+    fn global_policy(&self) -> ThrottlePolicy {
+        ThrottlePolicy {
+            free_attempts: self.policy.global_free_attempts,
+            forget_after: self.policy.global_forget_after,
+            ..self.policy
         }
     }
 
     /// How long `client` must wait before its next PIN is checked.
     pub(crate) fn wait(&self, client: ClientId, now: Instant) -> Duration {
         let mut clients = lock(&self.clients);
-        let Some(state) = clients.get_mut(&client) else {
-            return Duration::ZERO;
+        let own = match clients.get_mut(&client) {
+            Some(state) => {
+                forget_old(&self.policy, state, now);
+                wait_of(&self.policy, state, now)
+            }
+            None => Duration::ZERO,
         };
-        self.forget_old(state, now);
-        self.wait_of(state, now)
-    }
-
-    fn wait_of(&self, state: &ClientState, now: Instant) -> Duration {
-        let until = state.last_failure + self.policy.delay(state.failures);
-        let wait = until.saturating_duration_since(now);
-        if !wait.is_zero() {
-            return wait;
-        }
-        // Beyond the free attempts, one check at a time: a parallel guess waits for
-        // the verdict on the one in flight (and the delay it may bring).
-        if state.in_flight > 0 && state.failures + state.in_flight >= self.policy.free_attempts {
-            return self
-                .policy
-                .delay(state.failures + state.in_flight)
-                .max(Duration::from_millis(100));
-        }
-        Duration::ZERO
+        let global_policy = self.global_policy();
+        let mut global = lock(&self.global);
+        forget_old(&global_policy, &mut global, now);
+        own.max(wait_of(&global_policy, &global, now))
     }
 
     /// Lets a PIN check of `client` start now, or says how long it must wait.
@@ -160,12 +170,16 @@ impl Throttle {
             last_failure: now,
             in_flight: 0,
         });
-        self.forget_old(state, now);
-        let wait = self.wait_of(state, now);
+        forget_old(&self.policy, state, now);
+        let global_policy = self.global_policy();
+        let mut global = lock(&self.global);
+        forget_old(&global_policy, &mut global, now);
+        let wait = wait_of(&self.policy, state, now).max(wait_of(&global_policy, &global, now));
         if !wait.is_zero() {
             return Err(wait);
         }
         state.in_flight += 1;
+        global.in_flight += 1;
         Ok(Attempt { client })
     }
 
@@ -173,6 +187,14 @@ impl Throttle {
     /// client's wrong PINs so far.
     pub(crate) fn finish(&self, attempt: Attempt, right: bool, now: Instant) -> u32 {
         let mut clients = lock(&self.clients);
+        {
+            let mut global = lock(&self.global);
+            global.in_flight = global.in_flight.saturating_sub(1);
+            if !right {
+                global.failures = global.failures.saturating_add(1);
+                global.last_failure = now;
+            }
+        }
         let Some(state) = clients.get_mut(&attempt.client) else {
             return 0;
         };
@@ -186,18 +208,47 @@ impl Throttle {
 
     /// Ends a check that could not be made (the store failed): nothing counts.
     pub(crate) fn abandon(&self, attempt: Attempt) {
-        if let Some(state) = lock(&self.clients).get_mut(&attempt.client) {
+        let mut clients = lock(&self.clients);
+        if let Some(state) = clients.get_mut(&attempt.client) {
             state.in_flight = state.in_flight.saturating_sub(1);
         }
+        let mut global = lock(&self.global);
+        global.in_flight = global.in_flight.saturating_sub(1);
     }
+}
+
+fn forget_old(policy: &ThrottlePolicy, state: &mut ClientState, now: Instant) {
+    if state.failures > 0 && now.saturating_duration_since(state.last_failure) > policy.forget_after
+    {
+        state.failures = 0;
+    }
+}
+
+fn wait_of(policy: &ThrottlePolicy, state: &ClientState, now: Instant) -> Duration {
+    let delay = policy.delay(state.failures);
+    if !delay.is_zero() {
+        let wait = (state.last_failure + delay).saturating_duration_since(now);
+        if !wait.is_zero() {
+            return wait;
+        }
+    }
+    // Beyond the free attempts, one check at a time: a parallel guess waits for the
+    // verdict on the one in flight (and the delay it may bring).
+    if state.in_flight > 0 && state.failures + state.in_flight >= policy.free_attempts {
+        return policy
+            .delay(state.failures + state.in_flight)
+            .max(Duration::from_millis(100));
+    }
+    Duration::ZERO
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A client of its own network.
     fn client(n: u8) -> ClientId {
-        ClientId::from_ip(std::net::IpAddr::from([10, 0, 0, n]))
+        ClientId::from_ip(std::net::IpAddr::from([10, 0, n, 1]))
     }
 
     fn fail(t: &Throttle, c: ClientId, now: Instant) -> u32 {
@@ -262,6 +313,7 @@ mod tests {
     fn the_table_of_clients_stays_bounded() {
         let p = ThrottlePolicy {
             max_clients: 8,
+            global_free_attempts: u32::MAX,
             ..ThrottlePolicy::default()
         };
         let t = Throttle::new(p);
@@ -270,6 +322,37 @@ mod tests {
             fail(&t, client(n), now);
         }
         assert!(lock(&t.clients).len() <= 8);
+    }
+
+    #[test]
+    fn many_networks_share_one_global_budget() {
+        let p = ThrottlePolicy::default();
+        let t = Throttle::new(p);
+        let now = Instant::now();
+        // 30 wrong PINs from 30 networks: each within its own free attempts.
+        for n in 0..30u8 {
+            fail(&t, client(n), now);
+        }
+        // The 31st network is new, yet it waits: the budget of everyone is spent.
+        assert_eq!(
+            t.begin(client(200), now).err(),
+            Some(Duration::from_secs(1))
+        );
+        let later = now + Duration::from_secs(1);
+        let a = t.begin(client(200), later).expect("after the global delay");
+        assert!(
+            t.begin(client(201), later).is_err(),
+            "one at a time globally"
+        );
+        t.finish(a, false, later);
+        assert_eq!(
+            t.wait(client(202), later),
+            Duration::from_secs(2),
+            "it doubles"
+        );
+        // A quiet minute forgets it.
+        let quiet = later + p.global_forget_after + Duration::from_secs(1);
+        assert_eq!(t.wait(client(202), quiet), Duration::ZERO);
     }
 
     #[test]

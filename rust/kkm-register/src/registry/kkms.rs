@@ -412,7 +412,7 @@ impl Registry {
             settings.use_software_vpn = v;
         }
         if let Some(v) = request.printer {
-            self.check_printer(&v.name)?;
+            self.check_printer(&v)?;
             settings.printer = Some(v);
         }
         if let Some(v) = request.auto_withdraw_money {

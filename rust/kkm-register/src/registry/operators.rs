@@ -194,14 +194,15 @@ impl Registry {
         })
     }
 
-    /// A PIN an operator of `role` may have (trimmed): 1 to 32 characters without spaces
-    /// (11 otherwise), and the installation's PIN policy.
+    /// A PIN an operator of `role` may have (trimmed): up to 32 characters without spaces
+    /// (11 otherwise), and the installation's PIN policy (at least 4; an administrator's
+    /// as long as the policy says).
     fn acceptable_pin<'p>(&self, role: Role, pin: &'p str) -> Result<&'p str, RegisterError> {
         let pin = pin.trim();
         if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_whitespace) {
             return Err(RegisterError::new(
                 ErrorCode::AccessCodeIncorrect,
-                "access_pin: 1 to 32 characters without spaces",
+                "access_pin: 4 to 32 characters without spaces",
             ));
         }
         self.check_pin_policy(role, pin)?;

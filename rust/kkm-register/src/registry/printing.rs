@@ -8,7 +8,7 @@ use kkm_store::{PrintCopy, PrintJobRow};
 use serde::{Deserialize, Serialize};
 
 use super::Registry;
-use crate::api::{self, PrinterType};
+use crate::api::{self, PrinterEntity, PrinterType};
 use crate::printing::{DocumentSource, PrintAsk, QueuedPrint};
 use crate::register::Register;
 use crate::{Credential, RegisterError};
@@ -66,16 +66,16 @@ impl DocumentSource for Registry {
 pub const MAX_DUPLICATES: u32 = 5;
 
 impl Registry {
-    /// The register's rule for a printer's address (SaveKKM's printer): it must parse,
-    /// and it is a file only where the configuration allows files (tests, the demo):
-    /// otherwise a printer named `file:///…/data.key` would write receipts into the key
-    /// file. An empty name is "no printer".
-    pub(super) fn check_printer(&self, name: &str) -> Result<(), RegisterError> {
-        if name.trim().is_empty() {
+    /// The register's rule for a printer (SaveKKM's `printer`): it is a file only where
+    /// the configuration allows files (tests, the demo) — otherwise a printer named
+    /// `file:///…/data.key` would write receipts into the key file. A name that is not an
+    /// address we print to is kept as CashCore keeps it (the seed's `RPP300`): its jobs
+    /// fail with the reason.
+    pub(super) fn check_printer(&self, printer: &PrinterEntity) -> Result<(), RegisterError> {
+        let kind = Some(printer.kind.code());
+        let Ok(address) = kkm_print::device::PrinterAddress::parse(&printer.name, kind) else {
             return Ok(());
-        }
-        let address = kkm_print::device::PrinterAddress::parse(name, None)
-            .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, format!("printer: {e}")))?;
+        };
         if matches!(address.transport, kkm_print::device::Transport::File { .. })
             && !self.config.allow_file_printers
         {
