@@ -368,3 +368,28 @@ async fn many_loopback_addresses_get_no_more_guesses_than_one() -> anyhow::Resul
     api.ok("GetKKMList", Some(ADMIN), json!({})).await?;
     daemon.stop().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_never_repeats_a_secret() -> anyhow::Result<()> {
+    let (daemon, mut api) = Daemon::with_kkm(None).await?;
+    for (method, body, secret) in [
+        (
+            "SaveOperator",
+            json!({"name": "A", "role": 3, "access_pin": 5791}),
+            "5791",
+        ),
+        (
+            "SaveKKM",
+            json!({"ofd_id": KKM, "ofd_token": "secret-tok-xyz"}),
+            "secret-tok-xyz",
+        ),
+    ] {
+        let refused = api.refused(method, Some(ADMIN), body, 2).await?;
+        let message = refused.json["message"].as_str().unwrap_or("");
+        assert!(
+            !message.is_empty() && !message.contains(secret),
+            "{message}"
+        );
+    }
+    daemon.stop().await
+}

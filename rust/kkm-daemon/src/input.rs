@@ -102,9 +102,38 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Fields whose values are secrets: a refusal names the field and what it wants, never
+/// the value sent (the message is answered and logged).
+const SECRET_FIELDS: [&str; 8] = [
+    "access_pin",
+    "pin",
+    "new_pin",
+    "ofd_token",
+    "token",
+    "password",
+    "licenseKey",
+    "license_key",
+];
+
+/// `true` when the last segment of `path` names a secret field.
+fn is_secret(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let last = last.split('[').next().unwrap_or(last);
+    SECRET_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(last))
+}
+
 fn field_error(path: &str, error: &str) -> ApiError {
     let message = if path == "." || path.is_empty() {
         format!("the request: {error}")
+    } else if is_secret(path) {
+        // serde's text repeats the value (``invalid type: integer `5791` ``): keep only
+        // what was expected.
+        let expected = error
+            .split_once(", expected ")
+            .map_or("a value of another type or form", |(_, e)| e);
+        format!(
+            "{path}: not accepted (the value is not repeated: it is a secret); expected {expected}"
+        )
     } else {
         format!("{path}: {error}")
     };
@@ -307,6 +336,24 @@ mod tests {
 
         let e = decode_json::<GetKkmListRequest>(b"[1, 2]").unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidFields);
+    }
+
+    #[test]
+    fn a_secret_is_never_repeated_in_a_refusal() {
+        use kkm_register::api::SaveOperatorRequest;
+        let e =
+            decode_json::<SaveOperatorRequest>(br#"{"name": "A", "role": 3, "access_pin": 5791}"#)
+                .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidFields);
+        assert!(e.message.starts_with("access_pin:"), "{}", e.message);
+        assert!(!e.message.contains("5791"), "{}", e.message);
+        let e = decode_json::<SaveKkmRequest>(br#"{"ofd_id": 1, "ofd_token": "secret-tok-xyz"}"#)
+            .unwrap_err();
+        assert!(e.message.starts_with("ofd_token:"), "{}", e.message);
+        assert!(!e.message.contains("secret-tok-xyz"), "{}", e.message);
+        // Other fields keep serde's full text: it helps and hides nothing.
+        let e = decode_json::<GetKkmListRequest>(br#"{"ofd_id": "x"}"#).unwrap_err();
+        assert!(e.message.contains("\"x\""), "{}", e.message);
     }
 
     #[test]
