@@ -159,7 +159,14 @@ async fn a_page_of_another_site_cannot_drive_the_api() -> anyhow::Result<()> {
     );
     assert_eq!(documents(&mut api).await?, docs, "no document made");
 
-    // The daemon's own pages (same origin) and programs (no browser headers) still work.
+    // The daemon's own pages (same origin) and programs (no browser headers) still work
+    // (a page with an administrator's own PIN: the default one is for programs only).
+    api.ok(
+        "SaveOperator",
+        Some(ADMIN),
+        json!({"name": "Главный", "access_pin": "7391", "role": 1}),
+    )
+    .await?;
     let addr = daemon.addr.to_string();
     let own = format!("http://{addr}");
     let r = c
@@ -168,7 +175,7 @@ async fn a_page_of_another_site_cannot_drive_the_api() -> anyhow::Result<()> {
             "/MoneyPlacement",
             &[
                 ("Content-Type", "application/json"),
-                ("Authorization", ADMIN),
+                ("Authorization", "7391"),
                 ("Origin", &own),
                 ("Sec-Fetch-Site", "same-origin"),
             ],
@@ -390,6 +397,109 @@ async fn a_refusal_never_repeats_a_secret() -> anyhow::Result<()> {
             !message.is_empty() && !message.contains(secret),
             "{message}"
         );
+    }
+    daemon.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_request_cannot_take_the_memory() -> anyhow::Result<()> {
+    let (daemon, mut api) = Daemon::with_kkm(None).await?;
+    // 3,000 lines: refused before anything is priced or journaled.
+    let mut big = kkm_e2e::daemon::sale(KKM, 1);
+    let line = big["items"][0].clone();
+    big["items"] = Value::Array(vec![line; 3_000]);
+    big["payments"] = json!([{"type": 0, "sum": 3000}]);
+    let refused = api.refused("TradeOperation", Some(ADMIN), big, 2).await?;
+    assert!(
+        refused.json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 1000")),
+        "{}",
+        refused.json
+    );
+    // Images no receipt printer needs are refused before they are drawn.
+    let sold = api
+        .ok(
+            "TradeOperation",
+            Some(ADMIN),
+            kkm_e2e::daemon::sale(KKM, 100),
+        )
+        .await?;
+    let document = json!({"kkm_ofd_id": KKM, "fr_shift_number": sold["fr_shift_number"],
+                          "shift_document_number": sold["shift_document_number"]});
+    for (width, scale) in [(4096, 1.0), (2048, 4.0), (384, 4.0)] {
+        let mut request = document.clone();
+        request["image_width"] = json!(width);
+        request["image_scale"] = json!(scale);
+        api.refused("GetDocumentImage", Some(ADMIN), request, 2)
+            .await?;
+    }
+    // What a printer needs still renders, several at once.
+    let mut renders = Vec::new();
+    for _ in 0..4 {
+        let mut client = daemon.api().await?;
+        let mut request = document.clone();
+        request["image_width"] = json!(576);
+        renders.push(tokio::spawn(async move {
+            client
+                .http
+                .post("/GetDocumentImage", Some(ADMIN), &request.to_string())
+                .await
+        }));
+    }
+    for r in renders {
+        let r = r.await??;
+        assert_eq!(r.status, 200);
+        assert!(r.body.starts_with(b"\x89PNG"));
+        assert_eq!(
+            r.header("cache-control"),
+            Some("no-store"),
+            "a receipt is not cached"
+        );
+    }
+    daemon.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_pin_works_only_for_this_machines_programs() -> anyhow::Result<()> {
+    let (daemon, mut api) = Daemon::with_kkm(None).await?;
+    // A program on this machine: the demo and local integrations work at once.
+    api.ok("GetKKMList", Some(ADMIN), json!({})).await?;
+    // The same PIN from a page (even the daemon's own origin) is refused.
+    let mut c = kkm_daemon::client::HttpClient::connect(daemon.addr).await?;
+    let own = format!("http://{}", daemon.addr);
+    let r = c
+        .request(
+            "POST",
+            "/GetKKMList",
+            &[
+                ("Authorization", ADMIN),
+                ("Content-Type", "application/json"),
+                ("Origin", &own),
+                ("Sec-Fetch-Site", "same-origin"),
+            ],
+            b"{}",
+        )
+        .await?;
+    assert_eq!(outcome(&r), (403, 5), "{}", body(&r));
+    assert!(
+        body(&r)["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("default PIN")),
+        "{}",
+        body(&r)
+    );
+    // From another machine (a LAN address of this one stands in for it).
+    let lan = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.ip())
+        .ok()
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified());
+    // (The guard's unit test covers a LAN client on a machine without a LAN address.)
+    if let Some(ip) = lan {
+        let answer = from_address(ip, daemon.addr, "GetKKMList", ADMIN).await?;
+        assert_eq!(answer["response_code"], 5, "{answer}");
     }
     daemon.stop().await
 }

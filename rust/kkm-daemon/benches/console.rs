@@ -240,6 +240,7 @@ async fn get(rig: &Rig, uri: &str) -> (Duration, usize) {
 async fn post_api(rig: &Rig, method: &str, body: &str) -> Duration {
     let request = Request::post(format!("/{method}"))
         .header(header::AUTHORIZATION, "0000")
+        .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_owned()))
         .expect("request");
     let (elapsed, _, body) = timed(&rig.router, request).await;

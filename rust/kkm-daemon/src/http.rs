@@ -158,6 +158,16 @@ fn json_response(body: Vec<u8>) -> Response {
 }
 
 fn reply_response(reply: Result<Reply, ApiError>) -> Response {
+    let mut response = reply_body(reply);
+    // Every answer carries the register's data (receipts, the journal, operators):
+    // never kept by a browser's or a proxy's cache.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn reply_body(reply: Result<Reply, ApiError>) -> Response {
     match reply {
         Ok(Reply::Json(body)) => json_response(body),
         Ok(Reply::Png(png)) => {
@@ -423,6 +433,7 @@ async fn route(
         _ => Params::Json(body),
     };
     let cred = input::request_credential(&parts.headers, &params).from_client(input::client(parts));
+    state.guard.check_default_pin(&parts.headers, &cred)?;
     let key = if method.is_idempotent_by_key() {
         input::idempotency_key(&parts.headers)?
     } else {

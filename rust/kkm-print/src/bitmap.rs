@@ -42,7 +42,7 @@ pub fn font() -> Result<&'static fontdue::Font, PrintError> {
 pub struct ImageOptions {
     /// Width in pixels (`image_width`, default 384 for 58 mm paper; 576 for 80 mm).
     pub width: u32,
-    /// Scale of fonts and QR (`image_scale`, default 1.0; accepted 0.5..=4.0).
+    /// Scale of fonts and QR (`image_scale`, default 1.0; accepted 0.5..=2.0).
     pub scale: f32,
     /// `image_pixel_draw_threshold` 0..=255, default 128: a pixel is drawn black when its
     /// grey level (0 black … 255 white) is below the threshold, so higher is bolder.
@@ -60,18 +60,30 @@ impl Default for ImageOptions {
 }
 
 impl ImageOptions {
-    /// Checks the ranges: width 128..=4096 px, scale finite in 0.5..=4.0.
+    /// The widths a receipt image may have: the widest receipt printer (112 mm paper at
+    /// 203 dpi) is 832 dots; a bound, because one image of 4096 px at scale 4 took
+    /// hundreds of megabytes.
+    pub const WIDTH_RANGE: std::ops::RangeInclusive<u32> = 128..=1024;
+    /// The scales of fonts and QR a receipt image may have.
+    pub const SCALE_RANGE: std::ops::RangeInclusive<f32> = 0.5..=2.0;
+
+    /// Checks the ranges: width in [`ImageOptions::WIDTH_RANGE`], scale finite in
+    /// [`ImageOptions::SCALE_RANGE`].
     pub fn validate(&self) -> Result<(), PrintError> {
-        if !(128..=4096).contains(&self.width) {
+        if !Self::WIDTH_RANGE.contains(&self.width) {
             return Err(PrintError::ImageOptions(format!(
-                "image_width {} is outside 128..=4096",
-                self.width
+                "image_width {} is outside {}..={}",
+                self.width,
+                Self::WIDTH_RANGE.start(),
+                Self::WIDTH_RANGE.end()
             )));
         }
-        if !self.scale.is_finite() || !(0.5..=4.0).contains(&self.scale) {
+        if !self.scale.is_finite() || !Self::SCALE_RANGE.contains(&self.scale) {
             return Err(PrintError::ImageOptions(format!(
-                "image_scale {} is outside 0.5..=4.0",
-                self.scale
+                "image_scale {} is outside {}..={}",
+                self.scale,
+                Self::SCALE_RANGE.start(),
+                Self::SCALE_RANGE.end()
             )));
         }
         Ok(())

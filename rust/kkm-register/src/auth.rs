@@ -78,6 +78,13 @@ impl ClientId {
     }
 }
 
+impl ClientId {
+    /// `true` for a program on this machine (the loopback range).
+    pub fn is_loopback(&self) -> bool {
+        self.0.is_some_and(|ip| ip.is_loopback())
+    }
+}
+
 impl fmt::Display for ClientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
@@ -183,6 +190,13 @@ impl Credential {
     pub fn from_client(mut self, client: ClientId) -> Credential {
         self.client = client;
         self
+    }
+
+    /// `true` when the secret is the default administrator PIN of a fresh installation
+    /// (`0000`, as the seed's): the daemon accepts it only from this machine's programs
+    /// until it is changed.
+    pub fn is_default_pin(&self) -> bool {
+        matches!(&self.secret, Secret::Pin(p) | Secret::Bearer(p) if p.trim() == kkm_store::DEFAULT_ADMIN_PIN)
     }
 
     /// The secret (its `Debug` never shows it).

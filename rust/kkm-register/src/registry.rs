@@ -59,7 +59,13 @@ pub struct Registry {
     tasks: StdMutex<Vec<JoinHandle<()>>>,
     /// The print queue's workers.
     printing: Arc<crate::printing::Printing>,
+    /// Receipt images rendered at once for GetDocumentImage (each takes tens of MB at
+    /// the largest sizes): the rest wait their turn instead of piling up in memory.
+    renders: tokio::sync::Semaphore,
 }
+
+/// How many GetDocumentImage renders run at once.
+const CONCURRENT_RENDERS: usize = 2;
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -146,6 +152,7 @@ impl Registry {
             kkms: RwLock::new(BTreeMap::new()),
             admin: Mutex::new(()),
             tasks: StdMutex::new(Vec::new()),
+            renders: tokio::sync::Semaphore::new(CONCURRENT_RENDERS),
         });
         for kkm_id in registry.store.kkm_ids()? {
             let settings = settings_of(&registry.store, kkm_id)?;

@@ -192,7 +192,18 @@ impl Registry {
             )
             .unwrap_or(u8::MAX),
         };
-        let png = kkm_print::render_png(&document, &options)
+        options
+            .validate()
+            .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))?;
+        // At most CONCURRENT_RENDERS at once, each off the async workers: a render is
+        // CPU and memory, and Ping must keep answering meanwhile.
+        let _turn = self.renders.acquire().await.map_err(|_| {
+            RegisterError::new(
+                ErrorCode::MethodExecutionException,
+                "the register is stopping",
+            )
+        })?;
+        let png = crate::blocking::off_worker(|| kkm_print::render_png(&document, &options))
             .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))?;
         Ok(api::DocumentImage { png })
     }
