@@ -360,6 +360,8 @@ mod tests {
             data_dir = "/var/lib/kkm"
             log_json = true
             ofd_budget_ms = 3000
+            allowed_hosts = ["kassa.shop.lan"]
+            allowed_origins = ["https://pos.shop.kz"]
             [[ofd]]
             name = "Казахтелеком"
             endpoint = "127.0.0.1:7777"
@@ -376,6 +378,15 @@ mod tests {
         assert_eq!(merged.listen.to_string(), "0.0.0.0:9000");
         assert!(merged.log_json);
         assert_eq!(merged.ofd_budget, Duration::from_secs(3));
+        let guard = merged.web_guard();
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("host", "kassa.shop.lan:9000".parse().unwrap());
+        h.insert("origin", "https://pos.shop.kz".parse().unwrap());
+        h.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert!(guard.check_host(&h).is_ok());
+        assert!(guard.check_origin(&h).is_ok());
+        h.insert("host", "other.lan:9000".parse().unwrap());
+        assert!(guard.check_host(&h).is_err());
         let registry = merged.registry_config().unwrap();
         assert_eq!(registry.ofds[1].uid, "0123456789abcdef0123456789ABCDEF");
         assert_eq!(registry.ofds[1].check_url, "http://consumer.test-oofd.kz");
