@@ -398,6 +398,61 @@ async fn an_idle_session_expires_and_a_closed_one_is_gone() -> anyhow::Result<()
     stack.shutdown().await
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cashier_cannot_sign_the_admin_out_and_a_pin_reset_ends_sessions() -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(900)).await?;
+    let admin = Credential::pin("0000");
+    let saved = stack
+        .registry
+        .save_operator(
+            &admin,
+            kkm_register::api::SaveOperatorRequest {
+                name: Some("Кассир".into()),
+                access_pin: "4321".into(),
+                role: 3,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    let (_, admin_session) = sign_in(&mut c, "0000").await?;
+    let admin_session = admin_session.expect("admin session");
+    // The cashier signs in 1,001 times: past the table's 1,000 sessions the oldest went,
+    // the admin's first; now only the cashier's own oldest go.
+    let mut cashier_session = String::new();
+    for _ in 0..1_001 {
+        let (_, s) = sign_in(&mut c, "4321").await?;
+        cashier_session = s.expect("cashier session");
+    }
+    assert_eq!(
+        c.get_with("/console/kkms", &admin_session).await?.status,
+        200
+    );
+    assert_eq!(c.get_with("/console/", &cashier_session).await?.status, 200);
+    // The administrator resets the cashier's PIN: the cashier's sessions end.
+    stack
+        .registry
+        .save_operator(
+            &admin,
+            kkm_register::api::SaveOperatorRequest {
+                id: Some(saved.id),
+                name: Some("Кассир".into()),
+                access_pin: "8765".into(),
+                role: 3,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    assert_eq!(c.get_with("/console/", &cashier_session).await?.status, 303);
+    assert_eq!(
+        c.get_with("/console/kkms", &admin_session).await?.status,
+        200
+    );
+    stack.shutdown().await
+}
+
 /// `GET` with a cookie.
 trait GetWith {
     async fn get_with(&mut self, path: &str, cookie: &str) -> anyhow::Result<HttpResponse>;

@@ -479,6 +479,16 @@ impl AuthCache {
         }
     }
 
+    /// Ends every session of `operator_id` (its PIN was reset), but the one `credential`
+    /// made the change with.
+    pub(crate) fn close_sessions_of(&self, operator_id: i64, credential: &Credential) {
+        let keep = match &credential.secret {
+            Secret::Session(token) => Some(token.as_str()),
+            _ => None,
+        };
+        self.sessions.close_operator(operator_id, keep);
+    }
+
     /// Closes the session of `credential` (sign-out).
     pub(crate) fn close_session(&self, credential: &Credential) {
         if let Secret::Session(token) = &credential.secret {

@@ -16,8 +16,12 @@ use crate::RegisterError;
 /// The longest a session lives, however active: a working day.
 pub const SESSION_MAX_AGE: Duration = Duration::from_secs(12 * 3600);
 
-/// Most sessions at once (the oldest are closed first).
+/// Most sessions at once (past it, the oldest of the operator with the most goes).
 const MAX_SESSIONS: usize = 1_000;
+
+/// Most sessions of one operator (past it, that operator's oldest goes): signing in over
+/// and over closes one's own sessions, never another operator's.
+const MAX_SESSIONS_PER_OPERATOR: usize = 16;
 
 /// A signed-in operator: the token to send back (as [`crate::Credential::session`])
 /// and who it is.
@@ -85,9 +89,26 @@ impl Sessions {
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let mut open = lock(&self.open);
         open.retain(|_, e| e.alive(now));
-        if open.len() >= MAX_SESSIONS {
+        let own = open
+            .values()
+            .filter(|e| e.operator_id == operator_id)
+            .count();
+        let evict = if own >= MAX_SESSIONS_PER_OPERATOR {
+            Some(operator_id)
+        } else if open.len() >= MAX_SESSIONS {
+            // The operator holding the most sessions gives one up.
+            let mut counts: HashMap<i64, usize> = HashMap::new();
+            for e in open.values() {
+                *counts.entry(e.operator_id).or_default() += 1;
+            }
+            counts.into_iter().max_by_key(|(_, n)| *n).map(|(id, _)| id)
+        } else {
+            None
+        };
+        if let Some(victim) = evict {
             if let Some(oldest) = open
                 .iter()
+                .filter(|(_, e)| e.operator_id == victim)
                 .min_by_key(|(_, e)| e.last_used)
                 .map(|(k, _)| *k)
             {
@@ -131,6 +152,13 @@ impl Sessions {
     /// Sign-out.
     pub(crate) fn close(&self, token: &str) {
         lock(&self.open).remove(&digest(token));
+    }
+
+    /// Closes every session of `operator_id` but the one of `keep` (an administrator
+    /// resetting their own PIN stays signed in where they are).
+    pub(crate) fn close_operator(&self, operator_id: i64, keep: Option<&str>) {
+        let keep = keep.map(digest);
+        lock(&self.open).retain(|k, e| e.operator_id != operator_id || Some(*k) == keep);
     }
 
     #[cfg(test)]
@@ -183,6 +211,42 @@ mod tests {
         s.touch(&b, late);
         assert_eq!(s.operator_id(&b, late), None);
         assert_eq!(s.operator_id("not a token", t0), None);
+    }
+
+    #[test]
+    fn signing_in_again_and_again_closes_only_ones_own_sessions() {
+        let s = Sessions::default();
+        let t0 = Instant::now();
+        let idle = Duration::from_secs(900);
+        let admin = s.open(1, idle, t0).unwrap();
+        for i in 0..1_000u64 {
+            s.open(3, idle, t0 + Duration::from_millis(i + 1)).unwrap();
+        }
+        let now = t0 + Duration::from_secs(2);
+        assert_eq!(
+            s.operator_id(&admin, now),
+            Some(1),
+            "the cashier did not sign the admin out"
+        );
+        assert_eq!(s.len(), MAX_SESSIONS_PER_OPERATOR + 1);
+    }
+
+    #[test]
+    fn a_pin_reset_ends_the_operators_sessions() {
+        let s = Sessions::default();
+        let t0 = Instant::now();
+        let idle = Duration::from_secs(900);
+        let a = s.open(3, idle, t0).unwrap();
+        let b = s.open(3, idle, t0).unwrap();
+        let other = s.open(4, idle, t0).unwrap();
+        s.close_operator(3, Some(&b));
+        assert_eq!(s.operator_id(&a, t0), None);
+        assert_eq!(
+            s.operator_id(&b, t0),
+            Some(3),
+            "the session that made the change stays"
+        );
+        assert_eq!(s.operator_id(&other, t0), Some(4));
     }
 
     #[test]

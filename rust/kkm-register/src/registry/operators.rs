@@ -182,6 +182,11 @@ impl Registry {
             extra: Some(&json),
         })?;
         self.auth.clear();
+        if existing.is_some() {
+            // SaveOperator sets the PIN: whoever was signed in with the old one signs in
+            // again (the session this change was made in stays).
+            self.auth.close_sessions_of(id, credential);
+        }
         Ok(api::SavedOperator {
             id,
             name,
