@@ -102,29 +102,23 @@ impl WebGuard {
         Ok(())
     }
 
-    /// The default PIN (`0000`) is taken only from a program on this machine — a
-    /// loopback client that no browser marks as a page (`Origin`, `Sec-Fetch-Site`) —
-    /// so that the demo and local integrations work at once, and neither the LAN nor a
-    /// web page can use the PIN every installation starts with (5 otherwise).
+    /// The default PIN (`0000`) never comes from a web page (a request a browser marks
+    /// with `Origin` or `Sec-Fetch-Site`), even on this machine: 5. The register refuses
+    /// it from other machines ([`kkm_register::DEFAULT_PIN_ELSEWHERE`]); which requests are
+    /// pages only HTTP can tell.
     pub fn check_default_pin(
         &self,
         headers: &HeaderMap,
         credential: &kkm_register::Credential,
     ) -> Result<(), ApiError> {
-        if !credential.is_default_pin() {
-            return Ok(());
-        }
         let page = headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site");
-        // No client: the router called in-process (benchmarks), never over a socket.
-        let client = credential.client();
-        if (client.is_loopback() || client == kkm_register::ClientId::UNKNOWN) && !page {
-            return Ok(());
+        if credential.is_default_pin() && page {
+            return Err(ApiError::new(
+                ErrorCode::InvalidAccessCode,
+                kkm_register::DEFAULT_PIN_ELSEWHERE,
+            ));
         }
-        Err(ApiError::new(
-            ErrorCode::InvalidAccessCode,
-            "the default PIN 0000 is accepted only from programs on this machine: an \
-             administrator sets a PIN of their own (SaveOperator, or the console's first sign-in)",
-        ))
+        Ok(())
     }
 
     /// Checks that a request to a method that changes state (`changes_state`) brings its
@@ -292,21 +286,16 @@ mod tests {
     }
 
     #[test]
-    fn the_default_pin_is_for_this_machines_programs() {
+    fn the_default_pin_never_comes_from_a_page() {
         use kkm_register::{ClientId, Credential};
         let guard = WebGuard::default();
         let local = ClientId::from_ip([127, 0, 0, 1].into());
-        let lan = ClientId::from_ip([192, 168, 1, 20].into());
         let program = HeaderMap::new();
         let page = headers(&[("sec-fetch-site", "same-origin")]);
-        let default = |client| Credential::pin("0000").from_client(client);
-        assert!(guard.check_default_pin(&program, &default(local)).is_ok());
-        assert!(guard.check_default_pin(&page, &default(local)).is_err());
-        assert!(guard.check_default_pin(&program, &default(lan)).is_err());
-        assert!(guard
-            .check_default_pin(&program, &default(ClientId::UNKNOWN))
-            .is_ok());
-        let own = Credential::pin("7391").from_client(lan);
+        let default = Credential::pin("0000").from_client(local);
+        assert!(guard.check_default_pin(&program, &default).is_ok());
+        assert!(guard.check_default_pin(&page, &default).is_err());
+        let own = Credential::pin("7391").from_client(local);
         assert!(guard.check_default_pin(&page, &own).is_ok());
     }
 

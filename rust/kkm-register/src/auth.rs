@@ -275,6 +275,20 @@ pub(crate) struct KkmRef<'a> {
     pub operators: &'a [i64],
 }
 
+/// Why the default PIN was refused (the daemon answers it for a web page too).
+pub const DEFAULT_PIN_ELSEWHERE: &str = "the default PIN 0000 is accepted only from programs on \
+     this machine: an administrator sets a PIN of their own (SaveOperator, or the console's \
+     first sign-in)";
+
+/// The default PIN every installation starts with is taken only from this machine: a
+/// loopback client, or an in-process caller (the SDK, tests) — never from the LAN, so the
+/// PIN every shop knows opens nothing from another machine.
+fn default_pin_allowed(credential: &Credential) -> bool {
+    !credential.is_default_pin()
+        || credential.client.is_loopback()
+        || credential.client == ClientId::UNKNOWN
+}
+
 /// Most `(client, PIN)` pairs remembered as having worked (then forgotten at once).
 const KNOWN_PAIRS_LIMIT: usize = 10_000;
 
@@ -374,6 +388,9 @@ impl AuthCache {
                         Err(wrong("the session's operator was deleted: sign in again"))
                     }
                 }
+            }
+            Secret::Pin(_) | Secret::Bearer(_) if !default_pin_allowed(credential) => {
+                Err(wrong(DEFAULT_PIN_ELSEWHERE))
             }
             Secret::Pin(secret) | Secret::Bearer(secret) => {
                 self.check_pin(store, secret, credential.client)

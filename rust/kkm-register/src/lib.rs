@@ -60,7 +60,10 @@ mod registry;
 pub mod sale;
 mod views;
 
-pub use auth::{ClientId, Credential, Operator, Secret, Session, ThrottlePolicy, SESSION_MAX_AGE};
+pub use auth::{
+    ClientId, Credential, Operator, Secret, Session, ThrottlePolicy, DEFAULT_PIN_ELSEWHERE,
+    SESSION_MAX_AGE,
+};
 pub use config::{KeySource, OfdConfig, RegistryConfig, SystemClock};
 pub use error::RegisterError;
 pub use journal::{OfflineCounts, StoreJournal};

@@ -26,6 +26,18 @@ impl Rig {
                 extra: None,
             })
             .unwrap();
+        // An administrator with a PIN of their own (the default 0000 works only from this
+        // machine, and these clients are the LAN's).
+        store
+            .save_operator(&OperatorInput {
+                id: None,
+                name: "Ерлан",
+                role: 1,
+                pin: Some("2580"),
+                kkm_ids: &[],
+                extra: None,
+            })
+            .unwrap();
         let start = Instant::now();
         let elapsed_ms = Arc::new(AtomicU64::new(0));
         let ms = elapsed_ms.clone();
@@ -76,12 +88,12 @@ fn five_wrong_pins_are_slowed_down_and_the_right_pin_still_works() {
     // The till's own PIN from its own address passes at once…
     assert_eq!(rig.try_pin("4321", 1).unwrap().id, 2);
     // …a PIN that never worked from there waits like any guess…
-    assert!(message(rig.try_pin("0000", 1)).contains("next attempt"));
+    assert!(message(rig.try_pin("2580", 1)).contains("next attempt"));
     // …and another client is not slowed down at all.
-    assert_eq!(rig.try_pin("0000", 2).unwrap().role, Role::Administrator);
+    assert_eq!(rig.try_pin("2580", 2).unwrap().role, Role::Administrator);
     // After the delay, the right PIN works from the slowed client too.
     rig.advance(Duration::from_secs(2));
-    assert_eq!(rig.try_pin("0000", 1).unwrap().id, 1);
+    assert_eq!(rig.try_pin("2580", 1).unwrap().name, "Ерлан");
 }
 
 #[test]
@@ -127,7 +139,7 @@ fn a_till_slowed_down_keeps_selling_after_the_operators_change() {
 #[test]
 fn sessions_authenticate_until_closed() {
     let rig = Rig::new();
-    let admin = rig.try_pin("0000", 1).unwrap();
+    let admin = rig.try_pin("2580", 1).unwrap();
     let client = ClientId::from_ip(IpAddr::from([192, 168, 1, 1]));
     let token = rig
         .auth
@@ -190,4 +202,25 @@ fn no_secret_reaches_a_debug_string() {
     assert!(text.contains("1.2.3.0/24"), "{text}");
     let s = format!("{:?}", Credential::session("abcdef"));
     assert!(!s.contains("abcdef"), "{s}");
+}
+
+#[test]
+fn the_default_pin_opens_nothing_from_another_machine() {
+    let rig = Rig::new();
+    let from =
+        |ip: [u8; 4]| Credential::pin("0000").from_client(ClientId::from_ip(IpAddr::from(ip)));
+    let lan = rig.auth.authenticate(&rig.store, &from([192, 168, 1, 20]));
+    assert!(message(lan).contains("only from programs on this machine"));
+    assert_eq!(
+        rig.auth
+            .authenticate(&rig.store, &from([127, 0, 0, 1]))
+            .unwrap()
+            .id,
+        1
+    );
+    // In-process callers (the Android SDK) have no address.
+    assert!(rig
+        .auth
+        .authenticate(&rig.store, &Credential::pin("0000"))
+        .is_ok());
 }
