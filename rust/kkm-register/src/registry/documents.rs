@@ -192,6 +192,7 @@ impl Registry {
             )
             .unwrap_or(u8::MAX),
         };
+        // Refused before waiting for a render's turn (render_png checks them again).
         options
             .validate()
             .map_err(|e| RegisterError::new(ErrorCode::InvalidFields, e.to_string()))?;
