@@ -31,6 +31,8 @@ pub struct DaemonConfig {
     pub ofd_budget: Option<Duration>,
     /// Keep the data in this folder instead of a fresh temporary one.
     pub data_dir: Option<std::path::PathBuf>,
+    /// The listener's timeouts and connection cap (`None`: the daemon's defaults).
+    pub limits: Option<kkm_daemon::server::Limits>,
 }
 
 /// The emulator, a registry and the daemon serving it.
@@ -95,9 +97,11 @@ impl Daemon {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(kkm_daemon::http::serve(
+        let server = tokio::spawn(kkm_daemon::http::serve_with(
             listener,
             registry.clone(),
+            kkm_daemon::guard::WebGuard::default(),
+            config.limits.unwrap_or_default(),
             async move {
                 let _ = stopped.await;
             },

@@ -2,9 +2,13 @@
 //! tests and the benchmark use to talk to the daemon over a real socket, without a
 //! general-purpose HTTP client in the dependency tree. It speaks just enough HTTP for
 //! this daemon's answers (a status line, headers, a `Content-Length` body).
+//!
+//! The daemon closes a kept-alive connection left idle (its head timeout, 15 s by
+//! default): like a browser, the client opens a new connection before a request when the
+//! old one idled that long, or when the daemon has closed it since.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -45,22 +49,47 @@ impl HttpResponse {
 pub struct HttpClient {
     addr: SocketAddr,
     stream: BufReader<TcpStream>,
+    /// When the last answer was read (or the connection opened).
+    last_used: Instant,
     /// Longest wait for one answer.
     pub timeout: Duration,
 }
 
+/// A connection idle this long is replaced before the next request: the daemon closes
+/// idle connections after 15 s unless configured otherwise.
+const REUSE_WITHIN: Duration = Duration::from_secs(10);
+
 impl HttpClient {
     /// Connects.
     pub async fn connect(addr: SocketAddr) -> anyhow::Result<HttpClient> {
+        Ok(HttpClient {
+            addr,
+            stream: Self::open(addr).await?,
+            last_used: Instant::now(),
+            timeout: Duration::from_secs(30),
+        })
+    }
+
+    async fn open(addr: SocketAddr) -> anyhow::Result<BufReader<TcpStream>> {
         let stream = TcpStream::connect(addr)
             .await
             .with_context(|| format!("connecting to {addr}"))?;
         stream.set_nodelay(true)?;
-        Ok(HttpClient {
-            addr,
-            stream: BufReader::new(stream),
-            timeout: Duration::from_secs(30),
-        })
+        Ok(BufReader::new(stream))
+    }
+
+    /// Whether the daemon has closed the connection while it was idle: no answer is
+    /// due, so anything readable (its end, an error, a parting 408) means it is spent.
+    fn closed_by_peer(&mut self) -> bool {
+        use futures::FutureExt;
+        let mut probe = [0u8; 1];
+        !self.stream.buffer().is_empty()
+            || self
+                .stream
+                .get_mut()
+                .peek(&mut probe)
+                .now_or_never()
+                .is_some()
     }
 
     /// Sends `verb path` with `headers` and `body`, and reads the answer. `Host` is the
@@ -85,13 +114,18 @@ impl HttpClient {
         head.push_str("\r\n");
         let mut message = head.into_bytes();
         message.extend_from_slice(body);
+        if self.last_used.elapsed() >= REUSE_WITHIN || self.closed_by_peer() {
+            self.stream = Self::open(self.addr).await?;
+        }
         let timeout = self.timeout;
-        tokio::time::timeout(timeout, async {
+        let answer = tokio::time::timeout(timeout, async {
             self.stream.get_mut().write_all(&message).await?;
             self.read_response().await
         })
         .await
-        .context("no answer in time")?
+        .context("no answer in time")?;
+        self.last_used = Instant::now();
+        answer
     }
 
     /// POSTs a JSON body with an optional `Authorization`.

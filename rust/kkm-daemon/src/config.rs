@@ -11,6 +11,13 @@
 //! allowed_hosts = ["kassa.shop.lan"]          # names besides IP addresses and localhost
 //! allowed_origins = ["https://pos.shop.kz"]   # web POS pages that may call the API
 //!
+//! [http]                         # the listener's limits (defaults shown)
+//! header_timeout_secs = 15       # a request's head, and an idle kept-alive connection
+//! body_timeout_secs = 15         # the longest pause in a body (whole body: 4 times it)
+//! write_timeout_secs = 30        # a client that reads nothing of an answer
+//! max_connections = 512          # past it the longest-idle connection is closed
+//! shutdown_grace_secs = 5        # requests in flight at shutdown
+//!
 //! [[ofd]]
 //! name = "Казахтелеком"
 //! endpoint = "ofd.example.kz:7777,tls"            # HOST:PORT[,tls]
@@ -187,6 +194,9 @@ pub struct FileConfig {
     /// browser; a page of any other site is refused.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// The HTTP listener's timeouts and connection cap (`[http]`).
+    #[serde(default)]
+    pub http: HttpFile,
     /// Print job retries: first pause and longest pause (ms), sends before `failed`.
     #[serde(default)]
     pub print_retry_first_ms: Option<u64>,
@@ -196,6 +206,66 @@ pub struct FileConfig {
     /// See `print_retry_first_ms`.
     #[serde(default)]
     pub print_max_attempts: Option<u32>,
+}
+
+/// The `[http]` table: [`crate::server::Limits`] in seconds (every key optional).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpFile {
+    /// See [`crate::server::Limits::header_timeout`].
+    #[serde(default)]
+    pub header_timeout_secs: Option<u64>,
+    /// See [`crate::server::Limits::body_timeout`].
+    #[serde(default)]
+    pub body_timeout_secs: Option<u64>,
+    /// See [`crate::server::Limits::write_timeout`].
+    #[serde(default)]
+    pub write_timeout_secs: Option<u64>,
+    /// See [`crate::server::Limits::max_connections`].
+    #[serde(default)]
+    pub max_connections: Option<usize>,
+    /// See [`crate::server::Limits::shutdown_grace`].
+    #[serde(default)]
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+impl HttpFile {
+    /// The limits: the file's values over the defaults; zeros are refused (a zero
+    /// timeout would close every connection, a zero cap take none).
+    pub fn limits(&self) -> Result<crate::server::Limits, ConfigError> {
+        let d = crate::server::Limits::default();
+        let secs = |key: &str, value: Option<u64>, default: Duration| match value {
+            None => Ok(default),
+            Some(0) => Err(ConfigError(format!("[http] {key} = 0: give at least 1"))),
+            Some(n) => Ok(Duration::from_secs(n)),
+        };
+        Ok(crate::server::Limits {
+            header_timeout: secs(
+                "header_timeout_secs",
+                self.header_timeout_secs,
+                d.header_timeout,
+            )?,
+            body_timeout: secs("body_timeout_secs", self.body_timeout_secs, d.body_timeout)?,
+            write_timeout: secs(
+                "write_timeout_secs",
+                self.write_timeout_secs,
+                d.write_timeout,
+            )?,
+            max_connections: match self.max_connections {
+                None => d.max_connections,
+                Some(0) => {
+                    return Err(ConfigError(
+                        "[http] max_connections = 0: give at least 1".into(),
+                    ))
+                }
+                Some(n) => n,
+            },
+            shutdown_grace: match self.shutdown_grace_secs {
+                None => d.shutdown_grace,
+                Some(n) => Duration::from_secs(n),
+            },
+        })
+    }
 }
 
 impl FileConfig {
@@ -252,6 +322,8 @@ pub struct ServeConfig {
     pub allowed_hosts: Vec<String>,
     /// Web POS origins (see [`FileConfig::allowed_origins`]).
     pub allowed_origins: Vec<String>,
+    /// The HTTP listener's timeouts and connection cap.
+    pub limits: crate::server::Limits,
 }
 
 impl ServeConfig {
@@ -275,6 +347,7 @@ impl ServeConfig {
         let data_dir = data_dir.or(file.data_dir).ok_or_else(|| {
             ConfigError("no data folder: give --data-dir or data_dir in the config file".into())
         })?;
+        let limits = file.http.limits()?;
         let ofds = if ofds.is_empty() { file.ofd } else { ofds };
         for o in &ofds {
             o.to_ofd_config()?;
@@ -304,6 +377,7 @@ impl ServeConfig {
             cups_server: file.cups_server,
             allowed_hosts: file.allowed_hosts,
             allowed_origins: file.allowed_origins,
+            limits,
         })
     }
 
@@ -353,6 +427,23 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_limit_is_refused() {
+        for key in [
+            "header_timeout_secs",
+            "body_timeout_secs",
+            "write_timeout_secs",
+            "max_connections",
+        ] {
+            let file = FileConfig::parse(&format!("[http]\n{key} = 0\n")).unwrap();
+            let error = file.http.limits().expect_err(key);
+            assert!(error.0.contains(key), "{error}");
+        }
+        let file = FileConfig::parse("[http]\nshutdown_grace_secs = 0\n").unwrap();
+        assert_eq!(file.http.limits().unwrap().shutdown_grace, Duration::ZERO);
+        assert!(FileConfig::parse("[http]\nread_timeout = 3\n").is_err());
+    }
+
+    #[test]
     fn config_file_parses_and_merges() {
         let file = FileConfig::parse(
             r#"
@@ -362,6 +453,9 @@ mod tests {
             ofd_budget_ms = 3000
             allowed_hosts = ["kassa.shop.lan"]
             allowed_origins = ["https://pos.shop.kz"]
+            [http]
+            header_timeout_secs = 5
+            max_connections = 64
             [[ofd]]
             name = "Казахтелеком"
             endpoint = "127.0.0.1:7777"
@@ -378,6 +472,12 @@ mod tests {
         assert_eq!(merged.listen.to_string(), "0.0.0.0:9000");
         assert!(merged.log_json);
         assert_eq!(merged.ofd_budget, Duration::from_secs(3));
+        assert_eq!(merged.limits.header_timeout, Duration::from_secs(5));
+        assert_eq!(merged.limits.max_connections, 64);
+        assert_eq!(
+            merged.limits.write_timeout,
+            crate::server::Limits::default().write_timeout
+        );
         let guard = merged.web_guard();
         let mut h = axum::http::HeaderMap::new();
         h.insert("host", "kassa.shop.lan:9000".parse().unwrap());

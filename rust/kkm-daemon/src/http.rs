@@ -21,7 +21,6 @@
 //!   operation in half, and a panic answers 4 instead of dropping the connection.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -39,6 +38,7 @@ use tracing::{info, warn};
 
 use crate::guard::WebGuard;
 use crate::input::{self, ApiError, Params};
+use crate::server::Limits;
 
 /// Largest request body accepted: 2 MiB (a 1,000-item receipt is ~150 KiB of JSON).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -89,33 +89,34 @@ pub fn router_with(registry: Arc<Registry>, guard: WebGuard) -> Router {
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets the requests in
-/// flight finish and shuts the registry down (the operation in flight finishes; the
-/// offline queue stays in the journal).
+/// flight finish (for [`Limits::shutdown_grace`] at most) and shuts the registry down
+/// (the operation in flight finishes; the offline queue stays in the journal).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     registry: Arc<Registry>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, registry, WebGuard::default(), shutdown).await
+    serve_with(
+        listener,
+        registry,
+        WebGuard::default(),
+        Limits::default(),
+        shutdown,
+    )
+    .await
 }
 
-/// [`serve`] behind `guard` (the configured host names and web POS origins).
+/// [`serve`] behind `guard` (the configured host names and web POS origins) under
+/// `limits` (timeouts and the connection cap: [`crate::server`]).
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     registry: Arc<Registry>,
     guard: WebGuard,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        // Answers are small; do not let Nagle hold them back.
-        let _ = tcp.set_nodelay(true);
-    });
-    let app =
-        router_with(registry.clone(), guard).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = router_with(registry.clone(), guard);
+    let served = crate::server::serve(listener, app, limits, shutdown).await;
     registry.shutdown().await;
     served
 }

@@ -10,6 +10,8 @@
 //!
 //! * [`http`] — the router (`/<Method>` for the 17 methods, `/openapi.json`) and
 //!   [`http::serve`] with graceful shutdown.
+//! * [`server`] — the accept loop: head, body and write timeouts, the connection cap,
+//!   a bounded graceful shutdown.
 //! * `console` — the web console at `/` (feature `console`, on by default): pages under
 //!   `/console/`, every other path is the API as before.
 //! * [`guard`] — who may talk to the daemon: `Host` names (DNS rebinding), cross-site
@@ -51,6 +53,7 @@ pub mod input;
 pub mod logging;
 pub mod openapi;
 pub mod run;
+pub mod server;
 pub mod shutdown;
 #[cfg(windows)]
 #[allow(unsafe_code)]

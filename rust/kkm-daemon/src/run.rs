@@ -42,7 +42,14 @@ pub async fn serve(
         .map(|o| format!("{}={}", o.name, o.endpoint))
         .collect();
     info!(listen = %config.listen, data_dir = %config.data_dir.display(), ofds = ?ofds, "kkm-daemon serving the E-Kassa API");
-    crate::http::serve_with(listener, registry, config.web_guard(), shutdown).await?;
+    crate::http::serve_with(
+        listener,
+        registry,
+        config.web_guard(),
+        config.limits,
+        shutdown,
+    )
+    .await?;
     info!("kkm-daemon stopped");
     Ok(())
 }
