@@ -6,7 +6,7 @@
 // (the request, the server, the fragment swapped and laid out). Baseline in the same
 // run: a bare fetch of the API's Ping from the same page (the floor of a round trip).
 // Not a test (its name does not end in .test.mjs): run `node cashier-bench.mjs [rounds]`.
-import { api, launch, signIn, startDaemon } from "./lib.mjs";
+import { api, launch, signInAdmin, startDaemon } from "./lib.mjs";
 
 const DEMO = 6923;
 const PRODUCTS = 10000;
@@ -32,8 +32,7 @@ const browser = await launch();
 try {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1366, height: 768 });
-  await signIn(page, daemon, "0000");
-  await page.waitForURL(/\/console\/$/);
+  await signInAdmin(page, daemon);
   let csv = "";
   for (let n = 1; n <= PRODUCTS; n += 1) { csv += `${n},${1 + (n % 5)},${ean(n)},Товар №${n},${100 + (n % 97) * 35}.50,${n % 3},12\n`; }
   await page.goto(`${daemon.url}/console/kkm/${DEMO}/catalogue`);

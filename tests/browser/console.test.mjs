@@ -8,7 +8,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  ADMIN_PIN, accessibilityProblems, api, control, deviceToday, launch, sell, shot, signIn, startDaemon,
+  ADMIN_PIN, NEW_ADMIN_PIN, accessibilityProblems, api, control, deviceToday, launch, sell, shot, signIn,
+  signInAdmin, startDaemon,
 } from "./lib.mjs";
 
 let daemon;
@@ -39,14 +40,41 @@ after(async () => {
   if (daemon) { await daemon.stop(); }
 });
 
-test("sign in with the administrator's PIN; the overview shows the demo KKM", async () => {
+test("the first sign-in with 0000 sets the administrator's own PIN before anything else", async () => {
   const first = await page.goto(`${daemon.url}/`);
   assert.ok(first.ok());
   assert.match(page.url(), /\/console\/signin/);
   await check("01-sign-in");
   await page.getByLabel("ПИН-код").fill(ADMIN_PIN);
   await page.getByRole("button", { name: "Войти" }).click();
-  await page.waitForURL(/\/console\/$/);
+  await page.waitForURL(/\/console\/pin\?next=/);
+  assert.match(await page.locator("main").innerText(), /ПИН-кодом по умолчанию 0000/);
+  assert.equal(await page.locator("nav a").count(), 0, "no menu before the change");
+  await check("01a-default-pin-change");
+  // Nothing else opens: any page leads back here.
+  await page.goto(`${daemon.url}/console/kkms`);
+  assert.match(page.url(), /\/console\/pin\?next=%2Fconsole%2Fkkms/);
+  // Not the same twice; not 0000 again.
+  await page.locator("#f-access_pin").fill(NEW_ADMIN_PIN);
+  await page.getByLabel("Новый ПИН-код ещё раз").fill("1111");
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await page.locator("#f-repeat_pin-error").waitFor();
+  await page.locator("#f-access_pin").fill(ADMIN_PIN);
+  await page.getByLabel("Новый ПИН-код ещё раз").fill(ADMIN_PIN);
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await page.locator("#f-access_pin-error").waitFor();
+  assert.match(await page.locator("#f-access_pin-error").innerText(), /11 access_code_incorrect/);
+  await shot(page, "01b-default-pin-refused");
+  await page.locator("#f-access_pin").fill(NEW_ADMIN_PIN);
+  await page.getByLabel("Новый ПИН-код ещё раз").fill(NEW_ADMIN_PIN);
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await page.waitForURL(/\/console\/kkms\?notice=pin-changed$/);
+  assert.match(await page.locator("main").innerText(), /ПИН-код изменён/);
+  daemon.adminPin = NEW_ADMIN_PIN;
+  // The API takes the new PIN, no longer 0000.
+  assert.equal((await api(daemon, "GetKKMList", {}, ADMIN_PIN)).response_code, 5);
+  assert.equal((await api(daemon, "GetKKMList")).response_code, 0);
+  await page.goto(`${daemon.url}/console/`);
   const row = page.locator(`tr[data-kkm="${DEMO}"]`);
   await assert.doesNotReject(row.waitFor());
   assert.match(await row.innerText(), /На связи/);
@@ -55,7 +83,8 @@ test("sign in with the administrator's PIN; the overview shows the demo KKM", as
   const session = cookies.find((c) => c.name === "kkm_session");
   assert.ok(session.httpOnly, "the session cookie is HttpOnly");
   assert.equal(session.sameSite, "Strict");
-  assert.ok(!page.url().includes(ADMIN_PIN), "the PIN is never in a URL");
+  assert.ok(!page.url().includes(ADMIN_PIN) && !page.url().includes(NEW_ADMIN_PIN), "the PIN is never in a URL");
+  assert.match(daemon.logs(), /default PIN 0000 still opens an operator/, "the log said so at start");
 });
 
 test("the console speaks Kazakh after the switch, and Russian again", async () => {
@@ -414,12 +443,14 @@ test("five wrong PINs are slowed down; the right PIN still works", async () => {
     const gaps = refusedAt.slice(1).map((t, i) => t - refusedAt[i]);
     assert.ok(gaps[2] >= 800 && gaps[3] >= 1600, `slowed down: gaps ${gaps.join(", ")} ms`);
     const started = Date.now();
-    await signIn(p, daemon, ADMIN_PIN);
+    await signIn(p, daemon, daemon.adminPin);
     await p.waitForURL(/\/console\/(\?.*)?$/);
     const right = Date.now() - started;
     assert.ok(right < gaps[3], `the right PIN is not held up: ${right} ms`);
-    // The administrator's PIN 0000 is now shorter than the policy set above: a notice.
+    // The administrator's PIN is now shorter than the policy set above: a notice, and
+    // the warning above every page names whose PIN it is.
     assert.match(await p.locator("main").innerText(), /короче, чем требует политика/);
+    assert.match(await p.locator("#short-pin-warning").innerText(), /Администратор/);
     await shot(p, "38-weak-pin-notice");
     assert.match(daemon.logs(), /sign-in failed/, "failed sign-ins are logged");
     assert.ok(!daemon.logs().includes("9999"), "never the PIN");
@@ -442,15 +473,14 @@ test("an idle session expires", async () => {
   const b = await launch();
   try {
     const p = await b.context.newPage();
-    await signIn(p, short, ADMIN_PIN);
-    await p.waitForURL(/\/console\/$/);
+    await signInAdmin(p, short);
     await p.waitForTimeout(3000);
     await p.goto(`${short.url}/console/kkms`);
     assert.match(p.url(), /\/console\/signin\?expired=1/);
     assert.match(await p.locator("main").innerText(), /Сеанс завершён/);
     await shot(p, "39-session-expired");
     // Signing in again leads back to the page asked for.
-    await p.getByLabel("ПИН-код").fill(ADMIN_PIN);
+    await p.getByLabel("ПИН-код").fill(short.adminPin);
     await p.getByRole("button", { name: "Войти" }).click();
     await p.waitForURL(/\/console\/kkms$/);
   } finally {
@@ -460,7 +490,7 @@ test("an idle session expires", async () => {
 });
 
 test("a state change without the session's CSRF token is refused", async () => {
-  await signIn(page, daemon, ADMIN_PIN);
+  await signIn(page, daemon, daemon.adminPin);
   await page.waitForURL(/\/console\/(\?.*)?$/);
   const r = await page.request.post(`${daemon.url}/console/kkm/${DEMO}/cash`, {
     form: { csrf: "0".repeat(32), operation: "0", sum: "10" },

@@ -13,6 +13,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 export const SHOTS = join(ROOT, "target", "console-screenshots");
 export const DAEMON = process.env.KKM_DAEMON || join(ROOT, "target", "debug", "kkm-daemon");
 export const ADMIN_PIN = "0000";
+/** The PIN the administrator sets at the console's first sign-in (the console asks). */
+export const NEW_ADMIN_PIN = "2468";
 
 /** Starts `kkm-daemon demo` on free ports; resolves when it prints its banner. */
 export async function startDaemon(extra = []) {
@@ -42,6 +44,8 @@ export async function startDaemon(extra = []) {
   return {
     ...found,
     dataDir,
+    // The administrator's PIN now: 0000 until the console's first sign-in replaces it.
+    adminPin: ADMIN_PIN,
     logs: () => err,
     async stop() {
       child.kill("SIGTERM");
@@ -65,7 +69,7 @@ export function control(daemon, line) {
 }
 
 /** An API call as a POS would make it: `{response_code, response_data}`. */
-export async function api(daemon, method, body = {}, pin = ADMIN_PIN) {
+export async function api(daemon, method, body = {}, pin = daemon.adminPin) {
   const r = await fetch(`${daemon.url}/${method}`, {
     method: "POST",
     headers: { Authorization: pin, "Content-Type": "application/json" },
@@ -160,6 +164,23 @@ export async function signIn(page, daemon, pin) {
   await page.goto(`${daemon.url}/console/signin`);
   await page.getByLabel(/ПИН-код|PIN/).fill(pin);
   await page.getByRole("button", { name: /Войти|Кіру/ }).click();
+}
+
+/**
+ * Signs the administrator in; on the first sign-in with 0000 sets NEW_ADMIN_PIN on the
+ * page the console opens for it (nothing else opens before), and from then on the API
+ * takes the new PIN (`daemon.adminPin`). Ends on the page asked for (the overview).
+ */
+export async function signInAdmin(page, daemon) {
+  await signIn(page, daemon, daemon.adminPin);
+  await page.waitForURL(/\/console\/(pin\?|\?|$)/);
+  if (page.url().includes("/console/pin")) {
+    await page.locator("#f-access_pin").fill(NEW_ADMIN_PIN);
+    await page.getByLabel("Новый ПИН-код ещё раз").fill(NEW_ADMIN_PIN);
+    await page.getByRole("button", { name: "Сохранить" }).click();
+    await page.waitForURL(/notice=pin-changed/);
+    daemon.adminPin = NEW_ADMIN_PIN;
+  }
 }
 
 /** Today's date of the device calendar (UTC+5, Kazakhstan), `yyyy-MM-dd`. */

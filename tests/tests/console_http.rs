@@ -17,6 +17,10 @@ use tokio::sync::oneshot;
 
 const KKM: u32 = 6923;
 
+/// The console's administrator: its own PIN (the default 0000 opens only the PIN
+/// change in the console).
+const CONSOLE_ADMIN: &str = "2468";
+
 struct Stack {
     sim: OfdSim,
     addr: SocketAddr,
@@ -49,6 +53,18 @@ async fn start(session_idle: Duration) -> anyhow::Result<Stack> {
                 ofd_id: i64::from(KKM),
                 ofd_token: Some(12345),
                 ..SaveKkmRequest::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    registry
+        .save_operator(
+            &Credential::pin("0000"),
+            kkm_register::api::SaveOperatorRequest {
+                name: Some("Старший администратор".into()),
+                access_pin: CONSOLE_ADMIN.into(),
+                role: 1,
+                ..Default::default()
             },
         )
         .await
@@ -169,7 +185,7 @@ async fn sign_in_gives_a_strict_http_only_session_and_the_pin_goes_nowhere_else(
 ) -> anyhow::Result<()> {
     let stack = start(Duration::from_secs(900)).await?;
     let mut c = HttpClient::connect(stack.addr).await?;
-    let (r, session) = sign_in(&mut c, "0000").await?;
+    let (r, session) = sign_in(&mut c, CONSOLE_ADMIN).await?;
     assert_eq!((r.status, r.header("location")), (303, Some("/console/")));
     let (_, header) = set_cookie(&r, "kkm_session").expect("a session cookie");
     for part in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
@@ -183,7 +199,10 @@ async fn sign_in_gives_a_strict_http_only_session_and_the_pin_goes_nowhere_else(
         page.contains(&format!("data-kkm=\"{KKM}\"")),
         "the overview lists the KKM"
     );
-    assert!(!page.contains("0000\""), "the PIN is not in the page");
+    assert!(
+        !page.contains(&format!("{CONSOLE_ADMIN}\"")),
+        "the PIN is not in the page"
+    );
     let csp = r.header("content-security-policy").unwrap_or("");
     assert!(
         csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
@@ -206,7 +225,7 @@ async fn sign_in_gives_a_strict_http_only_session_and_the_pin_goes_nowhere_else(
 async fn a_state_change_needs_the_sessions_csrf_token_and_this_site() -> anyhow::Result<()> {
     let stack = start(Duration::from_secs(900)).await?;
     let mut c = HttpClient::connect(stack.addr).await?;
-    let (_, session) = sign_in(&mut c, "0000").await?;
+    let (_, session) = sign_in(&mut c, CONSOLE_ADMIN).await?;
     let cookie = session.expect("session");
     let before = stack.documents();
     let form = ("Content-Type", "application/x-www-form-urlencoded");
@@ -281,7 +300,7 @@ async fn till_with(csv: &str) -> anyhow::Result<(Stack, HttpClient, String)> {
         .catalogue_import_csv(&Credential::pin("0000"), i64::from(KKM), csv.as_bytes())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut c = HttpClient::connect(stack.addr).await?;
-    let (_, session) = sign_in(&mut c, "0000").await?;
+    let (_, session) = sign_in(&mut c, CONSOLE_ADMIN).await?;
     let cookie = session.ok_or_else(|| anyhow::anyhow!("no session"))?;
     Ok((stack, c, cookie))
 }
@@ -375,7 +394,7 @@ async fn a_marked_good_is_not_sold_until_its_code_is_scanned() -> anyhow::Result
 async fn an_idle_session_expires_and_a_closed_one_is_gone() -> anyhow::Result<()> {
     let stack = start(Duration::from_secs(1)).await?;
     let mut c = HttpClient::connect(stack.addr).await?;
-    let (_, session) = sign_in(&mut c, "0000").await?;
+    let (_, session) = sign_in(&mut c, CONSOLE_ADMIN).await?;
     let cookie = session.expect("session");
     assert_eq!(c.get_with("/console/kkms", &cookie).await?.status, 200);
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -416,7 +435,7 @@ async fn a_cashier_cannot_sign_the_admin_out_and_a_pin_reset_ends_sessions() -> 
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut c = HttpClient::connect(stack.addr).await?;
-    let (_, admin_session) = sign_in(&mut c, "0000").await?;
+    let (_, admin_session) = sign_in(&mut c, CONSOLE_ADMIN).await?;
     let admin_session = admin_session.expect("admin session");
     // The cashier signs in 1,001 times: past the table's 1,000 sessions the oldest went,
     // the admin's first; now only the cashier's own oldest go.
@@ -449,6 +468,171 @@ async fn a_cashier_cannot_sign_the_admin_out_and_a_pin_reset_ends_sessions() -> 
     assert_eq!(
         c.get_with("/console/kkms", &admin_session).await?.status,
         200
+    );
+    stack.shutdown().await
+}
+
+/// A POST of a console form with the session's cookie.
+async fn post_form(
+    c: &mut HttpClient,
+    path: &str,
+    cookie: &str,
+    body: &str,
+) -> anyhow::Result<HttpResponse> {
+    c.request(
+        "POST",
+        path,
+        &[
+            ("Cookie", cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body.as_bytes(),
+    )
+    .await
+}
+
+/// The CSRF token in a console page's form.
+fn csrf_in(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_pin_opens_only_the_change_to_a_pin_of_ones_own() -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(900)).await?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    // Another administrator sees the warning while 0000 still opens somebody.
+    let (_, other) = sign_in(&mut c, CONSOLE_ADMIN).await?;
+    let other = other.expect("session");
+    let page = text(&c.get_with("/console/kkms", &other).await?);
+    assert!(page.contains("id=\"default-pin-warning\""), "{page}");
+    assert!(
+        page.contains("Администратор"),
+        "the warning names the operator"
+    );
+
+    let (r, session) = sign_in(&mut c, "0000").await?;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some("/console/pin?next=%2Fconsole%2F")
+    );
+    let session = session.expect("a session that may change its PIN");
+    // Every other page leads to the PIN change; the register refuses the session too.
+    for path in [
+        "/console/",
+        "/console/kkms",
+        "/console/operators",
+        "/console/settings",
+    ] {
+        let r = c.get_with(path, &session).await?;
+        assert_eq!(r.status, 303, "{path}");
+        assert!(
+            r.header("location")
+                .unwrap_or("")
+                .starts_with("/console/pin?next="),
+            "{path}: {:?}",
+            r.header("location")
+        );
+    }
+    let token = session.trim_start_matches("kkm_session=");
+    let refused = stack
+        .registry
+        .operator_list(&Credential::session(token))
+        .await
+        .expect_err("a default-PIN session may do nothing else");
+    assert_eq!(refused.code(), kkm_core::ErrorCode::InvalidAccessCode);
+    let form = c
+        .get_with("/console/pin?next=%2Fconsole%2Fkkms", &session)
+        .await?;
+    assert_eq!(form.status, 200);
+    let csrf = csrf_in(&text(&form));
+    // Two different PINs; the default PIN again; a PIN another operator has: refused.
+    let r = post_form(
+        &mut c,
+        "/console/pin",
+        &session,
+        &format!("csrf={csrf}&next=%2Fconsole%2Fkkms&access_pin=1357&repeat_pin=1358"),
+    )
+    .await?;
+    assert_eq!(r.status, 422);
+    assert!(text(&r).contains("id=\"f-repeat_pin-error\""));
+    for (pin, code) in [
+        ("0000", "<code>access_code_incorrect</code>"),
+        (CONSOLE_ADMIN, "<code>access_code_already_used</code>"),
+    ] {
+        let r = post_form(
+            &mut c,
+            "/console/pin",
+            &session,
+            &format!("csrf={csrf}&next=%2Fconsole%2Fkkms&access_pin={pin}&repeat_pin={pin}"),
+        )
+        .await?;
+        assert_eq!(r.status, 422, "{pin}");
+        assert!(text(&r).contains(code), "{pin}: {}", text(&r));
+    }
+    let r = post_form(
+        &mut c,
+        "/console/pin",
+        &session,
+        &format!("csrf={csrf}&next=%2Fconsole%2Fkkms&access_pin=1357&repeat_pin=1357"),
+    )
+    .await?;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some("/console/kkms?notice=pin-changed")
+    );
+    // The same session is a full one now; 0000 opens nothing; the warning is gone.
+    let page = c
+        .get_with("/console/kkms?notice=pin-changed", &session)
+        .await?;
+    assert_eq!(page.status, 200);
+    assert!(!text(&page).contains("default-pin-warning"));
+    let (r, none) = sign_in(&mut c, "0000").await?;
+    assert_eq!((r.status, none), (401, None));
+    let (r, _) = sign_in(&mut c, "1357").await?;
+    assert_eq!(r.header("location"), Some("/console/"));
+    stack.shutdown().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_in_use_answer_costs_a_wrong_pin() -> anyhow::Result<()> {
+    // A cashier probing other operators' PINs by changing its own: each "in use" (12)
+    // counts in the wrong-PIN throttle, so it is no faster than signing in with them.
+    let stack = start(Duration::from_secs(900)).await?;
+    let admin = Credential::pin(CONSOLE_ADMIN);
+    stack
+        .registry
+        .save_operator(
+            &admin,
+            kkm_register::api::SaveOperatorRequest {
+                name: Some("Кассир".into()),
+                access_pin: "4321".into(),
+                role: 3,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let client = kkm_register::ClientId::from_ip("192.0.2.7".parse()?);
+    let cashier = Credential::pin("4321").from_client(client);
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let e = stack
+            .registry
+            .change_own_pin(&cashier, CONSOLE_ADMIN)
+            .await
+            .expect_err("in use");
+        codes.push(e.code().code());
+    }
+    assert_eq!(&codes[..3], &[12, 12, 12], "three free attempts: {codes:?}");
+    assert!(
+        codes[3..].iter().all(|&c| c == 5),
+        "then the client waits like after wrong PINs: {codes:?}"
     );
     stack.shutdown().await
 }

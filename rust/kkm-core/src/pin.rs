@@ -58,15 +58,20 @@ impl PinPolicy {
     /// guesses, however slowly wrong PINs are answered.
     pub const MIN_LENGTH: usize = 4;
 
+    /// The shortest PIN an operator with `role` may have.
+    pub fn min_length(&self, role: Role) -> usize {
+        if role == Role::Administrator {
+            self.admin_min_length.max(Self::MIN_LENGTH)
+        } else {
+            Self::MIN_LENGTH
+        }
+    }
+
     /// May an operator with `role` be given `pin`? Any PIN shorter than
     /// [`PinPolicy::MIN_LENGTH`], or an administrator's shorter than the policy → 11
     /// (`access_code_incorrect`).
     pub fn check(&self, role: Role, pin: &str) -> Result<(), CoreError> {
-        let min = if role == Role::Administrator {
-            self.admin_min_length.max(Self::MIN_LENGTH)
-        } else {
-            Self::MIN_LENGTH
-        };
+        let min = self.min_length(role);
         if pin.chars().count() < min {
             return Err(CoreError::PinTooShort { role, min });
         }

@@ -63,6 +63,13 @@ impl CashierSession {
         })
     }
 
+    /// Logged in with the default PIN 0000 (the register's rule,
+    /// `Credential::is_default_pin`): the app asks for a PIN of the operator's own before
+    /// anything else, as the daemon's console does. Not blocking.
+    pub fn must_change_pin(&self) -> bool {
+        self.credential().is_default_pin()
+    }
+
     /// Changes the logged-in operator's own PIN (any role). The session's PIN must still
     /// be the current one (5 otherwise); the new one follows the installation's PIN
     /// policy (11). The session keeps working with the new PIN. **Blocking** (hashes it).

@@ -280,6 +280,10 @@ pub const DEFAULT_PIN_ELSEWHERE: &str = "the default PIN 0000 is accepted only f
      this machine: an administrator sets a PIN of their own (SaveOperator, or the console's \
      first sign-in)";
 
+/// Why a session opened with the default PIN is refused everything but a PIN change.
+pub const CHANGE_DEFAULT_PIN_FIRST: &str = "signed in with the default PIN 0000: set a PIN of \
+     your own first (the console asks for it)";
+
 /// The default PIN every installation starts with is taken only from this machine: a
 /// loopback client, or an in-process caller (the SDK, tests) — never from the LAN, so the
 /// PIN every shop knows opens nothing from another machine.
@@ -371,18 +375,32 @@ impl AuthCache {
         store: &Store,
         credential: &Credential,
     ) -> Result<Operator, RegisterError> {
+        let (operator, must_change_pin) = self.identify(store, credential)?;
+        if must_change_pin {
+            return Err(wrong(CHANGE_DEFAULT_PIN_FIRST));
+        }
+        Ok(operator)
+    }
+
+    /// [`AuthCache::authenticate`], letting through a session opened with the default
+    /// PIN: its operator and `true` (it may only change its PIN).
+    pub(crate) fn identify(
+        &self,
+        store: &Store,
+        credential: &Credential,
+    ) -> Result<(Operator, bool), RegisterError> {
         match &credential.secret {
             Secret::None => Err(wrong(
                 "no credential: send the operator's PIN in the Authorization header",
             )),
             Secret::Session(token) => {
-                let id = self
+                let (id, must_change_pin) = self
                     .sessions
                     .operator_id(token, (self.now)())
                     .ok_or_else(|| wrong("the session has expired or was closed: sign in again"))?;
                 let row = store.operators()?.into_iter().find(|o| o.id == id);
                 match row {
-                    Some(row) => Operator::from_row(&row),
+                    Some(row) => Ok((Operator::from_row(&row)?, must_change_pin)),
                     None => {
                         self.sessions.close(token);
                         Err(wrong("the session's operator was deleted: sign in again"))
@@ -392,9 +410,9 @@ impl AuthCache {
             Secret::Pin(_) | Secret::Bearer(_) if !default_pin_allowed(credential) => {
                 Err(wrong(DEFAULT_PIN_ELSEWHERE))
             }
-            Secret::Pin(secret) | Secret::Bearer(secret) => {
-                self.check_pin(store, secret, credential.client)
-            }
+            Secret::Pin(secret) | Secret::Bearer(secret) => self
+                .check_pin(store, secret, credential.client)
+                .map(|operator| (operator, false)),
         }
     }
 
@@ -483,10 +501,48 @@ impl AuthCache {
         operator: &Operator,
         idle: Duration,
         client: ClientId,
+        must_change_pin: bool,
     ) -> Result<String, RegisterError> {
-        let token = self.sessions.open(operator.id, idle, (self.now)())?;
-        info!(operator = operator.id, %client, "console session opened");
+        let token = self
+            .sessions
+            .open(operator.id, idle, (self.now)(), must_change_pin)?;
+        info!(operator = operator.id, %client, must_change_pin, "console session opened");
         Ok(token)
+    }
+
+    /// The operator of `credential`'s session has set a PIN of their own.
+    pub(crate) fn pin_changed(&self, credential: &Credential) {
+        if let Secret::Session(token) = &credential.secret {
+            self.sessions.pin_changed(token);
+        }
+    }
+
+    /// A new PIN is about to be checked for uniqueness (seed error 12): an answer
+    /// "in use" tells its sender that somebody signs in with it, so each such answer
+    /// costs the client a wrong PIN in the throttle, and a client that must wait is
+    /// refused (5) before the check. Call [`AuthCache::pin_probe_done`] with the
+    /// outcome.
+    pub(crate) fn pin_probe(&self, client: ClientId) -> Result<throttle::Attempt, RegisterError> {
+        self.throttle.begin(client, (self.now)()).map_err(|wait| {
+            wrong(format!(
+                "too many wrong PINs from {client}: the next attempt is possible in {} s",
+                wait.as_secs().max(1)
+            ))
+        })
+    }
+
+    /// The end of a [`AuthCache::pin_probe`]: `in_use` counts as a wrong PIN; a PIN
+    /// that was free counts as nothing (a success would forgive earlier guesses).
+    pub(crate) fn pin_probe_done(&self, attempt: throttle::Attempt, in_use: bool) {
+        if in_use {
+            let failures = self.throttle.finish(attempt, false, (self.now)());
+            warn!(
+                failures,
+                "a new PIN was refused as in use: counted as a wrong PIN"
+            );
+        } else {
+            self.throttle.abandon(attempt);
+        }
     }
 
     /// Marks the session as used now (its idle timeout starts again).

@@ -61,8 +61,8 @@ pub mod sale;
 mod views;
 
 pub use auth::{
-    ClientId, Credential, Operator, Secret, Session, ThrottlePolicy, DEFAULT_PIN_ELSEWHERE,
-    SESSION_MAX_AGE,
+    ClientId, Credential, Operator, Secret, Session, ThrottlePolicy, CHANGE_DEFAULT_PIN_FIRST,
+    DEFAULT_PIN_ELSEWHERE, SESSION_MAX_AGE,
 };
 pub use config::{KeySource, OfdConfig, RegistryConfig, SystemClock};
 pub use error::RegisterError;
@@ -72,7 +72,7 @@ pub use kkm_store::{Bundle, DocumentKind, ExportFormat, PageCursor, Product, Rec
 pub use printing::PrintPolicy;
 pub use registry::{
     product_matches, Analytics, CatalogueMatch, DocumentLine, FoundReceipt, KkmOverview, KkmState,
-    OperatorFigures, PaymentFigures, PrintJob, Registry, SalesFigures, SectionFigures,
+    OperatorFigures, PaymentFigures, PinWarnings, PrintJob, Registry, SalesFigures, SectionFigures,
     TransactionPages, DAY_SECS, MAX_DUPLICATES, MAX_PAGE, MAX_PERIOD_DAYS, SHIFT_MAX_SECS,
     SIGN_IN_PATIENCE,
 };

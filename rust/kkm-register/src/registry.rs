@@ -40,7 +40,7 @@ pub use listing::TransactionPages;
 pub use overview::{KkmOverview, KkmState, SHIFT_MAX_SECS};
 pub use printing::{PrintJob, MAX_DUPLICATES};
 pub use sale::FoundReceipt;
-pub use session::SIGN_IN_PATIENCE;
+pub use session::{PinWarnings, SIGN_IN_PATIENCE};
 
 /// The owner id of everything this installation creates (one owner per installation).
 const OWNER_ID: i64 = 1;
@@ -138,6 +138,13 @@ impl Registry {
         let store = Arc::new(open_store(&config)?);
         if store.ensure_default_admin()?.is_some() {
             info!("first start: administrator created with the default PIN 0000 (change it)");
+        }
+        if store.pin_owner(kkm_store::DEFAULT_ADMIN_PIN)?.is_some() {
+            tracing::warn!(
+                "the default PIN 0000 still opens an operator: it is accepted only from \
+                 programs on this machine, and the console's first sign-in with it asks \
+                 for a PIN of the administrator's own"
+            );
         }
         let printing = Arc::new(crate::printing::Printing::new(
             store.clone(),

@@ -180,6 +180,20 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(Into::into)
     }
 
+    /// The id of the operator whose PIN this is, by the keyed fingerprint alone (no
+    /// slow hash: for "is the default PIN still somebody's", never for signing in).
+    pub fn pin_owner(&self, pin: &str) -> Result<Option<i64>, StoreError> {
+        let fingerprint = self.pin_fingerprint(pin)?;
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM operator WHERE pin_fingerprint = ?1",
+                [fingerprint],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The operator whose PIN this is, if any (the fingerprint finds it, the slow hash
     /// confirms it).
     pub fn operator_by_pin(&self, pin: &str) -> Result<Option<OperatorRow>, StoreError> {
@@ -241,6 +255,8 @@ mod tests {
         let admin = s.ensure_default_admin().unwrap().expect("created");
         assert_eq!(s.ensure_default_admin().unwrap(), None, "only once");
         assert_eq!(s.operator_by_pin("0000").unwrap().unwrap().id, admin);
+        assert_eq!(s.pin_owner("0000").unwrap(), Some(admin));
+        assert_eq!(s.pin_owner("0001").unwrap(), None);
 
         let cashier = s
             .save_operator(&OperatorInput {

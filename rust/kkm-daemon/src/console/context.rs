@@ -205,6 +205,17 @@ pub struct Ctx {
     pub csrf: String,
     /// The request's path and query.
     pub path: String,
+    /// Signed in with the default PIN: only the PIN page and sign-out open.
+    pub must_change_pin: bool,
+}
+
+/// The pages a session opened with the default PIN may reach: setting its PIN, signing
+/// out, the language switch.
+fn open_before_pin_change(path: &str) -> bool {
+    matches!(
+        path,
+        crate::console::pages::pin::PATH | "/console/signout" | "/console/lang"
+    )
 }
 
 impl FromRequestParts<ConsoleState> for Ctx {
@@ -223,8 +234,8 @@ impl FromRequestParts<ConsoleState> for Ctx {
             });
         };
         let cred = Credential::session(token.clone()).from_client(public.client);
-        let operator = match state.registry.session_operator(&cred) {
-            Ok(operator) => operator,
+        let (operator, must_change_pin) = match state.registry.session_state(&cred) {
+            Ok(state) => state,
             Err(_) => {
                 let mut response = if background {
                     StatusCode::UNAUTHORIZED.into_response()
@@ -242,6 +253,22 @@ impl FromRequestParts<ConsoleState> for Ctx {
                 return Err(response);
             }
         };
+        if must_change_pin && !open_before_pin_change(parts.uri.path()) {
+            // Nothing else opens until the default PIN is replaced (the register refuses
+            // it anyway); the page asked for comes after.
+            return Err(if background {
+                StatusCode::UNAUTHORIZED.into_response()
+            } else {
+                let next = if parts.method == Method::GET {
+                    safe_next(Some(&public.path))
+                } else {
+                    "/console/".to_owned()
+                };
+                let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                Redirect::to(&format!("{}?next={next}", crate::console::pages::pin::PATH))
+                    .into_response()
+            });
+        }
         if !background {
             state.registry.touch_session(&cred);
         }
@@ -252,6 +279,7 @@ impl FromRequestParts<ConsoleState> for Ctx {
             operator,
             csrf: csrf_of(&token),
             path: public.path,
+            must_change_pin,
         })
     }
 }

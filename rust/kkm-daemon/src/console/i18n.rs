@@ -433,6 +433,16 @@ keys! {
     TillMarksWanted,
     TillReceiptPercentHint,
     TillPhone,
+    OwnPin,
+    OwnPinIntro,
+    DefaultPinIntro,
+    CurrentPin,
+    NewPin,
+    NewPinRepeat,
+    PinsDiffer,
+    PinChanged,
+    DefaultPinWarning,
+    ShortPinWarning,
 }
 
 /// A parsed catalogue: the text of each key, and what was wrong with the file.

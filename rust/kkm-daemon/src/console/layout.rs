@@ -139,7 +139,7 @@ fn menu(ctx: &Ctx, current: Section) -> Markup {
         ),
     ]
     .into_iter()
-    .filter(|(_, _, _, action)| ctx.can(*action))
+    .filter(|(_, _, _, action)| !ctx.must_change_pin && ctx.can(*action))
     .map(|(s, href, m, _)| (s, href, m))
     .collect();
     html! {
@@ -158,6 +158,7 @@ fn menu(ctx: &Ctx, current: Section) -> Markup {
             }
             div.who {
                 span { (ctx.operator.name) " · " (role_name(ctx.lang, ctx.operator.role)) }
+                a href=(crate::console::pages::pin::PATH) { (ctx.t(M::OwnPin)) }
                 (lang_switch(ctx.lang, &ctx.csrf, &ctx.path, "/console/lang"))
                 form method="post" action="/console/signout" {
                     input type="hidden" name=(CSRF_FIELD) value=(ctx.csrf);
@@ -179,10 +180,38 @@ pub fn role_name(lang: Lang, role: kkm_core::Role) -> &'static str {
 
 /// A signed-in page.
 pub fn page(ctx: &Ctx, section: Section, title: &str, body: Markup) -> Response {
+    let body = html! {
+        (pin_notices(ctx))
+        (body)
+    };
     html_response(
         StatusCode::OK,
         shell(ctx.lang, title, menu(ctx, section), body),
     )
+}
+
+/// Above every page of an administrator: the default PIN still in use, PINs shorter
+/// than the policy (until they are changed); and "PIN changed" after the change.
+fn pin_notices(ctx: &Ctx) -> Markup {
+    let changed = ctx
+        .path
+        .split_once('?')
+        .is_some_and(|(_, q)| q.split('&').any(|kv| kv == "notice=pin-changed"));
+    // Cheap (one keyed lookup and the operator rows); nothing for other roles.
+    let warnings = ctx.registry.pin_warnings(&ctx.cred).unwrap_or_default();
+    html! {
+        @if changed { p.notice role="status" { (ctx.t(M::PinChanged)) } }
+        @if !warnings.default_pin.is_empty() {
+            p.notice.warn #default-pin-warning role="alert" {
+                (ctx.tf(M::DefaultPinWarning, &[&warnings.default_pin.join(", ")]))
+            }
+        }
+        @if !warnings.below_policy.is_empty() {
+            p.notice.warn #short-pin-warning role="alert" {
+                (ctx.tf(M::ShortPinWarning, &[&warnings.below_policy.join(", ")]))
+            }
+        }
+    }
 }
 
 /// A form page shown again with its refusal: 422.

@@ -34,6 +34,10 @@ pub struct Session {
     /// The administrator's PIN is shorter than the installation's PIN policy asks
     /// (it was set before the policy): the console asks to change it.
     pub pin_below_policy: bool,
+    /// Signed in with the default PIN 0000: the session may do nothing but set a PIN of
+    /// the operator's own ([`crate::Registry::change_own_pin`]) or sign out; every other
+    /// call with it is refused (5) until then.
+    pub must_change_pin: bool,
 }
 
 impl fmt::Debug for Session {
@@ -42,6 +46,7 @@ impl fmt::Debug for Session {
             .field("token", &"****")
             .field("operator", &self.operator)
             .field("pin_below_policy", &self.pin_below_policy)
+            .field("must_change_pin", &self.must_change_pin)
             .finish()
     }
 }
@@ -52,6 +57,8 @@ struct Entry {
     opened: Instant,
     last_used: Instant,
     idle: Duration,
+    /// Opened with the default PIN: only a PIN change is allowed.
+    must_change_pin: bool,
 }
 
 impl Entry {
@@ -72,12 +79,14 @@ fn digest(token: &str) -> [u8; 32] {
 }
 
 impl Sessions {
-    /// A new session for `operator_id`; its token.
+    /// A new session for `operator_id` (restricted to a PIN change when
+    /// `must_change_pin`); its token.
     pub(crate) fn open(
         &self,
         operator_id: i64,
         idle: Duration,
         now: Instant,
+        must_change_pin: bool,
     ) -> Result<String, RegisterError> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| {
@@ -122,18 +131,20 @@ impl Sessions {
                 opened: now,
                 last_used: now,
                 idle,
+                must_change_pin,
             },
         );
         Ok(token)
     }
 
-    /// The operator of a live session (an expired one is closed).
-    pub(crate) fn operator_id(&self, token: &str, now: Instant) -> Option<i64> {
+    /// The operator of a live session (an expired one is closed), and whether the
+    /// session must change its PIN first.
+    pub(crate) fn operator_id(&self, token: &str, now: Instant) -> Option<(i64, bool)> {
         let key = digest(token);
         let mut open = lock(&self.open);
         let entry = *open.get(&key)?;
         if entry.alive(now) {
-            Some(entry.operator_id)
+            Some((entry.operator_id, entry.must_change_pin))
         } else {
             open.remove(&key);
             None
@@ -146,6 +157,13 @@ impl Sessions {
             if e.alive(now) {
                 e.last_used = now;
             }
+        }
+    }
+
+    /// The session's operator has set a PIN of their own: the session is a full one.
+    pub(crate) fn pin_changed(&self, token: &str) {
+        if let Some(e) = lock(&self.open).get_mut(&digest(token)) {
+            e.must_change_pin = false;
         }
     }
 
@@ -168,11 +186,17 @@ impl Sessions {
 }
 
 /// For [`Session`]'s construction in the registry.
-pub(crate) fn session(token: String, operator: Operator, pin_below_policy: bool) -> Session {
+pub(crate) fn session(
+    token: String,
+    operator: Operator,
+    pin_below_policy: bool,
+    must_change_pin: bool,
+) -> Session {
     Session {
         token,
         operator,
         pin_below_policy,
+        must_change_pin,
     }
 }
 
@@ -185,13 +209,16 @@ mod tests {
         let s = Sessions::default();
         let t0 = Instant::now();
         let idle = Duration::from_secs(60);
-        let token = s.open(7, idle, t0).unwrap();
+        let token = s.open(7, idle, t0, false).unwrap();
         assert_eq!(token.len(), 64);
-        assert_eq!(s.operator_id(&token, t0 + Duration::from_secs(59)), Some(7));
+        assert_eq!(
+            s.operator_id(&token, t0 + Duration::from_secs(59)),
+            Some((7, false))
+        );
         s.touch(&token, t0 + Duration::from_secs(59));
         assert_eq!(
             s.operator_id(&token, t0 + Duration::from_secs(118)),
-            Some(7)
+            Some((7, false))
         );
         // Looking is not using: only touch() restarts the idle timeout.
         assert_eq!(s.operator_id(&token, t0 + Duration::from_secs(120)), None);
@@ -202,8 +229,8 @@ mod tests {
     fn a_session_ends_at_sign_out_and_after_the_longest_age() {
         let s = Sessions::default();
         let t0 = Instant::now();
-        let a = s.open(1, SESSION_MAX_AGE * 2, t0).unwrap();
-        let b = s.open(1, SESSION_MAX_AGE * 2, t0).unwrap();
+        let a = s.open(1, SESSION_MAX_AGE * 2, t0, false).unwrap();
+        let b = s.open(1, SESSION_MAX_AGE * 2, t0, false).unwrap();
         assert_ne!(a, b, "tokens are random");
         s.close(&a);
         assert_eq!(s.operator_id(&a, t0), None);
@@ -218,14 +245,15 @@ mod tests {
         let s = Sessions::default();
         let t0 = Instant::now();
         let idle = Duration::from_secs(900);
-        let admin = s.open(1, idle, t0).unwrap();
+        let admin = s.open(1, idle, t0, false).unwrap();
         for i in 0..1_000u64 {
-            s.open(3, idle, t0 + Duration::from_millis(i + 1)).unwrap();
+            s.open(3, idle, t0 + Duration::from_millis(i + 1), false)
+                .unwrap();
         }
         let now = t0 + Duration::from_secs(2);
         assert_eq!(
             s.operator_id(&admin, now),
-            Some(1),
+            Some((1, false)),
             "the cashier did not sign the admin out"
         );
         assert_eq!(s.len(), MAX_SESSIONS_PER_OPERATOR + 1);
@@ -236,17 +264,27 @@ mod tests {
         let s = Sessions::default();
         let t0 = Instant::now();
         let idle = Duration::from_secs(900);
-        let a = s.open(3, idle, t0).unwrap();
-        let b = s.open(3, idle, t0).unwrap();
-        let other = s.open(4, idle, t0).unwrap();
+        let a = s.open(3, idle, t0, false).unwrap();
+        let b = s.open(3, idle, t0, false).unwrap();
+        let other = s.open(4, idle, t0, false).unwrap();
         s.close_operator(3, Some(&b));
         assert_eq!(s.operator_id(&a, t0), None);
         assert_eq!(
             s.operator_id(&b, t0),
-            Some(3),
+            Some((3, false)),
             "the session that made the change stays"
         );
-        assert_eq!(s.operator_id(&other, t0), Some(4));
+        assert_eq!(s.operator_id(&other, t0), Some((4, false)));
+    }
+
+    #[test]
+    fn a_default_pin_session_is_full_once_the_pin_is_changed() {
+        let s = Sessions::default();
+        let t0 = Instant::now();
+        let token = s.open(1, Duration::from_secs(60), t0, true).unwrap();
+        assert_eq!(s.operator_id(&token, t0), Some((1, true)));
+        s.pin_changed(&token);
+        assert_eq!(s.operator_id(&token, t0), Some((1, false)));
     }
 
     #[test]
@@ -257,7 +295,7 @@ mod tests {
             role: kkm_core::Role::Administrator,
             kkm_ids: vec![],
         };
-        let text = format!("{:?}", session("secret-token".into(), op, false));
+        let text = format!("{:?}", session("secret-token".into(), op, false, false));
         assert!(!text.contains("secret-token"), "{text}");
     }
 }

@@ -143,7 +143,7 @@ fn sessions_authenticate_until_closed() {
     let client = ClientId::from_ip(IpAddr::from([192, 168, 1, 1]));
     let token = rig
         .auth
-        .open_session(&admin, Duration::from_secs(600), client)
+        .open_session(&admin, Duration::from_secs(600), client, false)
         .unwrap();
     let cred = Credential::session(token).from_client(client);
     assert_eq!(rig.auth.authenticate(&rig.store, &cred).unwrap(), admin);
@@ -172,7 +172,7 @@ fn a_session_expires_when_idle_and_a_deleted_operator_loses_it() {
     let cashier = rig.try_pin("4321", 1).unwrap();
     let token = rig
         .auth
-        .open_session(&cashier, Duration::from_secs(60), ClientId::UNKNOWN)
+        .open_session(&cashier, Duration::from_secs(60), ClientId::UNKNOWN, false)
         .unwrap();
     let cred = Credential::session(token);
     rig.advance(Duration::from_secs(50));
@@ -184,7 +184,7 @@ fn a_session_expires_when_idle_and_a_deleted_operator_loses_it() {
 
     let token = rig
         .auth
-        .open_session(&cashier, Duration::from_secs(60), ClientId::UNKNOWN)
+        .open_session(&cashier, Duration::from_secs(60), ClientId::UNKNOWN, false)
         .unwrap();
     rig.store.delete_operator(cashier.id).unwrap();
     assert!(message(

@@ -10,11 +10,14 @@ use crate::auth::Operator;
 use crate::{Credential, RegisterError};
 
 /// What an operator has beside its row: the seed's `email`, `custom_data` and
-/// `owner_id` (the administrator who created it).
-struct OperatorExtra {
+/// `owner_id` (the administrator who created it), and the length of its PIN (for the
+/// console's warning about PINs shorter than the policy; unknown for a PIN set before
+/// it was kept).
+pub(super) struct OperatorExtra {
     email: String,
     custom_data: serde_json::Value,
     owner_id: i64,
+    pub(super) pin_length: Option<usize>,
 }
 
 impl OperatorExtra {
@@ -25,7 +28,18 @@ impl OperatorExtra {
             email: String::new(),
             custom_data: serde_json::Value::Null,
             owner_id: if id == 1 { 0 } else { 1 },
+            pin_length: None,
         }
+    }
+
+    fn to_json(&self) -> String {
+        serde_json::json!({
+            "email": self.email,
+            "custom_data": self.custom_data,
+            "owner_id": self.owner_id,
+            "pin_length": self.pin_length,
+        })
+        .to_string()
     }
 }
 
@@ -34,7 +48,7 @@ impl Registry {
     // Operators
 
     /// The extra of `row`: its own column, or the setting earlier versions kept it in.
-    fn operator_extra(&self, row: &OperatorRow) -> Result<OperatorExtra, RegisterError> {
+    pub(super) fn operator_extra(&self, row: &OperatorRow) -> Result<OperatorExtra, RegisterError> {
         let json = match &row.extra {
             Some(json) => Some(json.clone()),
             None => self.store.setting(&format!("operator:{}", row.id))?,
@@ -54,6 +68,10 @@ impl Registry {
                 .get("owner_id")
                 .and_then(serde_json::Value::as_i64)
                 .unwrap_or(OperatorExtra::unset(row.id).owner_id),
+            pin_length: value
+                .get("pin_length")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok()),
         })
     }
 
@@ -167,20 +185,19 @@ impl Registry {
             extra.custom_data = c;
         }
         self.check_email_free(&extra.email, existing.as_ref().map(|o| o.id))?;
-        let json = serde_json::json!({
-            "email": extra.email,
-            "custom_data": extra.custom_data,
-            "owner_id": extra.owner_id,
-        })
-        .to_string();
-        let id = self.store.save_operator(&OperatorInput {
-            id: existing.as_ref().map(|o| o.id),
-            name: &name,
-            role: role.code(),
-            pin: Some(pin),
-            kkm_ids: &kkm_ids,
-            extra: Some(&json),
-        })?;
+        extra.pin_length = Some(pin.chars().count());
+        let json = extra.to_json();
+        let id = self.save_pin_checked(
+            credential,
+            &OperatorInput {
+                id: existing.as_ref().map(|o| o.id),
+                name: &name,
+                role: role.code(),
+                pin: Some(pin),
+                kkm_ids: &kkm_ids,
+                extra: Some(&json),
+            },
+        )?;
         self.auth.clear();
         if existing.is_some() {
             // SaveOperator sets the PIN: whoever was signed in with the old one signs in
@@ -215,36 +232,87 @@ impl Registry {
     }
 
     /// An operator changes their own PIN (any role: a cashier without an administrator
-    /// at hand). `credential` must be the current PIN itself (a console session is not
-    /// enough: 5), the new one follows the same rules as [`Registry::save_operator`]'s.
-    /// The operator's name, role and bindings stay.
+    /// at hand). `credential` must be the current PIN itself, or the console session
+    /// opened with the default PIN (which may do nothing else: [`crate::Session::must_change_pin`]);
+    /// any other session is not enough (5). The new PIN follows the same rules as
+    /// [`Registry::save_operator`]'s and is not the default PIN (11). The operator's
+    /// name, role and bindings stay; their other sessions end.
     pub async fn change_own_pin(
         &self,
         credential: &Credential,
         new_pin: &str,
     ) -> Result<(), RegisterError> {
-        if !matches!(
-            credential.secret(),
-            crate::auth::Secret::Pin(_) | crate::auth::Secret::Bearer(_)
-        ) {
+        let operator = match credential.secret() {
+            crate::auth::Secret::Pin(_) | crate::auth::Secret::Bearer(_) => {
+                self.authenticate(credential)?
+            }
+            crate::auth::Secret::Session(_) => match self.auth.identify(&self.store, credential)? {
+                (operator, true) => operator,
+                (_, false) => {
+                    return Err(RegisterError::new(
+                        ErrorCode::InvalidAccessCode,
+                        "changing a PIN needs the current PIN",
+                    ))
+                }
+            },
+            crate::auth::Secret::None => {
+                return Err(RegisterError::new(
+                    ErrorCode::InvalidAccessCode,
+                    "changing a PIN needs the current PIN",
+                ))
+            }
+        };
+        let pin = self.acceptable_pin(operator.role, new_pin)?;
+        if pin == kkm_store::DEFAULT_ADMIN_PIN {
             return Err(RegisterError::new(
-                ErrorCode::InvalidAccessCode,
-                "changing a PIN needs the current PIN",
+                ErrorCode::AccessCodeIncorrect,
+                "access_pin: not the default PIN 0000, which every shop knows",
             ));
         }
-        let operator = self.authenticate(credential)?;
-        let pin = self.acceptable_pin(operator.role, new_pin)?;
         let _admin = self.admin.lock().await;
-        self.store.save_operator(&OperatorInput {
-            id: Some(operator.id),
-            name: &operator.name,
-            role: operator.role.code(),
-            pin: Some(pin),
-            kkm_ids: &operator.kkm_ids,
-            extra: None,
-        })?;
+        let row = self
+            .store
+            .operators()?
+            .into_iter()
+            .find(|o| o.id == operator.id);
+        let mut extra = match &row {
+            Some(row) => self.operator_extra(row)?,
+            None => OperatorExtra::unset(operator.id),
+        };
+        extra.pin_length = Some(pin.chars().count());
+        self.save_pin_checked(
+            credential,
+            &OperatorInput {
+                id: Some(operator.id),
+                name: &operator.name,
+                role: operator.role.code(),
+                pin: Some(pin),
+                kkm_ids: &operator.kkm_ids,
+                extra: Some(&extra.to_json()),
+            },
+        )?;
         self.auth.clear();
+        self.auth.pin_changed(credential);
+        self.auth.close_sessions_of(operator.id, credential);
+        tracing::info!(operator = operator.id, "an operator set a PIN of their own");
         Ok(())
+    }
+
+    /// Saves an operator with a new PIN; an answer 12 (the PIN is somebody's) costs
+    /// the client a wrong PIN in the throttle, so "in use" is no faster an oracle of
+    /// other operators' PINs than signing in with them.
+    fn save_pin_checked(
+        &self,
+        credential: &Credential,
+        input: &OperatorInput<'_>,
+    ) -> Result<i64, RegisterError> {
+        let attempt = self.auth.pin_probe(credential.client())?;
+        let saved = self.store.save_operator(input);
+        self.auth.pin_probe_done(
+            attempt,
+            matches!(saved, Err(kkm_store::StoreError::PinInUse)),
+        );
+        Ok(saved?)
     }
 
     /// Refuses (16) to take away the last administrator.

@@ -19,6 +19,23 @@ pub const SIGN_IN_PATIENCE: Duration = Duration::from_secs(10);
 
 const PIN_POLICY_SETTING: &str = "pin_policy";
 
+/// What the console warns administrators about on every page until it is fixed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PinWarnings {
+    /// Operators who still have the default PIN 0000 (at most one: PINs are unique).
+    pub default_pin: Vec<String>,
+    /// Operators whose PIN is shorter than the policy asks of their role (known for
+    /// PINs set since their length is kept).
+    pub below_policy: Vec<String>,
+}
+
+impl PinWarnings {
+    /// Nothing to warn about.
+    pub fn is_empty(&self) -> bool {
+        self.default_pin.is_empty() && self.below_policy.is_empty()
+    }
+}
+
 impl Registry {
     /// Signs an operator in with a PIN (`credential` from [`Credential::pin`], with its
     /// client): a session. A client slowed down by wrong PINs waits here for up to
@@ -39,20 +56,42 @@ impl Registry {
             tokio::time::sleep(wait).await;
         }
         let operator = self.authenticate(credential)?;
-        let token =
-            self.auth
-                .open_session(&operator, self.config.session_idle, credential.client())?;
+        // The PIN every installation starts with opens a session that can only replace
+        // it: nobody works in the console under the PIN every shop knows.
+        let must_change_pin = credential.is_default_pin();
+        let token = self.auth.open_session(
+            &operator,
+            self.config.session_idle,
+            credential.client(),
+            must_change_pin,
+        )?;
         let pin_below_policy = self
             .stored_pin_policy()?
             .check(operator.role, &pin)
             .is_err();
-        Ok(crate::auth::new_session(token, operator, pin_below_policy))
+        Ok(crate::auth::new_session(
+            token,
+            operator,
+            pin_below_policy,
+            must_change_pin,
+        ))
     }
 
     /// The operator of a session (or of any credential), without counting it as use:
-    /// a page that refreshes itself does not keep a session alive.
+    /// a page that refreshes itself does not keep a session alive. A session opened
+    /// with the default PIN is refused (5) until its PIN is changed: see
+    /// [`Registry::session_state`].
     pub fn session_operator(&self, credential: &Credential) -> Result<Operator, RegisterError> {
         self.authenticate(credential)
+    }
+
+    /// The operator of a session and whether it must change its PIN before anything
+    /// else ([`Session::must_change_pin`]); not counted as use.
+    pub fn session_state(
+        &self,
+        credential: &Credential,
+    ) -> Result<(Operator, bool), RegisterError> {
+        self.auth.identify(&self.store, credential)
     }
 
     /// The session's operator acted now: its idle timeout starts again.
@@ -73,6 +112,35 @@ impl Registry {
             Some(id) => self.operator_for(credential, id, action).map(|(o, _)| o),
             None => self.operator_may(credential, action),
         }
+    }
+
+    /// The PINs an administrator should have changed (administrators only; nothing
+    /// for other roles): the default PIN still in use, PINs shorter than the policy.
+    pub fn pin_warnings(&self, credential: &Credential) -> Result<PinWarnings, RegisterError> {
+        let operator = self.authenticate(credential)?;
+        if !operator.role.may(Action::ManageOperators) {
+            return Ok(PinWarnings::default());
+        }
+        let policy = self.stored_pin_policy()?;
+        let default_owner = self.store.pin_owner(kkm_store::DEFAULT_ADMIN_PIN)?;
+        let mut warnings = PinWarnings::default();
+        for row in self.store.operators()? {
+            if Some(row.id) == default_owner {
+                warnings.default_pin.push(row.name);
+                continue;
+            }
+            let Ok(role) = Role::from_code(i64::from(row.role)) else {
+                continue;
+            };
+            let short = self
+                .operator_extra(&row)?
+                .pin_length
+                .is_some_and(|n| n < policy.min_length(role));
+            if short {
+                warnings.below_policy.push(row.name);
+            }
+        }
+        Ok(warnings)
     }
 
     /// Signs out (closes the session of `credential`; nothing for a PIN).

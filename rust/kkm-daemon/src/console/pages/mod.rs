@@ -11,6 +11,7 @@ mod kkm_forms;
 mod kkms;
 mod operators;
 mod overview;
+pub mod pin;
 mod settings;
 mod shift;
 mod signin;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<ConsoleState> {
         .route("/console/events", get(overview::events))
         .route("/console/signin", get(signin::form).post(signin::submit))
         .route("/console/signout", post(signin::sign_out))
+        .route(pin::PATH, get(pin::form).post(pin::submit))
         .route("/console/lang", post(switch_lang))
         .route("/console/kkms", get(kkms::list))
         .route(

@@ -87,7 +87,10 @@ pub async fn submit(public: Public, body: Bytes) -> Response {
     let credential = Credential::pin(pin).from_client(public.client);
     match public.registry.sign_in(&credential).await {
         Ok(session) => {
-            let target = if session.pin_below_policy {
+            let target = if session.must_change_pin {
+                let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                format!("{}?next={next}", super::pin::PATH)
+            } else if session.pin_below_policy {
                 "/console/?notice=weak-pin".to_owned()
             } else {
                 next
