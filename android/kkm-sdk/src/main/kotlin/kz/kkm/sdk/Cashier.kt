@@ -36,6 +36,12 @@ class Cashier internal constructor(
     /** The KKM of this session. */
     val kkmOfdId: Long get() = core.kkmOfdId()
 
+    /**
+     * Logged in with the default PIN 0000, which every shop knows: ask for a PIN of the
+     * operator's own ([changeOwnPin]) before anything else, as the daemon's console does.
+     */
+    val mustChangePin: Boolean get() = core.mustChangePin()
+
     /** The KKM's state now (shift, cash in the drawer, registration). */
     suspend fun kkmInfo(): KkmInfo = io { core.kkmInfo() }
 

@@ -19,10 +19,17 @@ data class PinChangeState(
 
 /**
  * The logged-in operator changes their own PIN: typed twice, then checked by the register
- * against the installation's PIN policy (code 11). The session goes on with the new PIN.
+ * against the installation's PIN policy (code 11; never 0000 again). The session goes on
+ * with the new PIN; [onChanged] is told (a login with 0000 waits for it).
  */
-class PinChangeModel(private val cashier: Cashier, scope: CoroutineScope) :
-    UiModel<PinChangeState>(PinChangeState(), scope) {
+class PinChangeModel(
+    private val cashier: Cashier,
+    scope: CoroutineScope,
+    private val onChanged: () -> Unit = {},
+) : UiModel<PinChangeState>(PinChangeState(), scope) {
+
+    /** Logged in with the default PIN: this change comes before anything else. */
+    val required: Boolean get() = cashier.mustChangePin
 
     /** The new PIN typed so far. */
     fun setNew(pin: String) = set { it.copy(newPin = pin, done = false) }
@@ -37,5 +44,6 @@ class PinChangeModel(private val cashier: Cashier, scope: CoroutineScope) :
         require(s.newPin.isNotEmpty()) { "Введите новый PIN-код" }
         cashier.changeOwnPin(s.newPin)
         set { PinChangeState(done = true) }
+        onChanged()
     }
 }

@@ -10,6 +10,9 @@ import kz.kkm.core.SyncState
 import kz.kkm.sdk.Cashier
 import kz.kkm.sdk.Kkm
 
+/** Why the admin screens do not open with the default PIN. */
+const val DEFAULT_PIN_FIRST = "PIN-код 0000 знает каждый: войдите с ним как оператор и задайте свой PIN-код"
+
 /** The app's screens. */
 enum class Screen { SETUP, LOGIN, SALE, PAYMENT, RETURN, SHIFT, JOURNAL, PIN, PRINTERS, ADMIN_LOGIN, OPERATORS, CATALOGUE, KKM_SETTINGS }
 
@@ -51,6 +54,11 @@ data class SessionState(
     val cashier: CashierModels? = null,
     /** The administrator's models, while the admin screens are open. */
     val admin: AdminModels? = null,
+    /**
+     * Logged in with the default PIN 0000: the PIN screen is the only one until the
+     * operator sets a PIN of their own (the register's `mustChangePin`).
+     */
+    val pinChangeRequired: Boolean = false,
 )
 
 /** What the app keeps between starts (Android: SharedPreferences). */
@@ -110,14 +118,21 @@ class SessionModel(
     fun login(pin: String): Job = act {
         val k = kkm ?: return@act
         val cashier = k.login(pin, settings.kkmOfdId)
+        val forced = cashier.mustChangePin
         val models = CashierModels(
             cashier = cashier,
             till = TillModel(cashier, scope, printer),
             returns = ReturnModel(cashier, scope, printer),
             shift = ShiftModel(cashier, scope, printer),
-            pin = PinChangeModel(cashier, scope),
+            pin = PinChangeModel(cashier, scope, onChanged = ::pinChanged),
         )
-        set { it.copy(cashier = models, screen = Screen.SALE) }
+        set {
+            it.copy(
+                cashier = models,
+                screen = if (forced) Screen.PIN else Screen.SALE,
+                pinChangeRequired = forced,
+            )
+        }
         updateBanner(k.syncState(settings.kkmOfdId))
     }
 
@@ -128,7 +143,12 @@ class SessionModel(
             m.till.close()
             m.cashier.close()
         }
-        set { it.copy(cashier = null, screen = Screen.LOGIN) }
+        set { it.copy(cashier = null, screen = Screen.LOGIN, pinChangeRequired = false) }
+    }
+
+    /** The operator has set a PIN of their own: every screen opens again. */
+    private fun pinChanged() {
+        if (state.value.pinChangeRequired) set { it.copy(pinChangeRequired = false, screen = Screen.SALE) }
     }
 
     /** Opens the admin screens with an administrator's [adminPin] (5 / 71 otherwise). */
@@ -136,6 +156,10 @@ class SessionModel(
         val k = kkm ?: return@act
         k.operators(adminPin) // refused for a wrong PIN or a cashier
         val session = k.login(adminPin, settings.kkmOfdId)
+        if (session.mustChangePin) {
+            session.close()
+            throw IllegalArgumentException(DEFAULT_PIN_FIRST)
+        }
         val admin = AdminModels(
             operators = OperatorsModel(k, adminPin, scope),
             catalogue = CatalogueModel(k, session, adminPin, scope),
@@ -151,8 +175,8 @@ class SessionModel(
         set { it.copy(admin = null, screen = if (it.cashier != null) Screen.SALE else Screen.LOGIN) }
     }
 
-    /** Goes to [screen]. */
-    fun go(screen: Screen) = set { it.copy(screen = screen) }
+    /** Goes to [screen] (only the PIN screen while [SessionState.pinChangeRequired]). */
+    fun go(screen: Screen) = set { if (it.pinChangeRequired) it.copy(screen = Screen.PIN) else it.copy(screen = screen) }
 
     /** Retries the OFD now (the network is back). */
     fun retrySync() {

@@ -123,12 +123,17 @@ fun PinChangeScreen(session: SessionModel, pin: PinChangeModel) {
     val status by pin.status.collectAsState()
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text("Смена PIN-кода", style = MaterialTheme.typography.titleLarge)
+        if (pin.required) Text("Вы вошли с PIN-кодом 0000, который знает каждый. Задайте свой PIN-код: до этого другие экраны не откроются.")
         StatusLine(status)
         OutlinedTextField(s.newPin, pin::setNew, label = { Text("Новый PIN") })
         OutlinedTextField(s.confirm, pin::setConfirm, label = { Text("Ещё раз") })
         Button(enabled = s.canSubmit && !status.busy, onClick = { pin.submit() }) { Text("Сменить") }
         if (s.done) Text("PIN-код изменён")
-        TextButton(onClick = { session.go(Screen.SALE) }) { Text("Назад") }
+        if (pin.required) {
+            TextButton(onClick = { session.logout() }) { Text("Выйти") }
+        } else {
+            TextButton(onClick = { session.go(Screen.SALE) }) { Text("Назад") }
+        }
     }
 }
 
