@@ -637,6 +637,76 @@ async fn a_pin_in_use_answer_costs_a_wrong_pin() -> anyhow::Result<()> {
     stack.shutdown().await
 }
 
+/// An API call over the shared listener with `pin`: the answer's `response_data`.
+async fn api_ok(
+    c: &mut HttpClient,
+    method: &str,
+    pin: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let r = c
+        .post(&format!("/{method}"), Some(pin), &body.to_string())
+        .await?;
+    let json = r.json()?;
+    anyhow::ensure!(json["response_code"] == 0, "{method}: {json}");
+    Ok(json["response_data"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cashier_sees_the_picture_only_of_receipts_it_may_reprint() -> anyhow::Result<()> {
+    let stack = start(Duration::from_secs(900)).await?;
+    let mut c = HttpClient::connect(stack.addr).await?;
+    let kkm = serde_json::json!(KKM);
+    api_ok(
+        &mut c,
+        "SaveOperator",
+        CONSOLE_ADMIN,
+        serde_json::json!({"name": "Кассир", "access_pin": "4321", "role": 3, "bindings": [KKM]}),
+    )
+    .await?;
+    let sale = |tenge: u64| {
+        serde_json::json!({
+            "kkm_ofd_id": KKM, "operation": 2,
+            "items": [{"type": 1, "commodity": {"name": "Хлеб", "section_code": "1",
+                "quantity": 1, "price": tenge, "sum": tenge, "measure_unit_code": "796"}}],
+            "payments": [{"type": 0, "sum": tenge}]
+        })
+    };
+    let old = api_ok(&mut c, "TradeOperation", CONSOLE_ADMIN, sale(100)).await?;
+    let old = old["fiscal_id"].as_str().unwrap_or_default().to_owned();
+    // Two Z-reports later the first receipt is two shifts back.
+    for tenge in [110, 120] {
+        api_ok(&mut c, "TradeOperation", CONSOLE_ADMIN, sale(tenge)).await?;
+        api_ok(
+            &mut c,
+            "ZXReport",
+            CONSOLE_ADMIN,
+            serde_json::json!({"kkm_ofd_id": kkm, "report_type": 0}),
+        )
+        .await?;
+    }
+    let new = api_ok(&mut c, "TradeOperation", "4321", sale(130)).await?;
+    let new = new["fiscal_id"].as_str().unwrap_or_default().to_owned();
+    assert!(!old.is_empty() && !new.is_empty());
+
+    let (_, cashier) = sign_in(&mut c, "4321").await?;
+    let cashier = cashier.expect("cashier session");
+    let picture = |fiscal: &str| format!("/console/cashier/{KKM}/receipt.png?fiscal={fiscal}");
+    let r = c.get_with(&picture(&new), &cashier).await?;
+    assert_eq!(
+        (r.status, r.header("content-type")),
+        (200, Some("image/png"))
+    );
+    // Before: any receipt of the KKM by its fiscal sign. Now: 71, as a reprint.
+    let r = c.get_with(&picture(&old), &cashier).await?;
+    assert_ne!(r.status, 200, "a cashier drew a receipt two shifts old");
+    assert!(text(&r).contains("kkm_access_denied"), "{}", text(&r));
+    let (_, admin) = sign_in(&mut c, CONSOLE_ADMIN).await?;
+    let r = c.get_with(&picture(&old), &admin.expect("admin")).await?;
+    assert_eq!(r.status, 200, "the administrator sees every receipt");
+    stack.shutdown().await
+}
+
 /// `GET` with a cookie.
 trait GetWith {
     async fn get_with(&mut self, path: &str, cookie: &str) -> anyhow::Result<HttpResponse>;

@@ -34,6 +34,7 @@
 //! * [`report`] — [`ZxReport`], the seed's report JSON and its CPCR form.
 //! * [`operator`] — roles, permissions, bindings, KKM status checks.
 //! * [`pin`] — the installation's PIN policy (longer PINs for administrators).
+//! * [`spreadsheet`] — CSV cells a spreadsheet would run as formulas, neutralised.
 //! * [`cpcr`] — receipt / placement / close → CPCR messages.
 //! * [`error`] — [`ErrorCode`] (the seed's table 0–95 and CashCore's 96–98) and [`CoreError`].
 //!
@@ -89,6 +90,7 @@ pub mod request;
 pub mod sale;
 mod sale_request;
 pub mod shift;
+pub mod spreadsheet;
 pub mod tax;
 pub mod units;
 pub mod znm;

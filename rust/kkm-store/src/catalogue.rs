@@ -115,7 +115,8 @@ fn parse_row(
         );
         return None;
     }
-    let cell = |i: usize| cells.get(i).unwrap_or("").trim();
+    // A name our export wrote as `'=…` (spreadsheet-safe) reads back as `=…`.
+    let cell = |i: usize| kkm_core::spreadsheet::restore(cells.get(i).unwrap_or("").trim());
     let code = cell(0)
         .parse::<u64>()
         .map_err(|_| bad(0, format!("{:?} is not a whole number", cell(0))))
@@ -253,7 +254,11 @@ impl Store {
                 percent_text(p.vat),
                 marked.to_owned(),
             ];
-            writer.write_record(&row[..columns]).map_err(csv_error)?;
+            // A spreadsheet opening the file runs no name as a formula.
+            let row = row
+                .iter()
+                .map(|c| kkm_core::spreadsheet::neutralise(c).into_owned());
+            writer.write_record(row.take(columns)).map_err(csv_error)?;
         }
         writer
             .into_inner()
@@ -381,6 +386,46 @@ mod tests {
             3
         );
         assert_eq!(s.products(6923).unwrap(), before);
+    }
+
+    #[test]
+    fn names_a_spreadsheet_would_run_are_exported_as_text_and_read_back_as_typed() {
+        let s = Store::open_in_memory(&StaticKey([1; 32])).unwrap();
+        let csv = "1,1,4870000000012,\"=HYPERLINK(\"\"http://x\"\",\"\"Хлеб\"\")\",150,0,12\n\
+                   2,1,4870000000029,-Акция-,200,0,12\n\
+                   3,1,4870000000036,@Пиво,700,0,12\n\
+                   4,1,4870000000043,''=с кавычкой,150,0,12\n\
+                   5,1,4870000000050,'=из таблицы,150,0,12\n";
+        s.import_catalogue_csv(5, csv.as_bytes()).unwrap();
+        let before = s.products(5).unwrap();
+        let names: Vec<&str> = before.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "=HYPERLINK(\"http://x\",\"Хлеб\")",
+                "-Акция-",
+                "@Пиво",
+                "'=с кавычкой",
+                // A spreadsheet's text cell `'=…` is the text `=…`, as the sheet shows it.
+                "=из таблицы",
+            ]
+        );
+        let exported = String::from_utf8(s.export_catalogue_csv(5).unwrap()).unwrap();
+        for line in exported.lines().skip(1) {
+            let name = line.split(',').nth(3).unwrap_or("").trim_start_matches('"');
+            assert!(
+                !name.starts_with(kkm_core::spreadsheet::FORMULA_STARTS),
+                "a cell a spreadsheet would run: {line}"
+            );
+        }
+        assert!(exported.contains(",'-Акция-,"), "{exported}");
+        assert!(exported.contains(",''=с кавычкой,"), "{exported}");
+        s.import_catalogue_csv(5, exported.as_bytes()).unwrap();
+        assert_eq!(
+            s.products(5).unwrap(),
+            before,
+            "export → import keeps every name"
+        );
     }
 
     #[test]

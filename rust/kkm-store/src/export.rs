@@ -60,7 +60,13 @@ impl Store {
                 let mut writer = csv::Writer::from_writer(out);
                 writer.write_record(CSV_HEADER).map_err(csv_error)?;
                 let count = self.each_record(kkm_id, from, to, |r| {
-                    writer.write_record(csv_row(r)).map_err(csv_error)
+                    let row = csv_row(r);
+                    writer
+                        .write_record(
+                            row.iter()
+                                .map(|c| kkm_core::spreadsheet::neutralise(c).into_owned()),
+                        )
+                        .map_err(csv_error)
                 })?;
                 writer.flush().map_err(io)?;
                 Ok(count)

@@ -140,12 +140,26 @@ impl Registry {
         let (operator, register) =
             self.operator_for(credential, kkm_ofd_id, Action::PrintDocument)?;
         let record = self.record_in_shift(&register, fr_shift_number, shift_document_number)?;
+        self.check_print_scope(&operator, &register, kkm_ofd_id, &record)?;
+        Ok((register, record))
+    }
+
+    /// May `operator` have a copy of `record` (printed or drawn)? Administrators and
+    /// senior cashiers any; a cashier only receipts of the current or the previous
+    /// shift, never reports (`authorize_print`).
+    pub(super) fn check_print_scope(
+        &self,
+        operator: &crate::auth::Operator,
+        register: &crate::register::Register,
+        kkm_ofd_id: i64,
+        record: &kkm_store::Record,
+    ) -> Result<(), RegisterError> {
         let current_shift = match self.store.last_record(register.kkm_id)? {
             Some((last, DocumentKind::ZReport)) => last.saturating_add(1),
             Some((last, _)) => last,
             None => 1,
         };
-        let access = register.access_of(&operator);
+        let access = register.access_of(operator);
         authorize_print(
             &access,
             kkm_ofd_id,
@@ -156,7 +170,7 @@ impl Registry {
                 current_shift,
             },
         )?;
-        Ok((register, record))
+        Ok(())
     }
 
     /// `GetDocumentImage`: the document as a PNG (the original, or a copy marked

@@ -102,9 +102,9 @@ impl Registry {
 
     /// The receipt with fiscal sign (or offline number) `fiscal_id` on KKM `kkm_ofd_id`
     /// as a PNG (GetDocumentImage's defaults): what the till shows of the receipt it
-    /// made. For whoever may sell on the KKM, as [`Registry::find_receipt`] is (a
-    /// cashier sees no journal, but sees a receipt it names by its fiscal sign); `43`
-    /// when there is none.
+    /// made. For whoever may sell on the KKM and reprint that receipt: a cashier sees
+    /// no journal, and gets the picture only of receipts of the current or the previous
+    /// shift (71 otherwise, as ReprintDocument); `43` when there is none.
     pub fn receipt_png(
         &self,
         credential: &Credential,
@@ -112,6 +112,10 @@ impl Registry {
         fiscal_id: &str,
     ) -> Result<Vec<u8>, RegisterError> {
         let (register, _, record) = self.receipt_record(credential, kkm_ofd_id, fiscal_id)?;
+        // The picture of a receipt is a copy of it: a cashier gets only those it may
+        // reprint (the current and the previous shift), not any receipt of the KKM.
+        let operator = self.authenticate(credential)?;
+        self.check_print_scope(&operator, &register, kkm_ofd_id, &record)?;
         super::browse::png_of(&register, &record, false)
     }
 

@@ -302,10 +302,12 @@ pub async fn page(ctx: Ctx, RawQuery(raw): RawQuery) -> Response {
 }
 
 fn csv_cell(text: &str) -> String {
+    // A spreadsheet runs no cell as a formula (a product or an operator named `=…`).
+    let text = kkm_core::spreadsheet::neutralise(text);
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
 
@@ -358,4 +360,21 @@ pub async fn csv(ctx: Ctx, RawQuery(raw): RawQuery) -> Response {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn a_cell_is_quoted_for_csv_and_never_a_formula() {
+        assert_eq!(csv_cell("Хлеб"), "Хлеб");
+        assert_eq!(csv_cell("-1500.00"), "-1500.00");
+        assert_eq!(csv_cell("=1+2"), "'=1+2");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\",\"a\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\""
+        );
+        assert_eq!(csv_cell("Иванов, И."), "\"Иванов, И.\"");
+    }
 }
