@@ -90,6 +90,10 @@ impl KeyFile {
         }
         let written = (|| {
             let mut file = options.open(&tmp)?;
+            // Windows has no mode bits: the file's ACL is cut down to this account,
+            // SYSTEM and Administrators before the key goes in (a hard link shares it).
+            #[cfg(windows)]
+            owner_only::restrict(&tmp)?;
             file.write_all(&key)?;
             file.sync_all()?;
             std::fs::hard_link(&tmp, &self.path)
@@ -115,6 +119,59 @@ impl KeyFile {
                 bytes.len()
             ))
         })
+    }
+}
+
+/// The key file readable by its owner only on Windows, as mode 0600 makes it on Unix:
+/// the ACL loses what it inherits from the folder and grants full control to the
+/// account the daemon runs as (a service's virtual account, or the user), SYSTEM and
+/// the Administrators group, nobody else — so a cashier's Windows account can neither
+/// read the key nor write into it. Done with the tools every Windows has (`whoami`
+/// for the account's SID, `icacls` for the ACL); what they are given and how their
+/// answer is read is plain code, tested on every platform.
+// Only `restrict` runs outside Windows' builds: the rest is compiled and tested here.
+#[cfg_attr(not(windows), allow(dead_code))]
+mod owner_only {
+    /// SYSTEM and the Administrators group, as `icacls` names SIDs.
+    const ALWAYS: [&str; 2] = ["*S-1-5-18:F", "*S-1-5-32-544:F"];
+
+    /// The SID in `whoami /user /fo csv /nh`'s answer (`"host\\user","S-1-5-…"`).
+    pub(super) fn sid_of_whoami(answer: &str) -> Option<String> {
+        let sid = answer.trim().rsplit(',').next()?.trim().trim_matches('"');
+        (sid.starts_with("S-1-") && sid[4..].bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+            .then(|| sid.to_owned())
+    }
+
+    /// `icacls`'s arguments after the path: no inherited entries, full control for
+    /// `sid`, SYSTEM and Administrators only.
+    pub(super) fn icacls_args(sid: &str) -> Vec<String> {
+        let mut args = vec!["/inheritance:r".to_owned(), "/grant:r".to_owned()];
+        args.push(format!("*{sid}:F"));
+        args.extend(ALWAYS.iter().map(|s| (*s).to_owned()));
+        args
+    }
+
+    /// Restricts `path`'s ACL (see the module).
+    #[cfg(windows)]
+    pub(super) fn restrict(path: &std::path::Path) -> std::io::Result<()> {
+        use std::process::Command;
+        let whoami = Command::new("whoami")
+            .args(["/user", "/fo", "csv", "/nh"])
+            .output()?;
+        let sid = sid_of_whoami(&String::from_utf8_lossy(&whoami.stdout)).ok_or_else(|| {
+            std::io::Error::other("whoami /user gave no SID for the key file's ACL")
+        })?;
+        let status = Command::new("icacls")
+            .arg(path)
+            .args(icacls_args(&sid))
+            .status()?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!(
+                "icacls could not restrict the key file ({status})"
+            )))
+        }
     }
 }
 
@@ -235,6 +292,31 @@ mod tests {
             a.open(b"token:1", &sealed[..5]),
             Err(StoreError::WrongKey)
         ));
+    }
+
+    #[test]
+    fn the_windows_acl_names_only_the_account_system_and_administrators() {
+        let answer = "\"kassa-pc\\\\nt service\\\\kkm-daemon\",\"S-1-5-80-1234-5678\"\r\n";
+        let sid = owner_only::sid_of_whoami(answer).unwrap();
+        assert_eq!(sid, "S-1-5-80-1234-5678");
+        assert_eq!(
+            owner_only::icacls_args(&sid),
+            [
+                "/inheritance:r",
+                "/grant:r",
+                "*S-1-5-80-1234-5678:F",
+                "*S-1-5-18:F",
+                "*S-1-5-32-544:F"
+            ]
+        );
+        for bad in [
+            "",
+            "\"user\",\"\"",
+            "\"user\",\"S-1-5; del\"",
+            "ERROR: access denied",
+        ] {
+            assert_eq!(owner_only::sid_of_whoami(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
