@@ -18,6 +18,11 @@
 //! max_connections = 512          # past it the longest-idle connection is closed
 //! shutdown_grace_secs = 5        # requests in flight at shutdown
 //!
+//! [tls]                          # HTTPS for the LAN (see kkm_daemon::tls)
+//! listen = "0.0.0.0:8443"
+//! cert = "/etc/kkm/tls/cert.pem" # optional, with key: else a self-signed one
+//! key = "/etc/kkm/tls/key.pem"   #   is made in the data folder on first start
+//!
 //! [[ofd]]
 //! name = "Казахтелеком"
 //! endpoint = "ofd.example.kz:7777,tls"            # HOST:PORT[,tls]
@@ -197,6 +202,9 @@ pub struct FileConfig {
     /// The HTTP listener's timeouts and connection cap (`[http]`).
     #[serde(default)]
     pub http: HttpFile,
+    /// An HTTPS listener (`[tls]`).
+    #[serde(default)]
+    pub tls: Option<TlsFile>,
     /// Print job retries: first pause and longest pause (ms), sends before `failed`.
     #[serde(default)]
     pub print_retry_first_ms: Option<u64>,
@@ -206,6 +214,20 @@ pub struct FileConfig {
     /// See `print_retry_first_ms`.
     #[serde(default)]
     pub print_max_attempts: Option<u32>,
+}
+
+/// The `[tls]` table: where HTTPS listens and, optionally, its certificate and key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    /// `HOST:PORT` to listen on with HTTPS.
+    pub listen: String,
+    /// Certificate chain (PEM); with `key`, or neither (self-signed).
+    #[serde(default)]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM).
+    #[serde(default)]
+    pub key: Option<PathBuf>,
 }
 
 /// The `[http]` table: [`crate::server::Limits`] in seconds (every key optional).
@@ -324,6 +346,8 @@ pub struct ServeConfig {
     pub allowed_origins: Vec<String>,
     /// The HTTP listener's timeouts and connection cap.
     pub limits: crate::server::Limits,
+    /// The HTTPS listener, if configured.
+    pub tls: Option<crate::tls::TlsSettings>,
 }
 
 impl ServeConfig {
@@ -348,6 +372,26 @@ impl ServeConfig {
             ConfigError("no data folder: give --data-dir or data_dir in the config file".into())
         })?;
         let limits = file.http.limits()?;
+        let tls = match &file.tls {
+            None => None,
+            Some(t) => {
+                let listen = t
+                    .listen
+                    .parse()
+                    .map_err(|e| ConfigError(format!("[tls] listen = {:?}: {e}", t.listen)))?;
+                if t.cert.is_some() != t.key.is_some() {
+                    return Err(ConfigError(
+                        "[tls]: give both cert and key, or neither (a self-signed certificate)"
+                            .into(),
+                    ));
+                }
+                Some(crate::tls::TlsSettings {
+                    listen,
+                    cert: t.cert.clone(),
+                    key: t.key.clone(),
+                })
+            }
+        };
         let ofds = if ofds.is_empty() { file.ofd } else { ofds };
         for o in &ofds {
             o.to_ofd_config()?;
@@ -378,6 +422,7 @@ impl ServeConfig {
             allowed_hosts: file.allowed_hosts,
             allowed_origins: file.allowed_origins,
             limits,
+            tls,
         })
     }
 
@@ -456,6 +501,8 @@ mod tests {
             [http]
             header_timeout_secs = 5
             max_connections = 64
+            [tls]
+            listen = "0.0.0.0:8443"
             [[ofd]]
             name = "Казахтелеком"
             endpoint = "127.0.0.1:7777"
@@ -474,6 +521,8 @@ mod tests {
         assert_eq!(merged.ofd_budget, Duration::from_secs(3));
         assert_eq!(merged.limits.header_timeout, Duration::from_secs(5));
         assert_eq!(merged.limits.max_connections, 64);
+        let tls = merged.tls.clone().expect("[tls]");
+        assert_eq!((tls.listen.port(), tls.cert), (8443, None));
         assert_eq!(
             merged.limits.write_timeout,
             crate::server::Limits::default().write_timeout

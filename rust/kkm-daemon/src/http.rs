@@ -115,8 +115,20 @@ pub async fn serve_with(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let listeners = vec![crate::server::Listener::plain(listener)];
+    serve_on(listeners, registry, guard, limits, shutdown).await
+}
+
+/// [`serve_with`] on several listeners (plain and HTTPS: [`crate::server::Listener`]).
+pub async fn serve_on(
+    listeners: Vec<crate::server::Listener>,
+    registry: Arc<Registry>,
+    guard: WebGuard,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = router_with(registry.clone(), guard);
-    let served = crate::server::serve(listener, app, limits, shutdown).await;
+    let served = crate::server::serve(listeners, app, limits, shutdown).await;
     registry.shutdown().await;
     served
 }

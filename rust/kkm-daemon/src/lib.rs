@@ -11,7 +11,8 @@
 //! * [`http`] — the router (`/<Method>` for the 17 methods, `/openapi.json`) and
 //!   [`http::serve`] with graceful shutdown.
 //! * [`server`] — the accept loop: head, body and write timeouts, the connection cap,
-//!   a bounded graceful shutdown.
+//!   a bounded graceful shutdown; plain and HTTPS listeners.
+//! * [`tls`] — the HTTPS listener's certificate (configured, or self-signed).
 //! * `console` — the web console at `/` (feature `console`, on by default): pages under
 //!   `/console/`, every other path is the API as before.
 //! * [`guard`] — who may talk to the daemon: `Host` names (DNS rebinding), cross-site
@@ -55,6 +56,7 @@ pub mod openapi;
 pub mod run;
 pub mod server;
 pub mod shutdown;
+pub mod tls;
 #[cfg(windows)]
 #[allow(unsafe_code)]
 pub mod windows_service;

@@ -10,7 +10,7 @@ use anyhow::Context;
 use kkm_register::maintenance::{self, KkmVerification};
 use kkm_register::{RegisterError, Registry, RegistryConfig};
 use kkm_store::{ExportFormat, StoreError};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::config::ServeConfig;
 use crate::demo::Demo;
@@ -42,8 +42,30 @@ pub async fn serve(
         .map(|o| format!("{}={}", o.name, o.endpoint))
         .collect();
     info!(listen = %config.listen, data_dir = %config.data_dir.display(), ofds = ?ofds, "kkm-daemon serving the E-Kassa API");
-    crate::http::serve_with(
-        listener,
+    let mut listeners = vec![crate::server::Listener::plain(listener)];
+    match &config.tls {
+        Some(tls) => {
+            let names = crate::tls::certificate_names(tls.listen, &config.allowed_hosts);
+            let made = crate::tls::acceptor(tls, &config.data_dir, &names)?;
+            let tcp = bind(tls.listen).await?;
+            info!(
+                listen = %tls.listen,
+                certificate = %made.source.display(),
+                sha256 = %made.fingerprint,
+                self_signed_now = made.generated,
+                "HTTPS: compare the certificate's SHA-256 with what the browser shows"
+            );
+            listeners.push(crate::server::Listener::https(tcp, made.acceptor));
+        }
+        None if !config.listen.ip().is_loopback() => warn!(
+            listen = %config.listen,
+            "the API and the console are served beyond this machine over plain HTTP: PINs \
+             and session cookies cross the network in clear; configure [tls]"
+        ),
+        None => {}
+    }
+    crate::http::serve_on(
+        listeners,
         registry,
         config.web_guard(),
         config.limits,

@@ -20,6 +20,10 @@
 //!   idle ones close, requests in flight get the grace period, then the rest is dropped.
 //!   The registry's operation in flight runs in its own task and is not cut (see
 //!   [`crate::http`]).
+//!
+//! A [`Listener`] is plain or HTTPS ([`crate::tls`]); the TLS handshake must end within
+//! the head timeout. A request that came over TLS carries [`Tls`] in its extensions,
+//! and every cookie its answer sets is marked `Secure`.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -34,17 +38,18 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
-use axum::http::Request;
+use axum::http::{header, HeaderValue, Request};
 use axum::response::Response;
 use axum::Router;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tokio::time::Sleep;
+use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 use tracing::{debug, warn};
 
@@ -78,10 +83,36 @@ impl Default for Limits {
     }
 }
 
-/// Serves `router` on `listener` under `limits` until `shutdown` resolves; returns when
-/// every connection has closed or the grace period is over.
+/// A socket the daemon listens on: plain HTTP, or HTTPS with its acceptor.
+pub struct Listener {
+    tcp: TcpListener,
+    tls: Option<TlsAcceptor>,
+}
+
+impl Listener {
+    /// Plain HTTP.
+    pub fn plain(tcp: TcpListener) -> Listener {
+        Listener { tcp, tls: None }
+    }
+
+    /// HTTPS.
+    pub fn https(tcp: TcpListener, acceptor: TlsAcceptor) -> Listener {
+        Listener {
+            tcp,
+            tls: Some(acceptor),
+        }
+    }
+}
+
+/// In a request's extensions when it came over TLS.
+#[derive(Clone, Copy, Debug)]
+pub struct Tls;
+
+/// Serves `router` on `listeners` under `limits` (one connection cap for all) until
+/// `shutdown` resolves; returns when every connection has closed or the grace period
+/// is over.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Vec<Listener>,
     router: Router,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -91,10 +122,17 @@ pub async fn serve(
     let mut tasks = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     let mut refused_logged: Option<Instant> = None;
+    if listeners.is_empty() {
+        return Err(io::Error::other("nothing to listen on"));
+    }
     loop {
-        let accepted = tokio::select! {
+        // `accept` is cancel-safe: the futures of the listeners that lost are dropped.
+        let accepts = listeners
+            .iter()
+            .map(|l| Box::pin(async move { (l.tcp.accept().await, l.tls.clone()) }));
+        let ((accepted, tls), _, _) = tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => accepted,
+            first = futures::future::select_all(accepts) => first,
             // Reap finished connections so the set does not grow.
             Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
         };
@@ -118,17 +156,32 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        tasks.spawn(serve_connection(
-            stream,
+        let served = Served {
             peer,
-            router.clone(),
+            router: router.clone(),
             limits,
             conn,
-            table.clone(),
-            stop_rx.clone(),
-        ));
+            stop: stop_rx.clone(),
+        };
+        let table = table.clone();
+        tasks.spawn(async move {
+            let id = served.conn.id;
+            match tls {
+                None => served.run(stream, false).await,
+                Some(acceptor) => {
+                    // The handshake, like a request's head, within the head timeout.
+                    let handshake = acceptor.accept(stream);
+                    match tokio::time::timeout(limits.header_timeout, handshake).await {
+                        Ok(Ok(stream)) => served.run(stream, true).await,
+                        Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
+            }
+            table.remove(id);
+        });
     }
-    drop(listener);
+    drop(listeners);
     let _ = stop_tx.send(true);
     let drained = tokio::time::timeout(limits.shutdown_grace, async {
         while tasks.join_next().await.is_some() {}
@@ -144,58 +197,101 @@ pub async fn serve(
     Ok(())
 }
 
-/// One connection: hyper's HTTP/1.1 under the limits, closed gracefully when evicted or
-/// at shutdown.
-async fn serve_connection(
-    stream: TcpStream,
+/// One accepted connection and what serving it needs.
+struct Served {
     peer: SocketAddr,
     router: Router,
     limits: Limits,
     conn: Arc<Conn>,
-    table: Arc<Table>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
-    let service_conn = conn.clone();
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-        let conn = service_conn.clone();
-        let mut router = router.clone();
-        async move {
-            let _busy = conn.begin();
-            let (parts, body) = request.into_parts();
-            let body = Body::new(TimedBody::new(body, limits.body_timeout));
-            let mut request = Request::from_parts(parts, body);
-            request.extensions_mut().insert(ConnectInfo(peer));
-            let response: Result<Response, Infallible> = router.call(request).await;
-            response
-        }
-    });
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        .keep_alive(true)
-        .serve_connection(io, service);
-    let mut connection = std::pin::pin!(connection);
-    let mut closing = false;
-    let result = loop {
-        tokio::select! {
-            result = connection.as_mut() => break result,
-            () = conn.evict.notified(), if !closing => {
-                debug!(%peer, "connection closed to make room for a new one");
-                connection.as_mut().graceful_shutdown();
-                closing = true;
+    stop: watch::Receiver<bool>,
+}
+
+impl Served {
+    /// hyper's HTTP/1.1 on `stream` under the limits, closed gracefully when evicted or
+    /// at shutdown. `tls`: the stream is TLS (requests get [`Tls`], cookies `Secure`).
+    async fn run<S>(self, stream: S, tls: bool)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Served {
+            peer,
+            router,
+            limits,
+            conn,
+            mut stop,
+        } = self;
+        let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
+        let service_conn = conn.clone();
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            let conn = service_conn.clone();
+            let mut router = router.clone();
+            async move {
+                let _busy = conn.begin();
+                let (parts, body) = request.into_parts();
+                let body = Body::new(TimedBody::new(body, limits.body_timeout));
+                let mut request = Request::from_parts(parts, body);
+                request.extensions_mut().insert(ConnectInfo(peer));
+                if tls {
+                    request.extensions_mut().insert(Tls);
+                }
+                let response: Result<Response, Infallible> = router.call(request).await;
+                response.map(|r| if tls { secure_cookies(r) } else { r })
             }
-            changed = stop.changed(), if !closing => {
-                let _ = changed;
-                connection.as_mut().graceful_shutdown();
-                closing = true;
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .keep_alive(true)
+            .serve_connection(io, service);
+        let mut connection = std::pin::pin!(connection);
+        let mut closing = false;
+        let result = loop {
+            tokio::select! {
+                result = connection.as_mut() => break result,
+                () = conn.evict.notified(), if !closing => {
+                    debug!(%peer, "connection closed to make room for a new one");
+                    connection.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+                changed = stop.changed(), if !closing => {
+                    let _ = changed;
+                    connection.as_mut().graceful_shutdown();
+                    closing = true;
+                }
             }
+        };
+        if let Err(e) = result {
+            debug!(%peer, error = %e, "connection ended with an error");
         }
-    };
-    if let Err(e) = result {
-        debug!(%peer, error = %e, "connection ended with an error");
     }
-    table.remove(conn.id);
+}
+
+/// Marks every cookie of an answer sent over TLS `Secure`: the browser then never
+/// sends it over plain HTTP.
+fn secure_cookies(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let cookies: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| {
+            let text = String::from_utf8_lossy(v.as_bytes());
+            if text
+                .split(';')
+                .any(|p| p.trim().eq_ignore_ascii_case("secure"))
+            {
+                v.clone()
+            } else {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or_else(|_| v.clone())
+            }
+        })
+        .collect();
+    if !cookies.is_empty() {
+        headers.remove(header::SET_COOKIE);
+        for c in cookies {
+            headers.append(header::SET_COOKIE, c);
+        }
+    }
+    response
 }
 
 /// The open connections, for the cap.
