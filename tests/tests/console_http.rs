@@ -601,38 +601,48 @@ async fn the_default_pin_opens_only_the_change_to_a_pin_of_ones_own() -> anyhow:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pin_in_use_answer_costs_a_wrong_pin() -> anyhow::Result<()> {
-    // A cashier probing other operators' PINs by changing its own: each "in use" (12)
-    // counts in the wrong-PIN throttle, so it is no faster than signing in with them.
+    // A cashier probing other operators' PINs by changing its own on the console's PIN
+    // page: each "in use" (12) counts in the wrong-PIN throttle, so it is no faster
+    // than signing in with them.
     let stack = start(Duration::from_secs(900)).await?;
-    let admin = Credential::pin(CONSOLE_ADMIN);
-    stack
-        .registry
-        .save_operator(
-            &admin,
-            kkm_register::api::SaveOperatorRequest {
-                name: Some("Кассир".into()),
-                access_pin: "4321".into(),
-                role: 3,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let client = kkm_register::ClientId::from_ip("192.0.2.7".parse()?);
-    let cashier = Credential::pin("4321").from_client(client);
+    let mut c = HttpClient::connect(stack.addr).await?;
+    api_ok(
+        &mut c,
+        "SaveOperator",
+        CONSOLE_ADMIN,
+        serde_json::json!({"name": "Кассир", "access_pin": "4321", "role": 3, "bindings": [KKM]}),
+    )
+    .await?;
+    let (_, cashier) = sign_in(&mut c, "4321").await?;
+    let cashier = cashier.expect("cashier session");
+    let form = c.get_with("/console/pin", &cashier).await?;
+    let csrf = csrf_in(&text(&form));
     let mut codes = Vec::new();
     for _ in 0..6 {
-        let e = stack
-            .registry
-            .change_own_pin(&cashier, CONSOLE_ADMIN)
-            .await
-            .expect_err("in use");
-        codes.push(e.code().code());
+        let r = post_form(
+            &mut c,
+            "/console/pin",
+            &cashier,
+            &format!(
+                "csrf={csrf}&next=%2Fconsole%2F&current_pin=4321\
+                 &access_pin={CONSOLE_ADMIN}&repeat_pin={CONSOLE_ADMIN}"
+            ),
+        )
+        .await?;
+        assert_eq!(r.status, 422);
+        let page = text(&r);
+        codes.push(if page.contains("<code>access_code_already_used</code>") {
+            12
+        } else if page.contains("<code>invalid_access_code</code>") {
+            5
+        } else {
+            0
+        });
     }
     assert_eq!(&codes[..3], &[12, 12, 12], "three free attempts: {codes:?}");
     assert!(
         codes[3..].iter().all(|&c| c == 5),
-        "then the client waits like after wrong PINs: {codes:?}"
+        "then the client waits as after wrong PINs: {codes:?}"
     );
     stack.shutdown().await
 }
