@@ -206,7 +206,7 @@ fun SaleScreen(session: SessionModel, m: CashierModels) {
             items(s.lines, key = { it.id }) { line -> LineRow(till, line) }
         }
         s.totals?.let { t ->
-            Text("Скидка ${Tenge.format(t.discountTiyn)} · наценка ${Tenge.format(t.markupTiyn)} · НДС ${Tenge.format(t.vatTiyn)}")
+            Text("Скидка ${Tenge.format(t.discountTiyn)} · наценка ${Tenge.format(t.markupTiyn)} · НДС ${Tenge.format(t.taxes.sumOf { it.sumTiyn })}")
         }
         ReceiptModifiers(till)
         Button(enabled = s.lines.isNotEmpty() && !status.busy, onClick = { session.go(Screen.PAYMENT) }, modifier = Modifier.fillMaxWidth()) {
