@@ -10,11 +10,14 @@ import kz.kkm.core.SyncState
 import kz.kkm.sdk.Cashier
 import kz.kkm.sdk.Kkm
 
+/** Why an action finds no register (it did not open: the setup or recovery screen says why). */
+const val NOT_OPEN = "Касса не открыта: проверьте адрес ОФД и зарегистрируйте кассу снова"
+
 /** Why the admin screens do not open with the default PIN. */
 const val DEFAULT_PIN_FIRST = "PIN-код 0000 знает каждый: войдите с ним как оператор и задайте свой PIN-код"
 
 /** The app's screens. */
-enum class Screen { SETUP, LOGIN, SALE, PAYMENT, RETURN, SHIFT, JOURNAL, PIN, PRINTERS, ADMIN_LOGIN, OPERATORS, CATALOGUE, KKM_SETTINGS }
+enum class Screen { RECOVERY, SETUP, LOGIN, SALE, PAYMENT, RETURN, SHIFT, JOURNAL, PIN, PRINTERS, ADMIN_LOGIN, OPERATORS, CATALOGUE, KKM_SETTINGS }
 
 /** The screens' models of a logged-in operator. */
 class CashierModels(
@@ -42,6 +45,30 @@ class AdminModels(
     internal val session: Cashier,
 )
 
+/**
+ * Why the register did not open, on the recovery screen: what happened, and whether the
+ * data can only be set aside (its key stayed on another device).
+ */
+data class Recovery(
+    /** For the cashier or the admin. */
+    val text: String,
+    /** The journal's key is gone: retrying will not help; a fresh start sets the data aside. */
+    val keyLost: Boolean,
+) {
+    companion object {
+        /** The recovery for a failed opening. */
+        fun of(e: Exception): Recovery = when (e) {
+            is DataKeyProblem.KeyLost -> Recovery(
+                e.message + " Документы, уже отправленные в ОФД, есть у ОФД; неотправленные " +
+                    "остаются в отложенной папке. Начните заново: касса будет зарегистрирована снова.",
+                keyLost = true,
+            )
+            is DataKeyProblem -> Recovery(e.message ?: "Ключ данных недоступен", keyLost = false)
+            else -> Recovery("Касса не открылась: " + UiModel.failure(e).message, keyLost = false)
+        }
+    }
+}
+
 /** The app's state: where it is, the offline banner, and the models of the open screens. */
 data class SessionState(
     /** The screen shown. */
@@ -59,6 +86,8 @@ data class SessionState(
      * operator sets a PIN of their own (the register's `mustChangePin`).
      */
     val pinChangeRequired: Boolean = false,
+    /** Why the register is not open ([Screen.RECOVERY]). */
+    val recovery: Recovery? = null,
 )
 
 /** What the app keeps between starts (Android: SharedPreferences). */
@@ -79,22 +108,62 @@ class MemorySessionSettings(override var kkmOfdId: Long = 0, override var utcOff
  *
  * @param open opens the register with a time zone (seconds ahead of UTC, `null`: UTC+5).
  * @param printer the chosen printer, or `null`.
+ * @param setAside moves the app's unreadable data aside (a journal whose key is lost) so
+ *   that a fresh start can register the KKM again.
  */
 class SessionModel(
     scope: CoroutineScope,
     private val settings: SessionSettings,
     private val open: suspend (utcOffsetSecs: Long?) -> Kkm,
     private val printer: () -> Printer? = { null },
+    private val setAside: suspend () -> Unit = {},
 ) : UiModel<SessionState>(SessionState(kkmOfdId = settings.kkmOfdId), scope) {
 
     private var kkm: Kkm? = null
     private var syncWatch: AutoCloseable? = null
 
-    /** Opens the register (first start: the setup screen). */
+    /**
+     * Opens the register (first start: the setup screen). When it cannot be opened (its
+     * key is lost or unavailable, the journal does not open) the recovery screen says why.
+     */
     fun start(): Job = act {
-        kkm = open(settings.utcOffsetSecs)
-        if (settings.kkmOfdId == 0L) go(Screen.SETUP) else watchSync()
+        val k = try {
+            open(settings.utcOffsetSecs)
+        } catch (e: kotlin.coroutines.cancellation.CancellationException) {
+            throw e
+        } catch (e: Exception) {
+            set { it.copy(screen = Screen.RECOVERY, recovery = Recovery.of(e)) }
+            return@act
+        }
+        kkm = k
+        set {
+            it.copy(
+                recovery = null,
+                kkmOfdId = settings.kkmOfdId,
+                screen = if (settings.kkmOfdId == 0L) Screen.SETUP else Screen.LOGIN,
+            )
+        }
+        if (settings.kkmOfdId != 0L) watchSync()
     }
+
+    /** The recovery screen's «Повторить»: opens the register again. */
+    fun retry(): Job = start()
+
+    /**
+     * The recovery screen's «Начать заново», only when the key is lost: the unreadable data
+     * is set aside (not deleted), the KKM is forgotten, and the setup screen registers it
+     * again.
+     */
+    fun startAfresh(): Job = act {
+        require(state.value.recovery?.keyLost == true) { "Данные кассы читаются: начинать заново не нужно" }
+        setAside()
+        settings.kkmOfdId = 0
+        set { it.copy(kkmOfdId = 0) }
+        start().join()
+    }
+
+    /** The open register, or a refusal the screen shows (it did not open). */
+    private fun register(): Kkm = kkm ?: throw IllegalArgumentException(NOT_OPEN)
 
     /**
      * First start: the administrator registers the KKM with the OFD. The register opens
@@ -103,6 +172,10 @@ class SessionModel(
     fun setup(kkmOfdId: Long, token: Long, adminPin: String): Job = act {
         require(kkmOfdId > 0 && token > 0) { "Введите ID кассы и токен" }
         kkm?.let { old ->
+            // Forgotten first: if the reopen below fails, no tap reaches a closed register.
+            kkm = null
+            syncWatch?.close()
+            syncWatch = null
             old.shutdown() // suspends on the IO dispatcher; then freeing the handle is cheap
             old.core.close()
         }
@@ -116,7 +189,7 @@ class SessionModel(
 
     /** An operator logs in (5: wrong PIN; 71: not allowed on this KKM). */
     fun login(pin: String): Job = act {
-        val k = kkm ?: return@act
+        val k = register()
         val cashier = k.login(pin, settings.kkmOfdId)
         val forced = cashier.mustChangePin
         val models = CashierModels(
@@ -153,7 +226,7 @@ class SessionModel(
 
     /** Opens the admin screens with an administrator's [adminPin] (5 / 71 otherwise). */
     fun openAdmin(adminPin: String): Job = act {
-        val k = kkm ?: return@act
+        val k = register()
         k.operators(adminPin) // refused for a wrong PIN or a cashier
         val session = k.login(adminPin, settings.kkmOfdId)
         if (session.mustChangePin) {
@@ -175,8 +248,17 @@ class SessionModel(
         set { it.copy(admin = null, screen = if (it.cashier != null) Screen.SALE else Screen.LOGIN) }
     }
 
-    /** Goes to [screen] (only the PIN screen while [SessionState.pinChangeRequired]). */
-    fun go(screen: Screen) = set { if (it.pinChangeRequired) it.copy(screen = Screen.PIN) else it.copy(screen = screen) }
+    /**
+     * Goes to [screen] (only the PIN screen while [SessionState.pinChangeRequired]; nowhere
+     * while the recovery screen is up).
+     */
+    fun go(screen: Screen) = set {
+        when {
+            it.recovery != null -> it // nothing opens before the register does
+            it.pinChangeRequired -> it.copy(screen = Screen.PIN)
+            else -> it.copy(screen = screen)
+        }
+    }
 
     /** Retries the OFD now (the network is back). */
     fun retrySync() {
@@ -190,7 +272,7 @@ class SessionModel(
      * minute) to keep the hours left current.
      */
     fun refreshBanner(): Job = act {
-        val k = kkm ?: return@act
+        val k = kkm ?: return@act // nothing to show before the register opens
         if (settings.kkmOfdId != 0L) updateBanner(k.syncState(settings.kkmOfdId))
     }
 

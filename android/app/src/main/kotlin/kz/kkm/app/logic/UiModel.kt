@@ -1,5 +1,6 @@
 package kz.kkm.app.logic
 
+import kotlin.coroutines.cancellation.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -26,7 +27,9 @@ data class Status(
  * tests a scope on `Dispatchers.Unconfined`) and return the [Job] so a caller may wait.
  *
  * The register's failures ([KkmException]) become [Status.message] with their code; input
- * the model refuses (`IllegalArgumentException`) too. Actions of one model run one at a
+ * the model refuses (`IllegalArgumentException`) too, and so does any other exception (a
+ * closed register, an I/O or Keystore failure): no tap crashes the app. Cancellation is
+ * not a failure and propagates. Actions of one model run one at a
  * time in the order called only when [scope]'s dispatcher is single-threaded (Android's
  * main thread): the models are not meant for concurrent callers.
  */
@@ -55,11 +58,10 @@ abstract class UiModel<S>(initial: S, protected val scope: CoroutineScope) {
      */
     protected fun <T> local(block: () -> T): T? = try {
         block().also { mutableStatus.update { s -> s.copy(message = null, code = null) } }
-    } catch (e: KkmException) {
-        mutableStatus.value = Status(message = "${e.reason} (код ${e.code})", code = e.code)
-        null
-    } catch (e: IllegalArgumentException) {
-        mutableStatus.value = Status(message = e.message)
+    } catch (e: CancellationException) {
+        throw e
+    } catch (e: Exception) {
+        mutableStatus.value = failure(e)
         null
     }
 
@@ -69,10 +71,27 @@ abstract class UiModel<S>(initial: S, protected val scope: CoroutineScope) {
         try {
             block()
             mutableStatus.update { it.copy(busy = false) }
-        } catch (e: KkmException) {
-            mutableStatus.value = Status(message = "${e.reason} (код ${e.code})", code = e.code)
-        } catch (e: IllegalArgumentException) {
-            mutableStatus.value = Status(message = e.message)
+        } catch (e: CancellationException) {
+            mutableStatus.update { it.copy(busy = false) }
+            throw e
+        } catch (e: Exception) {
+            mutableStatus.value = failure(e)
+            failed(e)
+        }
+    }
+
+    /**
+     * Called after an action failed with [e] (its message is already shown): a model that
+     * must leave a broken state (a register that did not reopen) does it here.
+     */
+    protected open fun failed(e: Exception) {}
+
+    companion object {
+        /** What the cashier reads for [e]. */
+        fun failure(e: Exception): Status = when (e) {
+            is KkmException -> Status(message = "${e.reason} (код ${e.code})", code = e.code)
+            is IllegalArgumentException -> Status(message = e.message ?: "Неверные данные")
+            else -> Status(message = "Сбой: ${e.message ?: e::class.java.simpleName}")
         }
     }
 }

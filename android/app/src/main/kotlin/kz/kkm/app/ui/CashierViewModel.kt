@@ -7,7 +7,9 @@ import java.io.File
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kz.kkm.app.DataKey
@@ -42,7 +44,13 @@ class CashierViewModel(app: Application) : AndroidViewModel(app) {
     private var printer: Printer? = null
 
     /** The app's session and, through it, every screen's model. */
-    val session = SessionModel(viewModelScope, settings, open = ::openRegister, printer = ::currentPrinter)
+    val session = SessionModel(
+        viewModelScope,
+        settings,
+        open = ::openRegister,
+        printer = ::currentPrinter,
+        setAside = ::setAsideData,
+    )
 
     private val mutablePrinters = MutableStateFlow<List<BlePrinter>>(emptyList())
 
@@ -60,9 +68,24 @@ class CashierViewModel(app: Application) : AndroidViewModel(app) {
         }
     }
 
+    private fun journalDir(): File = File(getApplication<Application>().filesDir, "kkm")
+
     private suspend fun openRegister(utcOffsetSecs: Long?): Kkm {
-        val dir = File(getApplication<Application>().filesDir, "kkm")
-        return Kkm.open(Kkm.config(dir, listOf(ofd()), dataKey = DataKey.load(getApplication()), utcOffsetSecs = utcOffsetSecs))
+        val dir = journalDir()
+        // The Keystore and the preferences' commit() block: never on the main thread.
+        val key = withContext(Dispatchers.IO) { DataKey.load(getApplication(), dir) }
+        return Kkm.open(Kkm.config(dir, listOf(ofd()), dataKey = key, utcOffsetSecs = utcOffsetSecs))
+    }
+
+    /** A journal whose key is lost is moved aside (kept, never deleted) with its sealed key forgotten. */
+    private suspend fun setAsideData() = withContext(Dispatchers.IO) {
+        val dir = journalDir()
+        if (dir.exists()) {
+            val aside = File(dir.parentFile, "kkm-set-aside-${System.currentTimeMillis()}")
+            check(dir.renameTo(aside)) { "the old journal could not be moved aside" }
+        }
+        DataKey.forget(getApplication())
+        prefs.edit().remove("kkm_ofd_id").apply()
     }
 
     /** The OFD's address, kept from the setup screen. */

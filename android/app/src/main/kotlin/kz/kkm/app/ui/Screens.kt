@@ -60,6 +60,7 @@ fun CashierApp(model: CashierViewModel) {
                 val cashier = state.cashier
                 val admin = state.admin
                 when {
+                    state.screen == Screen.RECOVERY -> RecoveryScreen(session, state.recovery)
                     state.screen == Screen.SETUP -> SetupScreen(model)
                     state.screen == Screen.ADMIN_LOGIN -> AdminLoginScreen(session)
                     admin != null && state.screen in ADMIN_SCREENS -> AdminScreens(session, admin, state.screen)
@@ -101,6 +102,19 @@ fun OfflineBanner(banner: SyncBanner.Banner) {
         SyncBanner.Level.ERROR -> Color(0xFFC62828)
     }
     Text(banner.text, color = Color.White, modifier = Modifier.fillMaxWidth().background(colour).padding(8.dp))
+}
+
+/** The register did not open: why, and what can be done (retry, or set the data aside). */
+@Composable
+fun RecoveryScreen(session: SessionModel, recovery: kz.kkm.app.logic.Recovery?) {
+    Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        Text("Касса не открылась", style = MaterialTheme.typography.titleLarge)
+        Text(recovery?.text ?: "")
+        Button(onClick = { session.retry() }) { Text("Повторить") }
+        if (recovery?.keyLost == true) {
+            OutlinedButton(onClick = { session.startAfresh() }) { Text("Отложить данные и начать заново") }
+        }
+    }
 }
 
 @Composable
