@@ -17,6 +17,12 @@ android {
         targetSdk = libs.versions.targetSdk.get().toInt()
         versionCode = 1
         versionName = "0.1.0"
+        // The ABIs the SDK builds libkkm_ffi for: JNA's AAR carries more (x86, …), and an
+        // APK with an ABI that has JNA but not the register would crash at the first call.
+        ndk {
+            abiFilters += providers.gradleProperty("kkm.abis").getOrElse("arm64-v8a,armeabi-v7a,x86_64")
+                .split(',').map { it.trim() }.filter { it.isNotEmpty() }
+        }
     }
 
     buildTypes {
@@ -30,6 +36,9 @@ android {
     compileOptions {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
+        // java.time (logic/Times.kt) exists from API 26; minSdk is 24: desugar it, or
+        // Android 7.x throws NoClassDefFoundError on the Shift, Journal and Return screens.
+        isCoreLibraryDesugaringEnabled = true
     }
     kotlinOptions { jvmTarget = "17" }
     buildFeatures { compose = true }
@@ -50,6 +59,7 @@ tasks.matching { it.name.startsWith("compile") && it.name.contains("UnitTest") }
     .configureEach { dependsOn(":kkm-sdk:generateTestkitBindings") }
 
 dependencies {
+    coreLibraryDesugaring(libs.desugar.jdk.libs)
     implementation(project(":kkm-sdk"))
     implementation(libs.androidx.core.ktx)
     implementation(libs.androidx.activity.compose)

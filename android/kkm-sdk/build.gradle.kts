@@ -1,6 +1,7 @@
 // kkm-sdk — the AAR for Kotlin integrators: the UniFFI-generated bindings of kkm-ffi
 // (generated into build/, never committed), the idiomatic Kotlin API in src/main/kotlin,
-// libkkm_ffi.so for arm64-v8a, armeabi-v7a and x86_64 built by cargo-ndk, and consumer
+// libkkm_ffi.so for arm64-v8a, armeabi-v7a and x86_64 built by cargo-ndk (debug builds:
+// the dev profile, two ABIs), and consumer
 // ProGuard rules for JNA. Unit tests (src/test/kotlin) run on the host JVM against the
 // host build of the same library — the tests scripts/kotlin-test runs without Gradle.
 //
@@ -20,7 +21,8 @@ val cargoTargetDir: String = providers.environmentVariable("CARGO_TARGET_DIR")
     .getOrElse(repoRoot.resolve("target").path)
 val abis: List<String> = providers.gradleProperty("kkm.abis").getOrElse("arm64-v8a,armeabi-v7a,x86_64")
     .split(',').map { it.trim() }.filter { it.isNotEmpty() }
-val jniLibsDir = layout.buildDirectory.dir("rust/jniLibs")
+val jniLibsReleaseDir = layout.buildDirectory.dir("rust/jniLibs-release")
+val jniLibsDebugDir = layout.buildDirectory.dir("rust/jniLibs-debug")
 val bindingsDir = layout.buildDirectory.dir("generated/source/uniffi/kotlin")
 // Bindings of the test kit (OFD emulator, synthetic frames): unit tests only, never the AAR.
 val testkitBindingsDir = layout.buildDirectory.dir("generated/source/uniffi-testkit/kotlin")
@@ -68,8 +70,9 @@ android {
     sourceSets["main"].apply {
         kotlin.srcDir(bindingsDir)
         java.srcDir(btleplugJava)
-        jniLibs.srcDir(jniLibsDir)
     }
+    sourceSets["release"].jniLibs.srcDir(jniLibsReleaseDir)
+    sourceSets["debug"].jniLibs.srcDir(jniLibsDebugDir)
     sourceSets["test"].kotlin.srcDir(testkitBindingsDir)
 
     testOptions {
@@ -124,22 +127,39 @@ tasks.matching { it.name.startsWith("compile") && it.name.contains("UnitTest") }
     .configureEach { dependsOn(generateTestkitBindings) }
 
 /**
- * libkkm_ffi.so for every ABI into build/rust/jniLibs/<abi>/, built with the workspace's
- * `release-ffi` profile (size-optimised, fat LTO, stripped; cargo-ndk ≥ 3.5 for --profile).
+ * libkkm_ffi.so into build/rust/jniLibs-<variant>/<abi>/ with cargo-ndk: the release with
+ * the workspace's `release-ffi` profile (size-optimised, fat LTO, stripped; cargo-ndk ≥ 3.5
+ * for --profile) for every ABI of `kkm.abis`; a debug build with the dev profile for the
+ * ABIs of `kkm.debugAbis` (default arm64-v8a and x86_64: a phone and the emulator), so an
+ * edit-run cycle does not link three fat-LTO libraries.
+ *
+ * Never "up to date" for Gradle: cargo decides what to rebuild from its own fingerprints
+ * (every source, Cargo.lock, the profile), and a Gradle input list would miss some. A task
+ * Gradle skipped while the bindings were regenerated from new sources is how an app ends
+ * up with "UniFFI API checksum mismatch" at start.
  */
-val cargoNdkBuild by tasks.registering(Exec::class) {
-    group = "rust"
-    description = "cargo ndk build --profile release-ffi -p kkm-ffi for $abis"
-    workingDir = repoRoot
-    outputs.dir(jniLibsDir)
-    val args = mutableListOf("cargo", "ndk")
-    abis.forEach { args += listOf("-t", it) }
-    args += listOf("--platform", libs.versions.minSdk.get())
-    args += listOf("-o", jniLibsDir.get().asFile.path, "build", "--profile", "release-ffi", "-p", "kkm-ffi")
-    commandLine(args)
-}
+fun cargoNdkTask(name: String, profile: String, targets: List<String>, outDir: Provider<Directory>) =
+    tasks.register<Exec>(name) {
+        group = "rust"
+        description = "cargo ndk build --profile $profile -p kkm-ffi for $targets"
+        workingDir = repoRoot
+        outputs.dir(outDir)
+        outputs.upToDateWhen { false }
+        val args = mutableListOf("cargo", "ndk")
+        targets.forEach { args += listOf("-t", it) }
+        args += listOf("--platform", libs.versions.minSdk.get())
+        args += listOf("-o", outDir.get().asFile.path, "build", "--profile", profile, "-p", "kkm-ffi")
+        commandLine(args)
+    }
 
-tasks.named("preBuild") { dependsOn(generateUniffiBindings, cargoNdkBuild) }
+val debugAbis: List<String> = providers.gradleProperty("kkm.debugAbis").getOrElse("arm64-v8a,x86_64")
+    .split(',').map { it.trim() }.filter { it.isNotEmpty() }
+val cargoNdkBuildRelease = cargoNdkTask("cargoNdkBuildRelease", "release-ffi", abis, jniLibsReleaseDir)
+val cargoNdkBuildDebug = cargoNdkTask("cargoNdkBuildDebug", "dev", debugAbis, jniLibsDebugDir)
+
+tasks.named("preBuild") { dependsOn(generateUniffiBindings) }
+tasks.matching { it.name == "preReleaseBuild" }.configureEach { dependsOn(cargoNdkBuildRelease) }
+tasks.matching { it.name == "preDebugBuild" }.configureEach { dependsOn(cargoNdkBuildDebug) }
 
 dependencies {
     // The AAR flavour of JNA carries libjnidispatch.so for every ABI.
