@@ -7,9 +7,12 @@ import kz.kkm.core.OriginalReceipt
 import kz.kkm.core.PaymentKind
 import kz.kkm.core.Printer
 import kz.kkm.core.Receipt
+import kz.kkm.core.ScanContent
+import kz.kkm.core.ScanResult
 import kz.kkm.sdk.Baskets
 import kz.kkm.sdk.Cashier
 import kz.kkm.sdk.KkmException
+import kz.kkm.sdk.KkmScanner
 
 /** The return screen's data. */
 data class ReturnState(
@@ -45,6 +48,29 @@ class ReturnModel(
     scope: CoroutineScope,
     private val printer: () -> Printer? = { null },
 ) : UiModel<ReturnState>(ReturnState(), scope) {
+
+    private val router = ScanRouter()
+
+    /**
+     * A code the return screen's camera read: a receipt's QR finds that receipt; anything
+     * else is a message (the return screen takes receipts only).
+     */
+    fun scanned(result: ScanResult): Job? = scanned(result.text, result.content)
+
+    /** A code typed or read by a keyboard-mode scanner on the return screen. */
+    fun typed(text: String): Job? = scanned(text.trim(), KkmScanner.typed(text.trim()))
+
+    private fun scanned(text: String, content: ScanContent): Job? =
+        when (val action = router.route(text, content, returnsOnly = true)) {
+            null -> null
+            is ScanAction.StartReturn -> find(action.fiscalId)
+            is ScanAction.Rescan -> {
+                notice(action.reason)
+                null
+            }
+            // Not produced with returnsOnly.
+            is ScanAction.AddMarked, is ScanAction.AddProduct -> null
+        }
 
     /** Finds the receipt (code 43 when the KKM has none) and selects all that may come back. */
     fun find(fiscalId: String): Job = act {

@@ -49,6 +49,9 @@ abstract class UiModel<S>(initial: S, protected val scope: CoroutineScope) {
     /** Shows [text] (a notice, not a failure). */
     protected fun notice(text: String?) = mutableStatus.update { it.copy(message = text, code = null) }
 
+    /** Shows a message the screen has (the camera could not start). */
+    fun report(text: String) = notice(text)
+
     /** Forgets the last message (the cashier dismissed it). */
     fun dismiss() = notice(null)
 

@@ -11,7 +11,7 @@ import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.remember
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
-import androidx.compose.ui.platform.LocalLifecycleOwner
+import androidx.lifecycle.compose.LocalLifecycleOwner
 import androidx.compose.ui.viewinterop.AndroidView
 import androidx.core.content.ContextCompat
 import java.util.concurrent.Executors
@@ -29,7 +29,7 @@ import kz.kkm.sdk.KkmScanner
 class FrameAnalyzer(
     private val mode: ScanMode,
     private val onResult: (ScanResult) -> Unit,
-) : ImageAnalysis.Analyzer {
+) : ImageAnalysis.Analyzer, AutoCloseable {
     private val main = android.os.Handler(android.os.Looper.getMainLooper())
     private var buffer = ByteArray(0)
     private val stream = KkmScanner.stream(mode)
@@ -51,30 +51,68 @@ class FrameAnalyzer(
             image.close()
         }
     }
+
+    /** Frees the native frame stream (on the analysis thread, after its last frame). */
+    override fun close() = stream.close()
 }
 
-/** A camera preview with the analyzer bound to the screen's lifecycle. */
+/** The device has a camera at all (the manifest lets camera-less terminals install). */
+fun hasCamera(context: android.content.Context): Boolean =
+    context.packageManager.hasSystemFeature(android.content.pm.PackageManager.FEATURE_CAMERA_ANY)
+
+/**
+ * A camera preview with the analyzer bound to the screen's lifecycle. A device without a
+ * camera, or a camera that cannot be bound (in use, broken), is a message through
+ * [onError], never a crash; leaving the screen stops the analyzer, frees the native frame
+ * stream and ends the analysis thread.
+ */
 @Composable
-fun CameraScanner(mode: ScanMode, modifier: Modifier = Modifier, onResult: (ScanResult) -> Unit) {
+fun CameraScanner(
+    mode: ScanMode,
+    modifier: Modifier = Modifier,
+    onError: (String) -> Unit = {},
+    onResult: (ScanResult) -> Unit,
+) {
     val context = LocalContext.current
     val owner = LocalLifecycleOwner.current
-    val executor = remember { Executors.newSingleThreadExecutor() }
+    if (!hasCamera(context)) {
+        DisposableEffect(Unit) {
+            onError("На этом устройстве нет камеры: сканируйте сканером или введите код")
+            onDispose {}
+        }
+        return
+    }
     val previewView = remember { PreviewView(context) }
     DisposableEffect(mode) {
+        val executor = Executors.newSingleThreadExecutor()
+        val analyzer = FrameAnalyzer(mode, onResult)
+        var analysis: ImageAnalysis? = null
         val providerFuture = ProcessCameraProvider.getInstance(context)
         providerFuture.addListener({
-            val provider = providerFuture.get()
-            val preview = Preview.Builder().build().also { it.setSurfaceProvider(previewView.surfaceProvider) }
-            val analysis = ImageAnalysis.Builder()
-                .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
-                .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888)
-                .build()
-                .also { it.setAnalyzer(executor, FrameAnalyzer(mode, onResult)) }
-            provider.unbindAll()
-            provider.bindToLifecycle(owner, CameraSelector.DEFAULT_BACK_CAMERA, preview, analysis)
+            try {
+                val provider = providerFuture.get()
+                val preview = Preview.Builder().build().also { it.setSurfaceProvider(previewView.surfaceProvider) }
+                val bound = ImageAnalysis.Builder()
+                    .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
+                    .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888)
+                    .build()
+                    .also { it.setAnalyzer(executor, analyzer) }
+                analysis = bound
+                provider.unbindAll()
+                provider.bindToLifecycle(owner, CameraSelector.DEFAULT_BACK_CAMERA, preview, bound)
+            } catch (e: Exception) {
+                // No back camera, a camera in use by another app, a provider that failed.
+                onError("Камера недоступна: ${e.message ?: e::class.java.simpleName}")
+            }
         }, ContextCompat.getMainExecutor(context))
         onDispose {
-            if (providerFuture.isDone) providerFuture.get().unbindAll()
+            analysis?.clearAnalyzer()
+            if (providerFuture.isDone) {
+                runCatching { providerFuture.get().unbindAll() }
+            }
+            // After the frame in flight, on the same thread: the stream is freed, then the thread ends.
+            executor.execute { analyzer.close() }
+            executor.shutdown()
         }
     }
     AndroidView(factory = { previewView }, modifier = modifier)

@@ -33,6 +33,7 @@ import androidx.compose.ui.input.key.onPreviewKeyEvent
 import androidx.compose.ui.input.key.type
 import androidx.compose.ui.input.key.KeyEventType
 import androidx.compose.ui.input.key.utf16CodePoint
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.unit.dp
 import kz.kkm.app.logic.CashierModels
 import kz.kkm.app.logic.PaymentChoice
@@ -195,7 +196,12 @@ fun SaleScreen(session: SessionModel, m: CashierModels) {
             TextButton(onClick = { session.logout() }) { Text("Выход") }
         }
         StatusLine(status)
-        if (scanning) CameraScanner(ScanMode.ANY, Modifier.fillMaxWidth().height(200.dp)) { till.scanned(it) }
+        if (scanning) {
+            CameraScanner(ScanMode.ANY, Modifier.fillMaxWidth().height(200.dp), onError = {
+                till.report(it)
+                scanning = false
+            }) { till.scanned(it) }
+        }
         s.pendingMark?.let { NamePriceForm("Маркированный товар ${it.gtin}") { n, p -> till.completeMark(n, p) } }
         s.pendingBarcode?.let { NamePriceForm("Штрихкод $it не найден") { n, p -> till.completeBarcode(n, p) } }
         // A scanned receipt QR: its return.
@@ -209,7 +215,11 @@ fun SaleScreen(session: SessionModel, m: CashierModels) {
         Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
             OutlinedTextField(code, { code = it }, label = { Text("Штрихкод") }, modifier = Modifier.weight(2f))
             Button(onClick = { till.typed(code); code = "" }) { Text("OK") }
-            OutlinedButton(onClick = { camera.launch(Manifest.permission.CAMERA) }) { Text("Камера") }
+            if (hasCamera(LocalContext.current)) {
+                OutlinedButton(onClick = { if (scanning) scanning = false else camera.launch(Manifest.permission.CAMERA) }) {
+                    Text(if (scanning) "Скрыть камеру" else "Камера")
+                }
+            }
         }
         Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
             OutlinedTextField(price, { price = it }, label = { Text("Цена") }, modifier = Modifier.weight(1f))

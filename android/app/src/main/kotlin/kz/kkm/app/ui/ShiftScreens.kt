@@ -41,6 +41,14 @@ fun ReturnScreen(session: SessionModel, m: CashierModels) {
     val status by r.status.collectAsState()
     var fiscalId by remember { mutableStateOf("") }
     var scanning by remember { mutableStateOf(false) }
+    // The camera only with its permission; what it reads goes to this screen's model.
+    val camera = androidx.activity.compose.rememberLauncherForActivityResult(
+        androidx.activity.result.contract.ActivityResultContracts.RequestPermission(),
+    ) { granted ->
+        scanning = granted
+        if (!granted) r.report("Без разрешения на камеру введите фискальный признак")
+    }
+    val cameraPresent = hasCamera(androidx.compose.ui.platform.LocalContext.current)
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text("Возврат по чеку", style = MaterialTheme.typography.titleLarge)
         StatusLine(status)
@@ -49,9 +57,18 @@ fun ReturnScreen(session: SessionModel, m: CashierModels) {
             OutlinedTextField(fiscalId, { fiscalId = it }, label = { Text("Фискальный признак") })
             Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
                 Button(onClick = { r.find(fiscalId) }) { Text("Найти") }
-                OutlinedButton(onClick = { scanning = !scanning }) { Text("QR чека") }
+                if (cameraPresent) {
+                    OutlinedButton(onClick = {
+                        if (scanning) scanning = false else camera.launch(android.Manifest.permission.CAMERA)
+                    }) { Text(if (scanning) "Скрыть камеру" else "QR чека") }
+                }
             }
-            if (scanning) CameraScanner(ScanMode.RECEIPT, Modifier.fillMaxWidth().height(220.dp)) { m.till.scanned(it) }
+            if (scanning) {
+                CameraScanner(ScanMode.RECEIPT, Modifier.fillMaxWidth().height(220.dp), onError = {
+                    r.report(it)
+                    scanning = false
+                }) { r.scanned(it) }
+            }
         } else {
             Text("Чек ${original.fiscalId} от ${Times.format(original.dateTime)}: ${Tenge.format(original.totalTiyn)} ₸")
             original.basket.items.forEachIndexed { i, item ->

@@ -31,8 +31,14 @@ class ReturnModelTest {
                 }
                 assertEquals(783_00L, sale.totalTiyn)
 
+                // The return screen's own scanner: a product code is not a receipt; the
+                // receipt's QR finds it.
                 val ret = ReturnModel(cashier, scope)
-                ret.find(sale.fiscalId).join()
+                assertNull(ret.typed("4870000000012"))
+                assertEquals("Отсканируйте QR-код чека", ret.status.value.message)
+                assertNull(ret.state.value.original)
+                ret.typed("http://consumer.oofd.kz/?i=${sale.fiscalId}&f=010100134464&s=783,00&t=20250314T153012")!!.join()
+                assertEquals(sale.fiscalId, ret.state.value.original!!.fiscalId)
                 var s = ret.state.value
                 assertEquals(listOf(3000L, 1000L), s.quantities)
                 assertEquals(783_00L, s.totalTiyn)
