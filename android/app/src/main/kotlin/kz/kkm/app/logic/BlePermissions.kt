@@ -29,6 +29,18 @@ object BlePermissions {
     fun missing(sdkInt: Int, granted: (String) -> Boolean): List<String> =
         required(sdkInt).filterNot(granted)
 
+    /**
+     * Why a scan would find nothing although every permission is granted: Bluetooth off,
+     * or (Android 7–11, where a BLE scan needs location) Location off; `null` when it can
+     * run. An empty list of printers would otherwise look like "no printer nearby".
+     */
+    fun blocker(sdkInt: Int, bluetoothOn: Boolean, locationOn: Boolean): String? = when {
+        !bluetoothOn -> "Bluetooth выключен: включите его, чтобы найти принтер"
+        sdkInt < 31 && !locationOn ->
+            "Геолокация выключена: на Android до 12 поиск Bluetooth-принтеров работает только с ней"
+        else -> null
+    }
+
     /** What to tell the cashier when [denied] were refused. */
     fun explanation(denied: Collection<String>): String? = when {
         denied.isEmpty() -> null

@@ -10,6 +10,9 @@ import kz.kkm.core.SyncState
 import kz.kkm.sdk.Cashier
 import kz.kkm.sdk.Kkm
 
+/** The screens opened with an administrator's PIN. */
+val ADMIN_SCREENS: Set<Screen> = setOf(Screen.OPERATORS, Screen.CATALOGUE, Screen.KKM_SETTINGS)
+
 /** Why an action finds no register (it did not open: the setup or recovery screen says why). */
 const val NOT_OPEN = "Касса не открыта: проверьте адрес ОФД и зарегистрируйте кассу снова"
 
@@ -257,6 +260,40 @@ class SessionModel(
             it.recovery != null -> it // nothing opens before the register does
             it.pinChangeRequired -> it.copy(screen = Screen.PIN)
             else -> it.copy(screen = screen)
+        }
+    }
+
+    /**
+     * Whether the app takes the system Back now (the screen's own "back"); when not, the
+     * system does (the login, setup and recovery screens, an empty sale: the app goes to
+     * the background; the register stays open). The Android holder enables its Back
+     * handler with this and calls [back].
+     */
+    fun handlesBack(): Boolean {
+        val s = state.value
+        return when {
+            s.recovery != null -> false
+            s.pinChangeRequired -> true
+            s.screen == Screen.SALE -> s.cashier?.till?.state?.value?.lines?.isNotEmpty() == true
+            else -> s.screen !in setOf(Screen.LOGIN, Screen.SETUP, Screen.RECOVERY)
+        }
+    }
+
+    /**
+     * The system Back: the screen before ([Screen.SALE] for a cashier's screens, the shift
+     * for its journal, the login for the admin's sign-in); the admin screens close. A
+     * basket in the making is never lost to Back: the sale screen says how to leave.
+     */
+    fun back() {
+        val s = state.value
+        when {
+            !handlesBack() -> {}
+            s.pinChangeRequired -> notice("Задайте свой PIN-код или выйдите")
+            s.screen == Screen.SALE -> notice("В чеке есть товары: оплатите или очистите его, затем выходите")
+            s.admin != null && s.screen in ADMIN_SCREENS -> closeAdmin()
+            s.screen == Screen.JOURNAL -> go(Screen.SHIFT)
+            s.cashier == null -> go(Screen.LOGIN)
+            else -> go(Screen.SALE)
         }
     }
 

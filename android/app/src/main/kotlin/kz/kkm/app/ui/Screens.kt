@@ -35,6 +35,7 @@ import androidx.compose.ui.input.key.KeyEventType
 import androidx.compose.ui.input.key.utf16CodePoint
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.unit.dp
+import kz.kkm.app.logic.ADMIN_SCREENS
 import kz.kkm.app.logic.CashierModels
 import kz.kkm.app.logic.PaymentChoice
 import kz.kkm.app.logic.PinPad
@@ -73,7 +74,6 @@ fun CashierApp(model: CashierViewModel) {
     }
 }
 
-private val ADMIN_SCREENS = setOf(Screen.OPERATORS, Screen.CATALOGUE, Screen.KKM_SETTINGS)
 
 @Composable
 private fun CashierScreens(model: CashierViewModel, m: CashierModels, screen: Screen) {

@@ -24,4 +24,12 @@ class BlePermissionsTest {
         assertNull(BlePermissions.explanation(emptyList()))
         assertTrue(BlePermissions.explanation(listOf(BlePermissions.FINE_LOCATION))!!.contains("местоположению"))
     }
+
+    @Test
+    fun bluetoothOrLocationSwitchedOffIsSaidInsteadOfAnEmptyList() {
+        assertTrue(BlePermissions.blocker(33, bluetoothOn = false, locationOn = true)!!.contains("Bluetooth выключен"))
+        assertNull(BlePermissions.blocker(33, bluetoothOn = true, locationOn = false)) // 12+: no location needed
+        assertTrue(BlePermissions.blocker(29, bluetoothOn = true, locationOn = false)!!.contains("Геолокация"))
+        assertNull(BlePermissions.blocker(24, bluetoothOn = true, locationOn = true))
+    }
 }

@@ -70,9 +70,20 @@ class SessionModelTest {
                 assertNull(models.pin.status.value.message)
                 assertEquals(Screen.SALE, session.state.value.screen)
                 assertTrue(!session.state.value.pinChangeRequired && !models.pin.required)
-                session.go(Screen.SHIFT)
+                // Back: the journal to the shift, the shift to the sale; a sale with goods
+                // in the basket is not left (the basket would be lost), an empty one is.
+                session.go(Screen.JOURNAL)
+                assertTrue(session.handlesBack())
+                session.back()
                 assertEquals(Screen.SHIFT, session.state.value.screen)
-                session.go(Screen.SALE)
+                session.back()
+                assertEquals(Screen.SALE, session.state.value.screen)
+                assertTrue(!session.handlesBack())
+                models.till.addFree(50_00)
+                assertTrue(session.handlesBack())
+                session.back()
+                assertEquals(Screen.SALE, session.state.value.screen)
+                assertTrue(session.status.value.message!!.contains("В чеке есть товары"))
                 assertNull(session.state.value.banner)
 
                 // The OFD goes away: a sale goes autonomous, the banner shows the register's hours.
@@ -98,7 +109,7 @@ class SessionModelTest {
                 session.openAdmin("2468").join()
                 assertNotNull(session.state.value.admin)
                 assertEquals(Screen.OPERATORS, session.state.value.screen)
-                session.closeAdmin()
+                session.back() // Back closes the admin screens
                 assertNull(session.state.value.admin)
                 assertEquals(Screen.SALE, session.state.value.screen)
 
