@@ -15,13 +15,13 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
-import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import kz.kkm.app.logic.AdminModels
 import kz.kkm.app.logic.CatalogueModel
 import kz.kkm.app.logic.KkmSettingsModel
@@ -61,8 +61,8 @@ fun AdminScreens(session: SessionModel, admin: AdminModels, screen: Screen) {
 
 @Composable
 fun OperatorsScreen(model: OperatorsModel) {
-    val s by model.state.collectAsState()
-    val status by model.status.collectAsState()
+    val s by model.state.collectAsStateWithLifecycle()
+    val status by model.status.collectAsStateWithLifecycle()
     var name by remember { mutableStateOf("") }
     var pin by remember { mutableStateOf("") }
     var role by remember { mutableStateOf(OperatorRole.CASHIER) }
@@ -80,7 +80,7 @@ fun OperatorsScreen(model: OperatorsModel) {
         }
         Text("Новый оператор", style = MaterialTheme.typography.titleMedium)
         OutlinedTextField(name, { name = it }, label = { Text("ФИО") })
-        OutlinedTextField(pin, { pin = it }, label = { Text("PIN") })
+        PinField(pin, { pin = it }, "PIN")
         Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
             OperatorRole.values().forEach { r ->
                 OutlinedButton(onClick = { role = r }) { Text((if (r == role) "● " else "") + OperatorsModel.roleName(r)) }
@@ -100,8 +100,8 @@ fun OperatorsScreen(model: OperatorsModel) {
 
 @Composable
 fun CatalogueScreen(model: CatalogueModel) {
-    val s by model.state.collectAsState()
-    val status by model.status.collectAsState()
+    val s by model.state.collectAsStateWithLifecycle()
+    val status by model.status.collectAsStateWithLifecycle()
     var csv by remember { mutableStateOf("") }
     var edit by remember { mutableStateOf<Product?>(null) }
     LaunchedEffect(Unit) { model.load() }
@@ -157,8 +157,8 @@ fun ProductForm(p: Product, onSave: (Product) -> Unit) {
 
 @Composable
 fun KkmSettingsScreen(model: KkmSettingsModel) {
-    val s by model.state.collectAsState()
-    val status by model.status.collectAsState()
+    val s by model.state.collectAsStateWithLifecycle()
+    val status by model.status.collectAsStateWithLifecycle()
     var token by remember { mutableStateOf("") }
     var name by remember { mutableStateOf("") }
     LaunchedEffect(Unit) { model.load() }

@@ -2,140 +2,31 @@ package kz.kkm.app.ui
 
 import android.app.Application
 import androidx.lifecycle.AndroidViewModel
-import androidx.lifecycle.viewModelScope
-import java.io.File
-import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
-import kotlinx.coroutines.flow.asStateFlow
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.delay
-import kotlinx.coroutines.withContext
-import kotlinx.coroutines.isActive
-import kotlinx.coroutines.launch
-import kz.kkm.app.DataKey
-import kz.kkm.app.logic.Closer
+import kz.kkm.app.AppRegister
+import kz.kkm.app.KkmApp
 import kz.kkm.app.logic.SessionModel
-import kz.kkm.app.logic.SessionSettings
 import kz.kkm.core.BlePrinter
-import kz.kkm.core.OfdServer
-import kz.kkm.core.Printer
-import kz.kkm.sdk.Kkm
-import kz.kkm.sdk.KkmException
-import kz.kkm.sdk.KkmPrinters
 
 /**
- * The Android holder of the app's models. Thin: the state and the rules are in
- * `kz.kkm.app.logic` (plain Kotlin with StateFlow, tested on the JVM against the real core)
- * and in the native register; this class only gives them `viewModelScope`, the data folder
- * and its Keystore key, SharedPreferences, and the Bluetooth printer.
+ * The screens' access to the app-scoped [AppRegister] (held by [KkmApp]): the view model
+ * only forwards, so a rotation or the activity's end never touches the register.
  */
 class CashierViewModel(app: Application) : AndroidViewModel(app) {
-    private val prefs = app.getSharedPreferences("kkm-app", 0)
-
-    private val settings = object : SessionSettings {
-        override var kkmOfdId: Long
-            get() = prefs.getLong("kkm_ofd_id", 0)
-            set(v) = prefs.edit().putLong("kkm_ofd_id", v).apply()
-        override var utcOffsetSecs: Long?
-            get() = if (prefs.contains("utc_offset_secs")) prefs.getLong("utc_offset_secs", 0) else null
-            set(v) = prefs.edit().apply { if (v == null) remove("utc_offset_secs") else putLong("utc_offset_secs", v) }.apply()
-    }
-
-    private var printer: Printer? = null
+    private val register: AppRegister = (app as KkmApp).register
 
     /** The app's session and, through it, every screen's model. */
-    val session = SessionModel(
-        viewModelScope,
-        settings,
-        open = ::openRegister,
-        printer = ::currentPrinter,
-        setAside = ::setAsideData,
-    )
-
-    private val mutablePrinters = MutableStateFlow<List<BlePrinter>>(emptyList())
+    val session: SessionModel get() = register.session
 
     /** Printers found by the last Bluetooth scan. */
-    val printers: StateFlow<List<BlePrinter>> = mutablePrinters.asStateFlow()
-
-    init {
-        session.start()
-        // The hours left of the 72 autonomous ones go down with no sync event: read again.
-        viewModelScope.launch {
-            while (isActive) {
-                delay(60_000)
-                session.refreshBanner()
-            }
-        }
-    }
-
-    private fun journalDir(): File = File(getApplication<Application>().filesDir, "kkm")
-
-    private suspend fun openRegister(utcOffsetSecs: Long?): Kkm {
-        val dir = journalDir()
-        // The Keystore and the preferences' commit() block: never on the main thread.
-        val key = withContext(Dispatchers.IO) { DataKey.load(getApplication(), dir) }
-        return Kkm.open(Kkm.config(dir, listOf(ofd()), dataKey = key, utcOffsetSecs = utcOffsetSecs))
-    }
-
-    /** A journal whose key is lost is moved aside (kept, never deleted) with its sealed key forgotten. */
-    private suspend fun setAsideData() = withContext(Dispatchers.IO) {
-        val dir = journalDir()
-        if (dir.exists()) {
-            val aside = File(dir.parentFile, "kkm-set-aside-${System.currentTimeMillis()}")
-            check(dir.renameTo(aside)) { "the old journal could not be moved aside" }
-        }
-        DataKey.forget(getApplication())
-        prefs.edit().remove("kkm_ofd_id").apply()
-    }
+    val printers: StateFlow<List<BlePrinter>> get() = register.printers
 
     /** The OFD's address, kept from the setup screen. */
-    fun saveOfd(host: String, port: Int, tls: Boolean) {
-        prefs.edit().putString("ofd_host", host).putInt("ofd_port", port).putBoolean("ofd_tls", tls).apply()
-    }
-
-    private fun ofd(): OfdServer = OfdServer(
-        uid = prefs.getString("ofd_uid", null) ?: "4C49A0CB1DD4413387F6E6199CBB1B2A",
-        name = prefs.getString("ofd_name", null) ?: "Казахтелеком",
-        host = prefs.getString("ofd_host", null) ?: "",
-        port = prefs.getInt("ofd_port", 7777),
-        tls = prefs.getBoolean("ofd_tls", true),
-        checkUrl = prefs.getString("ofd_check_url", null) ?: "http://consumer.oofd.kz",
-    )
+    fun saveOfd(host: String, port: Int, tls: Boolean) = register.saveOfd(host, port, tls)
 
     /** Scans for Bluetooth printers (permissions asked by the screen first). */
-    fun scanPrinters() {
-        viewModelScope.launch {
-            try {
-                mutablePrinters.value = KkmPrinters.scanBle(5)
-            } catch (e: KkmException) {
-                mutablePrinters.value = emptyList()
-            }
-        }
-    }
+    fun scanPrinters() = register.scanPrinters()
 
     /** Uses [p] for receipts from now on. */
-    fun choosePrinter(p: BlePrinter) {
-        printer?.let { closer.close(it) }
-        printer = null
-        prefs.edit().putString("printer", "ble:${p.address}").apply()
-    }
-
-    private fun currentPrinter(): Printer? {
-        printer?.let { return it }
-        val address = prefs.getString("printer", null) ?: return null
-        return try {
-            KkmPrinters.open(address).also { printer = it }
-        } catch (e: KkmException) {
-            null
-        }
-    }
-
-    /** Native resources close on a background thread: `Kkm.close()` may wait for the OFD. */
-    private val closer = Closer(onError = { android.util.Log.w("kkm", "close failed", it) })
-
-    override fun onCleared() {
-        session.close(closer)
-        closer.close(printer)
-        printer = null
-    }
+    fun choosePrinter(p: BlePrinter) = register.choosePrinter(p)
 }

@@ -1,6 +1,7 @@
 package kz.kkm.app.ui
 
 import android.Manifest
+import androidx.activity.compose.BackHandler
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.background
@@ -11,6 +12,8 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.safeDrawingPadding
+import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Button
@@ -22,7 +25,6 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
-import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
@@ -34,7 +36,10 @@ import androidx.compose.ui.input.key.type
 import androidx.compose.ui.input.key.KeyEventType
 import androidx.compose.ui.input.key.utf16CodePoint
 import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.text.input.PasswordVisualTransformation
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import kz.kkm.app.logic.ADMIN_SCREENS
 import kz.kkm.app.logic.CashierModels
 import kz.kkm.app.logic.PaymentChoice
@@ -52,11 +57,15 @@ import kz.kkm.sdk.Tenge
 @Composable
 fun CashierApp(model: CashierViewModel) {
     val session = model.session
-    val state by session.state.collectAsState()
-    val status by session.status.collectAsState()
+    val state by session.state.collectAsStateWithLifecycle()
+    val status by session.status.collectAsStateWithLifecycle()
+    // Back is the screen's own "back" where the session takes it (never losing a basket).
+    BackHandler(enabled = session.handlesBack()) { session.back() }
     MaterialTheme {
         Surface(Modifier.fillMaxSize()) {
-            Column {
+            // Edge to edge: the content stays clear of the status and navigation bars, the
+            // display cutout and the keyboard.
+            Column(Modifier.safeDrawingPadding()) {
                 state.banner?.let { OfflineBanner(it) }
                 StatusLine(status)
                 val cashier = state.cashier
@@ -131,12 +140,25 @@ fun SetupScreen(model: CashierViewModel) {
         OutlinedTextField(port, { port = it }, label = { Text("Порт") })
         OutlinedTextField(kkmId, { kkmId = it }, label = { Text("ID кассы в ОФД") })
         OutlinedTextField(token, { token = it }, label = { Text("Токен") })
-        OutlinedTextField(pin, { pin = it }, label = { Text("PIN администратора") })
+        PinField(pin, { pin = it }, "PIN администратора")
         Button(onClick = {
             model.saveOfd(host, port.toIntOrNull() ?: 0, true)
             model.session.setup(kkmId.toLongOrNull() ?: 0, token.toLongOrNull() ?: 0, pin)
         }) { Text("Зарегистрировать") }
     }
+}
+
+/** A PIN typed into a field: masked, with the numeric keyboard. */
+@Composable
+fun PinField(value: String, onValueChange: (String) -> Unit, label: String) {
+    OutlinedTextField(
+        value,
+        onValueChange,
+        label = { Text(label) },
+        visualTransformation = PasswordVisualTransformation(),
+        keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.NumberPassword),
+        singleLine = true,
+    )
 }
 
 /** A PIN pad; [onSubmit] gets the PIN typed. */
@@ -175,12 +197,14 @@ fun LoginScreen(session: SessionModel) {
 @Composable
 fun SaleScreen(session: SessionModel, m: CashierModels) {
     val till = m.till
-    val s by till.state.collectAsState()
-    val status by till.status.collectAsState()
+    val s by till.state.collectAsStateWithLifecycle()
+    val status by till.status.collectAsStateWithLifecycle()
     var code by remember { mutableStateOf("") }
     var price by remember { mutableStateOf("") }
     var scanning by remember { mutableStateOf(false) }
     val camera = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { scanning = it }
+    // This screen watches the basket: Back with goods in it stays here (SessionModel.back).
+    BackHandler(enabled = s.lines.isNotEmpty()) { session.back() }
     // A keyboard-mode scanner types into whatever has focus: every key goes to the till first.
     Column(
         Modifier.padding(8.dp).onPreviewKeyEvent { e ->
@@ -295,8 +319,8 @@ fun NamePriceForm(title: String, onDone: (String, Long) -> Unit) {
 
 @Composable
 fun PaymentScreen(session: SessionModel, till: TillModel) {
-    val s by till.state.collectAsState()
-    val status by till.status.collectAsState()
+    val s by till.state.collectAsStateWithLifecycle()
+    val status by till.status.collectAsStateWithLifecycle()
     var given by remember { mutableStateOf("") }
     var card by remember { mutableStateOf("") }
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {

@@ -16,13 +16,13 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
-import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import kz.kkm.app.logic.BlePermissions
 import kz.kkm.app.logic.CashierModels
 import kz.kkm.app.logic.PinChangeModel
@@ -37,8 +37,8 @@ import kz.kkm.sdk.Tenge
 @Composable
 fun ReturnScreen(session: SessionModel, m: CashierModels) {
     val r = m.returns
-    val s by r.state.collectAsState()
-    val status by r.status.collectAsState()
+    val s by r.state.collectAsStateWithLifecycle()
+    val status by r.status.collectAsStateWithLifecycle()
     var fiscalId by remember { mutableStateOf("") }
     var scanning by remember { mutableStateOf(false) }
     // The camera only with its permission; what it reads goes to this screen's model.
@@ -91,8 +91,8 @@ fun ReturnScreen(session: SessionModel, m: CashierModels) {
 
 @Composable
 fun ShiftScreen(session: SessionModel, shift: ShiftModel, journal: Boolean) {
-    val s by shift.state.collectAsState()
-    val status by shift.status.collectAsState()
+    val s by shift.state.collectAsStateWithLifecycle()
+    val status by shift.status.collectAsStateWithLifecycle()
     var sum by remember { mutableStateOf("") }
     LaunchedEffect(journal) { if (journal) shift.loadJournal(s.info?.shiftNumber) else shift.refresh() }
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
@@ -136,14 +136,14 @@ fun ShiftScreen(session: SessionModel, shift: ShiftModel, journal: Boolean) {
 
 @Composable
 fun PinChangeScreen(session: SessionModel, pin: PinChangeModel) {
-    val s by pin.state.collectAsState()
-    val status by pin.status.collectAsState()
+    val s by pin.state.collectAsStateWithLifecycle()
+    val status by pin.status.collectAsStateWithLifecycle()
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text("Смена PIN-кода", style = MaterialTheme.typography.titleLarge)
         if (pin.required) Text("Вы вошли с PIN-кодом 0000, который знает каждый. Задайте свой PIN-код: до этого другие экраны не откроются.")
         StatusLine(status)
-        OutlinedTextField(s.newPin, pin::setNew, label = { Text("Новый PIN") })
-        OutlinedTextField(s.confirm, pin::setConfirm, label = { Text("Ещё раз") })
+        PinField(s.newPin, pin::setNew, "Новый PIN")
+        PinField(s.confirm, pin::setConfirm, "Ещё раз")
         Button(enabled = s.canSubmit && !status.busy, onClick = { pin.submit() }) { Text("Сменить") }
         if (s.done) Text("PIN-код изменён")
         if (pin.required) {
@@ -157,8 +157,8 @@ fun PinChangeScreen(session: SessionModel, pin: PinChangeModel) {
 @Composable
 fun PrinterScreen(model: CashierViewModel, shift: ShiftModel) {
     val context = androidx.compose.ui.platform.LocalContext.current
-    val printers by model.printers.collectAsState()
-    val status by shift.status.collectAsState()
+    val printers by model.printers.collectAsStateWithLifecycle()
+    val status by shift.status.collectAsStateWithLifecycle()
     var explanation by remember { mutableStateOf<String?>(null) }
     val permissions = rememberPermissions { denied ->
         if (denied.isEmpty()) model.scanPrinters() else explanation = BlePermissions.explanation(denied)
@@ -173,7 +173,17 @@ fun PrinterScreen(model: CashierViewModel, shift: ShiftModel) {
                 androidx.core.content.ContextCompat.checkSelfPermission(context, it) ==
                     android.content.pm.PackageManager.PERMISSION_GRANTED
             }
-            if (missing.isEmpty()) model.scanPrinters() else permissions(missing.toTypedArray())
+            if (missing.isNotEmpty()) {
+                permissions(missing.toTypedArray())
+            } else {
+                // Granted, but a scan with Bluetooth or Location off finds nothing: say so.
+                explanation = BlePermissions.blocker(
+                    android.os.Build.VERSION.SDK_INT,
+                    bluetoothOn = bluetoothOn(context),
+                    locationOn = locationOn(context),
+                )
+                if (explanation == null) model.scanPrinters()
+            }
         }) { Text("Искать") }
         LazyColumn(Modifier.weight(1f)) {
             items(printers, key = { it.address }) { p ->
@@ -186,6 +196,14 @@ fun PrinterScreen(model: CashierViewModel, shift: ShiftModel) {
         TextButton(onClick = { model.session.go(Screen.SALE) }) { Text("Без принтера / назад") }
     }
 }
+
+private fun bluetoothOn(context: android.content.Context): Boolean =
+    (context.getSystemService(android.content.Context.BLUETOOTH_SERVICE) as? android.bluetooth.BluetoothManager)
+        ?.adapter?.isEnabled == true
+
+private fun locationOn(context: android.content.Context): Boolean =
+    (context.getSystemService(android.content.Context.LOCATION_SERVICE) as? android.location.LocationManager)
+        ?.let { androidx.core.location.LocationManagerCompat.isLocationEnabled(it) } == true
 
 /** A launcher asking for several permissions; the callback gets those denied. */
 @Composable
