@@ -329,15 +329,26 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
         fragment.contains("Хлеб") && fragment.contains("150,00"),
         "{fragment}"
     );
+    // The same loaf again: one line of two (the register's basket merges a repeated
+    // product), 300,00 in all; paid below with 400.
+    let r = till_post(
+        &mut c,
+        &cookie,
+        &format!("csrf={token}&act=scan&code=4870000000012%0D"),
+    )
+    .await?;
+    let fragment = text(&r);
+    assert_eq!(fragment.matches("data-index=").count(), 1, "{fragment}");
+    assert!(fragment.contains("300,00"), "{fragment}");
     // Card above the total: the sale's own 55, and no receipt.
     let before = stack.documents();
-    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&card=200")).await?;
+    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&card=400")).await?;
     assert_eq!(r.status, 422);
     assert!(text(&r).contains("55"), "{}", text(&r));
     assert_eq!(stack.documents(), before);
     // Paid: one receipt; the same payment again finds an empty basket and makes none.
     for expected in [200, 422] {
-        let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=200")).await?;
+        let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=400")).await?;
         assert_eq!(r.status, expected, "{}", text(&r));
         assert_eq!(stack.documents(), before + 1);
     }

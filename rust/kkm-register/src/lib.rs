@@ -48,6 +48,7 @@
 
 pub mod api;
 mod auth;
+pub mod basket;
 mod blocking;
 mod book;
 mod config;

@@ -7,7 +7,7 @@
 //! [`basket_totals`]: kkm_register::sale::basket_totals
 
 use kkm_core::{Money, Operation, Quantity};
-use kkm_register::sale::{lines_awaiting_marks, BasketTotals};
+use kkm_register::sale::BasketTotals;
 use kkm_register::{KkmOverview, KkmState};
 use maud::{html, Markup};
 
@@ -82,7 +82,7 @@ fn totals_block(ctx: &Ctx, totals: Option<&BasketTotals>) -> Markup {
 }
 
 fn original_block(ctx: &Ctx, till: &Till) -> Markup {
-    let Some(o) = &till.original else {
+    let Some(o) = till.basket.original() else {
         return html! {};
     };
     html! {
@@ -157,12 +157,12 @@ pub fn fragment(
         None => (None, None),
     };
     let problem = outcome.problem.as_ref().or(totals_problem);
-    let returning = till.draft.operation == Operation::SellReturn;
+    let returning = till.basket.draft().operation == Operation::SellReturn;
     let due = totals.map_or(Money::ZERO, |t| t.due);
-    let awaiting = lines_awaiting_marks(&till.draft);
+    let awaiting = till.basket.awaiting_marks();
     html! {
         div #till data-open=[outcome.open] data-mark=[outcome.mark.as_deref()]
-            data-due=(money_input(due)) data-lines=(till.draft.lines.len())
+            data-due=(money_input(due)) data-lines=(till.basket.draft().lines.len())
             data-awaiting-marks=(awaiting.len())
             data-mode=(if returning { "return" } else { "sale" }) {
             (status(ctx, kkm))
@@ -176,7 +176,7 @@ pub fn fragment(
                 caption.sr { (ctx.t(M::TillBasket)) }
                 (layout::head(&["№", ctx.t(M::ProductName), ctx.t(M::TillQuantity), ctx.t(M::Price), ctx.t(M::TillModifier), ctx.t(M::Sum)]))
                 tbody {
-                    @for (i, l) in till.draft.lines.iter().enumerate() {
+                    @for (i, l) in till.basket.draft().lines.iter().enumerate() {
                         @let selected = till.selected == Some(i);
                         tr aria-selected=(if selected { "true" } else { "false" })
                             data-index=(i)
@@ -201,13 +201,13 @@ pub fn fragment(
                             td.num { @if let Some(t) = totals { @if let Some(a) = t.line_totals.get(i) { (money(*a)) } } }
                         }
                     }
-                    @if till.draft.lines.is_empty() {
+                    @if till.basket.draft().lines.is_empty() {
                         tr { td colspan="6" { (ctx.t(M::TillEmpty)) } }
                     }
                 }
             }
-            @if let Some(d) = &till.draft.discount { p.receipt-mod { (ctx.t(M::TillReceiptDiscount)) " −" (money(d.sum)) } }
-            @if let Some(m) = &till.draft.markup { p.receipt-mod { (ctx.t(M::TillReceiptMarkup)) " +" (money(m.sum)) } }
+            @if let Some(d) = &till.basket.draft().discount { p.receipt-mod { (ctx.t(M::TillReceiptDiscount)) " −" (money(d.sum)) } }
+            @if let Some(m) = &till.basket.draft().markup { p.receipt-mod { (ctx.t(M::TillReceiptMarkup)) " +" (money(m.sum)) } }
             (totals_block(ctx, totals))
             (last_block(ctx, id, till, print_state))
         }
