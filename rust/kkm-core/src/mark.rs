@@ -16,9 +16,32 @@
 //! | a GS1 mark that cannot be rebuilt without doubt (two readings, no known structure, a wrong GTIN check digit, the Kazakh layout) | refused (2) with the reason, for the field |
 //! | text that is not a GS1 mark (no `01` + GTIN at the start: a non-GS1 stamp code, the API's own `"excise_stamp_value"` example) | kept as it is: CashCore passes such codes on and so do we |
 
-use kkm_scan::{normalize_typed_mark, TypedMarkError};
+use kkm_scan::{normalize_typed_mark, ExciseMark, TypedMarkError};
 
 use crate::error::CoreError;
+
+/// The pack a mark names, for "a mark once per receipt": GTIN and serial for a GS1 mark
+/// (so two reads of one pack are one pack even when a reader dropped the crypto tail),
+/// the text itself otherwise. Every face refuses the second read of a pack through the
+/// sale's validation, which compares these.
+///
+/// ```
+/// use kkm_core::mark::pack_key;
+/// let full = "0104870204390513215ZxKq9a\u{1d}8005012345\u{1d}935Ab+";
+/// let short = "0104870204390513215ZxKq9a";
+/// assert_eq!(pack_key(full), pack_key(short));
+/// assert_ne!(pack_key(full), pack_key("0104870204390513215ZxKq9b"));
+/// assert_eq!(pack_key("excise_stamp_value"), "excise_stamp_value");
+/// ```
+pub fn pack_key(stamp: &str) -> String {
+    match ExciseMark::parse(stamp) {
+        Ok(mark) => {
+            let (gtin, serial) = mark.unit_key();
+            format!("{gtin}\u{1d}21{serial}")
+        }
+        Err(_) => stamp.to_owned(),
+    }
+}
 
 /// The excise mark of `text` as the receipt carries it; see the [module docs](self).
 /// `field` names the request field in the error (`items[2].commodity.excise_stamp`).

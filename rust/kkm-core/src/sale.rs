@@ -464,10 +464,11 @@ impl SaleDraft {
             }
             drafts.push((commodity, specs, discount, markup));
         }
-        let mut marks: BTreeSet<&str> = BTreeSet::new();
+        // One pack once: two reads of it are one pack even when one dropped the crypto tail.
+        let mut marks: BTreeSet<String> = BTreeSet::new();
         for (i, (c, ..)) in drafts.iter().enumerate() {
             if let Some(mark) = &c.excise_stamp {
-                if !marks.insert(mark) {
+                if !marks.insert(crate::mark::pack_key(mark)) {
                     return Err(CoreError::invalid(
                         format!("{}.commodity.excise_stamp", paths.line(i)),
                         "this excise mark already appears on the receipt",

@@ -77,9 +77,15 @@ fn a_marked_good_waits_for_each_packs_code_and_a_code_counts_once() {
     let refused = b.add_mark(&beer(), &mark("A3")).unwrap_err();
     assert_eq!(refused.code(), ErrorCode::InvalidFields);
     assert_eq!(b.lines().len(), 3);
+    // The same pack read once with its crypto tail and once without: one pack.
+    b.add_mark(&beer(), &format!("{}\u{1d}93AbCd", mark("A4")))
+        .unwrap();
+    let again = b.add_mark(&beer(), &mark("A4")).unwrap_err();
+    assert_eq!(again.code(), ErrorCode::InvalidFields);
+    assert_eq!(b.lines().len(), 4);
     let paid = [SalePayment {
         kind: PaymentType::Cash,
-        amount: Money::from_tiyn(210_000),
+        amount: Money::from_tiyn(280_000),
     }];
     assert_eq!(b.totals(&paid).unwrap().due, Money::ZERO);
     // A product the catalogue does not flag still takes a code scanned after it.
