@@ -32,7 +32,7 @@ impl PaymentKind {
         }
     }
 
-    fn core(self) -> PaymentType {
+    pub(crate) fn core(self) -> PaymentType {
         match self {
             PaymentKind::Cash => PaymentType::Cash,
             PaymentKind::Card => PaymentType::Card,
@@ -247,16 +247,6 @@ pub(crate) fn basket_of(draft: &SaleDraft) -> Basket {
     }
 }
 
-/// Which of `items` a scanned marking code of the product with `barcode` goes onto: the
-/// oldest pack of it still waiting for its code, else its last plain piece without one;
-/// `null` when the code makes a new line. The register's rule
-/// ([`kkm_register::sale::mark_target`]), the console till's too. Not blocking.
-#[uniffi::export]
-pub fn basket_mark_target(items: Vec<BasketItem>, barcode: String) -> Option<u32> {
-    let lines: Vec<SaleLine> = items.iter().map(line_of).collect();
-    kkm_register::sale::mark_target(&lines, &barcode).and_then(|i| u32::try_from(i).ok())
-}
-
 /// The sum, in tiyn, of a discount or markup of `milli_percent` thousandths of a percent
 /// (5 % = 5000) on the whole of `basket`: that percent of what its lines come to after
 /// their own discounts and markups, half up ([`kkm_register::sale::receipt_percent_sum`],
@@ -278,7 +268,12 @@ pub fn receipt_percent_tiyn(basket: Basket, milli_percent: i32) -> Result<i64, K
 #[uniffi::export]
 pub fn basket_totals(basket: Basket) -> Result<BasketTotals, KkmError> {
     let t = kkm_register::sale::basket_totals(&draft_of(Operation::Sell, &basket, None))?;
-    Ok(BasketTotals {
+    Ok(totals_of(&t))
+}
+
+/// The FFI's totals of the register's.
+pub(crate) fn totals_of(t: &kkm_register::sale::BasketTotals) -> BasketTotals {
+    BasketTotals {
         subtotal_tiyn: t.subtotal.tiyn(),
         discount_tiyn: t.discount.tiyn(),
         total_tiyn: t.total.tiyn(),
@@ -295,7 +290,7 @@ pub fn basket_totals(basket: Basket) -> Result<BasketTotals, KkmError> {
         due_tiyn: t.due.tiyn(),
         change_tiyn: t.change.tiyn(),
         markup_tiyn: t.markup.tiyn(),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -384,17 +379,5 @@ mod tests {
                 2
             );
         }
-        let pack = |mark: Option<&str>| BasketItem {
-            barcode: Some("4870000000043".into()),
-            excise_mark: mark.map(str::to_owned),
-            mark_required: true,
-            ..item(70_000, 1000)
-        };
-        let items = vec![pack(Some("a")), pack(None), pack(None)];
-        assert_eq!(
-            basket_mark_target(items.clone(), "4870000000043".into()),
-            Some(1)
-        );
-        assert_eq!(basket_mark_target(items, "other".into()), None);
     }
 }

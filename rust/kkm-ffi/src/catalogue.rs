@@ -84,7 +84,7 @@ fn milli(p: Percent) -> i32 {
     i32::try_from(p.thousandths()).unwrap_or(i32::MAX)
 }
 
-fn product_of(p: &kkm_register::Product) -> Product {
+pub(crate) fn product_of(p: &kkm_register::Product) -> Product {
     Product {
         code: i64::try_from(p.code).unwrap_or(i64::MAX),
         group_code: p.group_code.clone(),
@@ -99,7 +99,7 @@ fn product_of(p: &kkm_register::Product) -> Product {
     }
 }
 
-fn product_in(p: &Product) -> Result<kkm_register::Product, KkmError> {
+pub(crate) fn product_in(p: &Product) -> Result<kkm_register::Product, KkmError> {
     if p.price_tiyn < 0 {
         return Err(KkmError::invalid("price_tiyn: below zero"));
     }

@@ -31,6 +31,7 @@ mod account;
 mod basket;
 mod bundle;
 mod catalogue;
+mod editor;
 mod error;
 mod print;
 mod register;
@@ -48,6 +49,7 @@ pub use basket::{
 };
 pub use bundle::{Bundle, BundleItem};
 pub use catalogue::{catalogue_item, BundleLine, CatalogueMatch, Product};
+pub use editor::{BasketEditor, BasketLine};
 pub use error::KkmError;
 pub use print::{
     render_test_page, scan_ble_printers, BlePrinter, DocumentFormat, PrintSettings, Printer,
@@ -60,8 +62,8 @@ pub use register::{
 };
 pub use returns::OriginalReceipt;
 pub use scan::{
-    classify_scanned_text, decode_frame, decode_frame_for, MarkGuard, ScanContent, ScanMode,
-    ScanResult, Symbology,
+    classify_scanned_text, decode_frame, decode_frame_for, ScanContent, ScanMode, ScanResult,
+    Symbology,
 };
 
 uniffi::setup_scaffolding!();

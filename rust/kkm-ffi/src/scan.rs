@@ -3,8 +3,8 @@
 //! mark from frame to frame and accepting a read only when its check characters verify
 //! or two frames agree; [`decode_frame`] reads a single frame. Both tell what the code
 //! means to the register ([`ScanContent`]). [`parse_typed_code`] does the same for what
-//! a USB/Bluetooth scanner types in keyboard mode (separators rebuilt). [`MarkGuard`]
-//! refuses a marking code scanned twice into one basket.
+//! a USB/Bluetooth scanner types in keyboard mode (separators rebuilt). A mark scanned
+//! twice into one basket is the basket's refusal ([`crate::BasketEditor`]).
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -13,8 +13,7 @@ use kkm_scan::gs1::KeyboardLayout as ScanLayout;
 use kkm_scan::rules::classify_typed;
 use kkm_scan::stream::{StreamOptions, StreamScanner as Stream};
 use kkm_scan::{
-    classify, rules::classify_text, Effort, ExciseMark, FormatSet, LumaFrame, ScanBasket,
-    ScanOptions, Scanner,
+    classify, rules::classify_text, Effort, FormatSet, LumaFrame, ScanOptions, Scanner,
 };
 
 use crate::KkmError;
@@ -373,65 +372,6 @@ pub fn classify_scanned_text(text: String, symbology: Symbology, gs1: bool) -> S
     content_of(classify_text(&text, symbology.into(), gs1))
 }
 
-/// The marks already scanned into the current basket: a marking code may appear once
-/// per receipt (same GTIN and serial, even if one read dropped the crypto tail).
-/// Thread-safe; one per basket.
-#[derive(Debug, Default, uniffi::Object)]
-pub struct MarkGuard {
-    marks: Mutex<ScanBasket>,
-}
-
-#[uniffi::export]
-impl MarkGuard {
-    /// An empty guard (a new basket).
-    #[uniffi::constructor]
-    pub fn new() -> Arc<MarkGuard> {
-        Arc::new(MarkGuard::default())
-    }
-
-    /// Accepts a mark into the basket. `Rejected` with code 2 when it is not a valid
-    /// marking code or when this very pack is already in the basket.
-    pub fn add(&self, excise_stamp: String) -> Result<(), KkmError> {
-        let mark = ExciseMark::parse(&excise_stamp)
-            .map_err(|e| KkmError::rejected(kkm_core::ErrorCode::InvalidFields, e.to_string()))?;
-        self.lock()
-            .add(&mark)
-            .map_err(|e| KkmError::rejected(kkm_core::ErrorCode::InvalidFields, e.to_string()))
-    }
-
-    /// Forgets a mark (its line was removed from the basket); `false` if it was not in.
-    pub fn remove(&self, excise_stamp: String) -> bool {
-        match ExciseMark::parse(&excise_stamp) {
-            Ok(mark) => self.lock().remove(&mark),
-            Err(_) => false,
-        }
-    }
-
-    /// `true` when this pack is already in the basket.
-    pub fn contains(&self, excise_stamp: String) -> bool {
-        match ExciseMark::parse(&excise_stamp) {
-            Ok(mark) => self.lock().contains(&mark),
-            Err(_) => false,
-        }
-    }
-
-    /// How many marks the basket holds.
-    pub fn size(&self) -> i32 {
-        i32::try_from(self.lock().len()).unwrap_or(i32::MAX)
-    }
-
-    /// Empties the guard (the receipt was made or the basket cleared).
-    pub fn clear(&self) {
-        self.lock().clear();
-    }
-}
-
-impl MarkGuard {
-    fn lock(&self) -> std::sync::MutexGuard<'_, ScanBasket> {
-        self.marks.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,16 +512,5 @@ mod tests {
             let commodity = ticket.items[0].commodity.as_ref().unwrap();
             assert_eq!(commodity.list_excise_stamp, vec![f.text.clone()], "{path}");
         }
-    }
-
-    #[test]
-    fn the_guard_refuses_a_second_read_of_the_same_pack() {
-        let code = "0104870204390513215ZxKq9aBcDeFg\u{1d}93EE10";
-        let guard = MarkGuard::new();
-        guard.add(code.into()).unwrap();
-        assert_eq!(guard.add(code.into()).unwrap_err().code(), 2);
-        assert!(guard.contains(code.into()));
-        assert!(guard.remove(code.into()));
-        assert_eq!(guard.size(), 0);
     }
 }

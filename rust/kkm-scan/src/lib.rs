@@ -17,8 +17,8 @@
 //!   that arrives as text (the daemon, the console, the FFI), [`TypedMarkError`] says
 //!   why one is refused.
 //! - [`receipt`]: [`ReceiptQr`], [`ReceiptQrError`].
-//! - [`rules`]: [`ScanContent`] classification, [`ScanBasket`] (a mark once per basket),
-//!   the [`Catalogue`] seam (GTIN → name, price).
+//! - [`rules`]: [`ScanContent`] classification (what the basket does with a scan is the
+//!   register's).
 //! - [`stream`] (feature `camera`): [`StreamScanner`], the camera-stream tracker (last
 //!   location and scale reused, region of interest, a read accepted once its check
 //!   characters verify or two frames agree).
@@ -69,7 +69,7 @@ pub use gs1::{normalize_typed_mark, ExciseMark, Gs1Error, Gtin, KeyboardProfile,
 pub use receipt::{ReceiptQr, ReceiptQrError, ReceiptTime};
 #[cfg(feature = "camera")]
 pub use rules::classify;
-pub use rules::{BasketError, Catalogue, CatalogueItem, MarkedLine, ScanBasket, ScanContent};
+pub use rules::ScanContent;
 #[cfg(feature = "camera")]
 pub use stream::{Acceptance, Accepted, StreamOptions, StreamScanner, StreamStep};
 pub use symbology::Symbology;

@@ -3,12 +3,13 @@ package kz.kkm.sdk
 import kz.kkm.core.Basket
 import kz.kkm.core.BasketItem
 import kz.kkm.core.BasketTotals
-import kz.kkm.core.MarkGuard
 import kz.kkm.core.Product
 
 /**
  * The register's basket rules for the app, so that it calls the SDK and never the generated
  * bindings: totals and catalogue lines come from the same Rust code that makes the receipt.
+ * A basket edited line by line (a product scanned twice, marks once per receipt) is
+ * [kz.kkm.core.BasketEditor]: the register's own basket, the daemon's console till's too.
  * Both are cheap (microseconds, no I/O): fine on the main thread. Failures are
  * [KkmException]s with the code the sale would get.
  */
@@ -31,37 +32,4 @@ object Baskets {
      */
     fun receiptPercent(basket: Basket, milliPercent: Int): Long =
         kkmCall { kz.kkm.core.receiptPercentTiyn(basket, milliPercent) }
-
-    /**
-     * The index in [items] that a scanned marking code of the product with [barcode] goes
-     * onto: the oldest pack of it still waiting for its code, else its last plain piece
-     * without one; `null` when the code makes a new line (the register's rule, the console
-     * till's too).
-     */
-    fun markTarget(items: List<BasketItem>, barcode: String): Int? =
-        kkmCall { kz.kkm.core.basketMarkTarget(items, barcode) }?.toInt()
-}
-
-/**
- * The marks already in one basket: a marking code may appear once per receipt (the same
- * GTIN and serial, even when one read dropped the crypto tail). One per basket;
- * thread-safe. [add] refuses a repeat or a code that is no mark with
- * [KkmException.Rejected] code 2.
- */
-class BasketMarks : AutoCloseable {
-    private val native: MarkGuard = kkmCall { MarkGuard() }
-
-    /** Takes [exciseStamp] into the basket (code 2: not a mark, or already in). */
-    fun add(exciseStamp: String) = kkmCall { native.add(exciseStamp) }
-
-    /** Forgets a mark (its line was removed); `false` when it was not in. */
-    fun remove(exciseStamp: String): Boolean = kkmCall { native.remove(exciseStamp) }
-
-    /** `true` when this pack is already in the basket. */
-    fun contains(exciseStamp: String): Boolean = kkmCall { native.contains(exciseStamp) }
-
-    /** Empties it (the receipt was made, or the basket cleared). */
-    fun clear() = kkmCall { native.clear() }
-
-    override fun close() = native.close()
 }

@@ -1,7 +1,8 @@
 package kz.kkm.sdk
 
 import kz.kkm.core.DocumentFormat
-import kz.kkm.core.MarkGuard
+import kz.kkm.core.BasketEditor
+import kz.kkm.core.BasketItem
 import kz.kkm.core.PrintSettings
 import kz.kkm.core.ScanContent
 import kz.kkm.core.ScanMode
@@ -35,10 +36,18 @@ class ScanAndPrintTest {
         // Looking for receipt QR codes only, the mark is not there.
         assertNull(KkmScanner.decode(frame.yPlane, frame.width, frame.height, frame.rowStride, ScanMode.RECEIPT))
 
-        MarkGuard().use { guard ->
-            guard.add(mark.exciseStamp)
-            val e = try { kkmCall { guard.add(mark.exciseStamp) }; null } catch (e: KkmException) { e }
+        // The decoded pack enters a basket once (the register's basket, every face's).
+        BasketEditor().use { basket ->
+            val pack = BasketItem(
+                name = "Сигареты", section = "1", priceTiyn = 1_200_00, quantityMilli = 1000,
+                unitCode = "796", barcode = mark.gtin, exciseMark = mark.exciseStamp, discountTiyn = 0,
+                vatMilliPercent = null,
+            )
+            kkmCall { basket.addItem(pack) }
+            assertTrue(basket.hasPack(mark.exciseStamp))
+            val e = try { kkmCall { basket.addItem(pack) }; null } catch (e: KkmException) { e }
             assertEquals(2, e?.code)
+            assertEquals(1, basket.lines().size)
         }
     }
 

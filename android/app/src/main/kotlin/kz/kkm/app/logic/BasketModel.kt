@@ -2,46 +2,43 @@ package kz.kkm.app.logic
 
 import java.util.UUID
 import kz.kkm.core.Basket
+import kz.kkm.core.BasketEditor
 import kz.kkm.core.BasketItem
 import kz.kkm.core.BasketPayment
 import kz.kkm.core.BasketTotals
 import kz.kkm.core.CatalogueMatch
-import kz.kkm.core.Product
 import kz.kkm.core.ScanContent
-import kz.kkm.sdk.BasketMarks
-import kz.kkm.sdk.Baskets
 import kz.kkm.sdk.kkmCall
 
 /**
- * The basket of the sale screen (Alsep's «Корзина» and quick sale): lines, quantities,
- * discounts, marked goods. Plain Kotlin, no Android: the screen observes [version] and
- * reads [lines]; totals come from the native core ([BasketTotals]) so the screen never
- * disagrees with the receipt. Not thread-safe: use it from the UI thread.
- *
- * @param totalsOf the core's `basketTotals` (replaceable in tests).
+ * The basket of the sale screen (Alsep's «Корзина» and quick sale) over the register's own
+ * editable basket ([BasketEditor]) — the one the daemon's console till uses, so that both
+ * follow one set of rules: a product added again adds to its line, a marked pack enters
+ * once (the same GTIN and serial), a mark goes onto the pack waiting for it, and a change
+ * the sale would refuse is refused at once with its code (nothing changes). Plain Kotlin,
+ * no Android: the screen observes [version] and reads [lines]; totals come from the
+ * native core so the screen never disagrees with the receipt. Not thread-safe: use it
+ * from the UI thread.
  */
-class BasketModel(
-    private val totalsOf: (Basket) -> BasketTotals = { Baskets.totals(it) },
-) : AutoCloseable {
+class BasketModel : AutoCloseable {
 
     /** A line of the basket; [id] is stable while the line lives. */
     data class Line(val id: Long, val item: BasketItem)
 
-    private val guard = BasketMarks()
-    private val items = mutableListOf<Line>()
-    private var nextId = 1L
+    private val editor: BasketEditor = kkmCall { BasketEditor() }
 
     /** Lines in the order they were added. */
-    val lines: List<Line> get() = items.toList()
+    val lines: List<Line> get() = editor.lines().map { Line(it.id.toLong(), it.item) }
 
     /** Bumped on every change (a cheap "something changed" for the UI). */
     var version: Int = 0
         private set
 
-    /** Discount on the whole receipt, tiyn. */
+    /** Discount on the whole receipt, tiyn (the register refuses one above the lines). */
     var receiptDiscountTiyn: Long = 0
         set(value) {
             require(value >= 0) { "a discount is not negative" }
+            kkmCall { editor.setReceiptModifiers(value, receiptMarkupTiyn) }
             field = value
             version++
         }
@@ -50,6 +47,7 @@ class BasketModel(
     var receiptMarkupTiyn: Long = 0
         set(value) {
             require(value >= 0) { "a markup is not negative" }
+            kkmCall { editor.setReceiptModifiers(receiptDiscountTiyn, value) }
             field = value
             version++
         }
@@ -62,11 +60,11 @@ class BasketModel(
         private set
 
     /** `true` when there is nothing to sell. */
-    val isEmpty: Boolean get() = items.isEmpty()
+    val isEmpty: Boolean get() = editor.isEmpty()
 
     /**
-     * Adds a product (quick sale: a price and a name; or from the catalogue). The same
-     * unmarked product added again increases the quantity of its line.
+     * Adds a typed product (quick sale: a name and a price). The same item typed again
+     * adds to its line.
      */
     fun addProduct(
         name: String,
@@ -78,29 +76,18 @@ class BasketModel(
         vatMilliPercent: Int? = null,
     ): Line {
         require(quantityMilli > 0) { "quantity must be positive" }
-        val same = items.indexOfFirst {
-            it.item.exciseMark == null && !it.item.markRequired && it.item.name == name && it.item.priceTiyn == priceTiyn &&
-                it.item.barcode == barcode && it.item.section == section && it.item.unitCode == unitCode
-        }
-        if (same >= 0) {
-            val line = items[same]
-            val updated = line.copy(item = line.item.copy(quantityMilli = line.item.quantityMilli + quantityMilli))
-            items[same] = updated
-            version++
-            return updated
-        }
         val item = BasketItem(
             name = name, section = section, priceTiyn = priceTiyn, quantityMilli = quantityMilli,
             unitCode = unitCode, barcode = barcode, exciseMark = null, discountTiyn = 0,
             vatMilliPercent = vatMilliPercent,
         )
-        return append(item)
+        return changed(kkmCall { editor.addItem(item) })
     }
 
     /**
-     * Adds one marked pack (a scanned DataMatrix): its mark goes to `excise_mark`, its GTIN
-     * to `barcode`. A pack already in the basket is refused ([kz.kkm.sdk.KkmException.Rejected],
-     * code 2) — the mark may appear once per receipt.
+     * Adds one marked pack the catalogue does not know (a scanned DataMatrix and a typed
+     * name and price): its mark goes to `excise_mark`, its GTIN to `barcode`. A pack
+     * already in the basket is refused ([kz.kkm.sdk.KkmException.Rejected], code 2).
      */
     fun addMarked(
         mark: ScanContent.Mark,
@@ -109,151 +96,108 @@ class BasketModel(
         section: String = "1",
         vatMilliPercent: Int? = null,
     ): Line {
-        guard.add(mark.exciseStamp)
         val item = BasketItem(
             name = name, section = section, priceTiyn = priceTiyn, quantityMilli = 1000,
             unitCode = "796", barcode = mark.gtin, exciseMark = mark.exciseStamp, discountTiyn = 0,
             vatMilliPercent = vatMilliPercent,
         )
-        return append(item)
+        return changed(kkmCall { editor.addItem(item) })
     }
 
     /**
      * Adds what the catalogue found for a scan: a product (with the catalogue's name,
-     * price, VAT and discount) or every line of a bundle. With [mark] — a scanned pack
-     * the catalogue knows by its GTIN — the line is that marked pack (once per receipt).
+     * price, VAT and discount; onto its line when it is there) or every line of a bundle.
+     * With [mark] — a scanned pack the catalogue knows by its GTIN — the mark goes onto the
+     * pack of it waiting for its code, else a new line (once per receipt). Returns the
+     * lines touched.
      */
-    fun addFromCatalogue(match: CatalogueMatch, mark: ScanContent.Mark? = null): List<Line> = when (match) {
-        is CatalogueMatch.Product -> {
-            val p = match.product
-            if (p.marked) {
-                listOf(addMarkedProduct(p, mark))
-            } else if (mark != null) {
-                val line = addMarked(mark, p.name, p.priceTiyn, vatMilliPercent = p.vatMilliPercent.takeIf { it > 0 })
-                listOf(line.priced(lineOf(p, 1000)))
+    fun addFromCatalogue(match: CatalogueMatch, mark: ScanContent.Mark? = null): List<Line> {
+        val before = lines.map { it.id }.toSet()
+        val id = kkmCall {
+            if (mark != null && match is CatalogueMatch.Product) {
+                editor.addMark(match.product, mark.exciseStamp)
             } else {
-                val item = lineOf(p, 1000)
-                val line = addProduct(item.name, item.priceTiyn, 1000, item.section, item.barcode, item.unitCode, item.vatMilliPercent)
-                // The discount or markup follows the line's quantity (a repeated scan adds a piece).
-                listOf(line.priced(lineOf(p, line.item.quantityMilli)))
+                editor.addCatalogue(match)
             }
-        }
-        is CatalogueMatch.Bundle -> match.lines.map { l ->
-            val item = lineOf(l.product, l.quantityMilli)
-            val line = addProduct(item.name, item.priceTiyn, l.quantityMilli, item.section, item.barcode, item.unitCode, item.vatMilliPercent)
-            line.priced(lineOf(l.product, line.item.quantityMilli))
-        }
-    }
-
-    /**
-     * One piece of a product the catalogue flags `marked` (the register's line says
-     * `markRequired`): with [mark], onto the line the register names ([Baskets.markTarget]:
-     * the oldest of it still waiting for its code), else a new line; without, a new line that waits (the sale is refused with 2 until
-     * every such line has its code).
-     */
-    private fun addMarkedProduct(p: Product, mark: ScanContent.Mark?): Line {
-        val item = lineOf(p, 1000)
-        if (mark == null) return append(item)
-        val waiting = item.barcode
-            ?.let { Baskets.markTarget(items.map { it.item }, it) }
-            ?.let { items[it] }
-        guard.add(mark.exciseStamp)
-        if (waiting == null) return append(item.copy(exciseMark = mark.exciseStamp))
-        update(waiting.id) { it.copy(exciseMark = mark.exciseStamp) }
-        return items.first { it.id == waiting.id }
+        }.toLong()
+        version++
+        return lines.filter { it.id == id || it.id !in before }
     }
 
     /** Lines of marked goods still waiting for their marking code, in the order added. */
-    val awaitingMarks: List<Line> get() = items.filter { it.item.awaitsMark }
-
-    private val BasketItem.awaitsMark: Boolean get() = markRequired && exciseMark.isNullOrEmpty()
-
-    private fun lineOf(p: Product, quantityMilli: Long): BasketItem = Baskets.item(p, quantityMilli)
-
-    /** The line with the catalogue's discount and markup of [priced] (the core's line). */
-    private fun Line.priced(priced: BasketItem): Line {
-        if (priced.discountTiyn == item.discountTiyn && priced.markupTiyn == item.markupTiyn) return this
-        update(id) { it.copy(discountTiyn = priced.discountTiyn, markupTiyn = priced.markupTiyn) }
-        return lines.first { it.id == id }
-    }
+    val awaitingMarks: List<Line>
+        get() {
+            val waiting = editor.awaitingMarks().map { it.toLong() }.toSet()
+            return lines.filter { it.id in waiting }
+        }
 
     /** `true` when this pack is already in the basket. */
-    fun hasMark(exciseStamp: String): Boolean = guard.contains(exciseStamp)
+    fun hasMark(exciseStamp: String): Boolean = editor.hasPack(exciseStamp)
 
     /** Changes a line's quantity (thousandths); 0 removes it. A marked pack stays at 1. */
     fun setQuantity(id: Long, quantityMilli: Long) {
         require(quantityMilli >= 0) { "quantity must not be negative" }
         if (quantityMilli == 0L) return remove(id)
-        update(id) {
-            require((it.exciseMark == null && !it.markRequired) || quantityMilli == 1000L) { "a marked pack is sold one by one" }
-            it.copy(quantityMilli = quantityMilli)
-        }
+        edit(id) { it.copy(quantityMilli = quantityMilli) }
     }
 
-    /** Sets the discount of a line, tiyn. */
+    /** Sets the discount of a line, tiyn (refused when it is not below the line's sum). */
     fun setDiscount(id: Long, discountTiyn: Long) {
         require(discountTiyn >= 0) { "a discount is not negative" }
-        update(id) { it.copy(discountTiyn = discountTiyn) }
+        edit(id) { it.copy(discountTiyn = discountTiyn) }
     }
 
     /** Sets the markup of a line, tiyn. */
     fun setMarkup(id: Long, markupTiyn: Long) {
         require(markupTiyn >= 0) { "a markup is not negative" }
-        update(id) { it.copy(markupTiyn = markupTiyn) }
+        edit(id) { it.copy(markupTiyn = markupTiyn) }
     }
 
     /**
-     * Replaces a line's item with [item] (a catalogue line recomputed by the core for a new
-     * quantity or price); its mark stays the line's.
+     * Replaces a line's quantity, price and modifiers with [item]'s (a catalogue line
+     * recomputed by the core for a new quantity or price); its mark stays the line's.
      */
-    fun replace(id: Long, item: BasketItem) {
-        update(id) { item.copy(exciseMark = it.exciseMark, barcode = item.barcode ?: it.barcode) }
-    }
+    fun replace(id: Long, item: BasketItem) = edit(id) { item }
 
-    /** Removes a line (and frees its mark). */
+    /** Removes a line (its mark may be scanned again). */
     fun remove(id: Long) {
-        val index = items.indexOfFirst { it.id == id }
-        if (index < 0) return
-        items.removeAt(index).item.exciseMark?.let { guard.remove(it) }
-        version++
+        if (editor.remove(id.toULong())) version++
     }
 
     /** Empties the basket for the next customer (a new idempotency key). */
     fun clear() {
-        items.clear()
-        guard.clear()
+        editor.clear()
         receiptDiscountTiyn = 0
         receiptMarkupTiyn = 0
         idempotencyKey = UUID.randomUUID().toString()
         version++
     }
 
+    /** The sum of a receipt discount or markup of [milliPercent] (5 % = 5000) of the lines. */
+    fun receiptPercent(milliPercent: Int): Long = kkmCall { editor.receiptPercentTiyn(milliPercent) }
+
     /** The basket as the core takes it, with these [payments]. */
-    fun basket(payments: List<BasketPayment> = emptyList()): Basket = Basket(
-        items = items.map { it.item },
-        payments = payments,
-        discountTiyn = receiptDiscountTiyn,
-        customerIinBin = null,
-        markupTiyn = receiptMarkupTiyn,
-    )
+    fun basket(payments: List<BasketPayment> = emptyList()): Basket = editor.basket(payments)
 
     /** Subtotal, discounts, total, VAT, due and change. Throws the core's code for a bad basket. */
     fun totals(payments: List<BasketPayment> = emptyList()): BasketTotals =
-        kkmCall { totalsOf(basket(payments)) }
+        kkmCall { editor.totals(payments) }
 
-    override fun close() = guard.close()
+    override fun close() = editor.close()
 
-    private fun append(item: BasketItem): Line {
-        val line = Line(nextId++, item)
-        items.add(line)
+    private fun changed(id: ULong): Line {
         version++
-        return line
+        val key = id.toLong()
+        return lines.first { it.id == key }
     }
 
-    private fun update(id: Long, change: (BasketItem) -> BasketItem) {
-        val index = items.indexOfFirst { it.id == id }
-        require(index >= 0) { "no line $id" }
-        items[index] = items[index].copy(item = change(items[index].item))
+    private fun edit(id: Long, change: (BasketItem) -> BasketItem) {
+        val line = lines.firstOrNull { it.id == id }
+        require(line != null) { "no line $id" }
+        val item = change(line.item)
+        kkmCall {
+            editor.editLine(id.toULong(), item.quantityMilli, item.priceTiyn, item.discountTiyn, item.markupTiyn, null)
+        }
         version++
     }
 }

@@ -245,14 +245,14 @@ class TillModel(
 
     /**
      * A discount of [milliPercent] (5 % = 5000) on the whole receipt: its sum is the core's
-     * ([Baskets.receiptPercent], of the lines after their own discounts and markups).
+     * ([BasketModel.receiptPercent], of the lines after their own discounts and markups).
      */
     fun setReceiptDiscountPercent(milliPercent: Int) =
-        setReceiptDiscount(Baskets.receiptPercent(basket.basket(), milliPercent))
+        setReceiptDiscount(basket.receiptPercent(milliPercent))
 
     /** A markup of [milliPercent] on the whole receipt, its sum the core's. */
     fun setReceiptMarkupPercent(milliPercent: Int) =
-        setReceiptMarkup(Baskets.receiptPercent(basket.basket(), milliPercent))
+        setReceiptMarkup(basket.receiptPercent(milliPercent))
 
     /** A markup on the whole receipt, tiyn (the receipt's discount goes). */
     fun setReceiptMarkup(tiyn: Long) {
