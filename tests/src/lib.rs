@@ -6,8 +6,10 @@
 //! [`workspace_bin`], which finds (building it if needed) a binary of the workspace so
 //! a test can run it as a separate process, [`printer_emu`], a network receipt printer
 //! that decodes what it is sent, and [`daemon`], the daemon under test with its emulator
-//! and a client that checks every answer as a CashCore client reads it.
+//! and a client that checks every answer as a CashCore client reads it, and [`console`],
+//! the web console as its pages' script drives it.
 
+pub mod console;
 pub mod daemon;
 pub mod printer_emu;
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kkm_daemon::client::{HttpClient, HttpResponse};
+use kkm_e2e::console::{csrf_of_page, set_cookie, sign_in, text, till_post};
 use kkm_ofd_sim::{KkmProfile, OfdSim, SimConfig};
 use kkm_register::api::SaveKkmRequest;
 use kkm_register::{Credential, RecordFilter, Registry, RegistryConfig};
@@ -109,45 +110,6 @@ impl Stack {
             .map(|l| l.len())
             .unwrap_or(usize::MAX)
     }
-}
-
-/// The value a `Set-Cookie` header gives `name`, and the whole header.
-fn set_cookie<'a>(r: &'a HttpResponse, name: &str) -> Option<(&'a str, &'a str)> {
-    r.headers
-        .iter()
-        .filter(|(n, _)| n == "set-cookie")
-        .map(|(_, v)| v.as_str())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| {
-            let value = v[name.len() + 1..].split(';').next().unwrap_or("");
-            (value, v)
-        })
-}
-
-fn text(r: &HttpResponse) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
-}
-
-/// Signs in with `pin`: the answer and the session cookie (`None` when refused).
-async fn sign_in(c: &mut HttpClient, pin: &str) -> anyhow::Result<(HttpResponse, Option<String>)> {
-    let form = c.get("/console/signin", None).await?;
-    let (pre, _) = set_cookie(&form, "kkm_pre").ok_or_else(|| anyhow::anyhow!("no kkm_pre"))?;
-    let pre = pre.to_owned();
-    let body = format!("csrf={pre}&next=%2Fconsole%2F&access_pin={pin}");
-    let cookie = format!("kkm_pre={pre}");
-    let r = c
-        .request(
-            "POST",
-            "/console/signin",
-            &[
-                ("Cookie", &cookie),
-                ("Content-Type", "application/x-www-form-urlencoded"),
-            ],
-            body.as_bytes(),
-        )
-        .await?;
-    let session = set_cookie(&r, "kkm_session").map(|(v, _)| format!("kkm_session={v}"));
-    Ok((r, session))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,29 +231,6 @@ async fn a_state_change_needs_the_sessions_csrf_token_and_this_site() -> anyhow:
 }
 
 /// The session's CSRF token as a console page carries it.
-fn csrf_of_page(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|t| t.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// An action of the till as its script posts it.
-async fn till_post(c: &mut HttpClient, cookie: &str, body: &str) -> anyhow::Result<HttpResponse> {
-    c.request(
-        "POST",
-        &format!("/console/cashier/{KKM}"),
-        &[
-            ("Cookie", cookie),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("X-Till", "1"),
-        ],
-        body.as_bytes(),
-    )
-    .await
-}
-
 /// A daemon whose KKM has the catalogue `csv`, and the administrator's session on it.
 async fn till_with(csv: &str) -> anyhow::Result<(Stack, HttpClient, String)> {
     let stack = start(Duration::from_secs(900)).await?;
@@ -310,7 +249,7 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
     let (stack, mut c, cookie) = till_with("1,1,4870000000012,Хлеб,150.00,0,12\n").await?;
     let till = format!("/console/cashier/{KKM}");
     // Without the token: refused, the basket stays empty.
-    let r = till_post(&mut c, &cookie, "act=scan&code=4870000000012").await?;
+    let r = till_post(&mut c, KKM, &cookie, "act=scan&code=4870000000012").await?;
     assert_eq!(r.status, 403);
     let page = text(&c.get_with(&till, &cookie).await?);
     assert!(!page.contains("data-index"), "nothing in the basket");
@@ -318,6 +257,7 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
     // A burst of the scanner (with its Enter): the line, priced by the server.
     let r = till_post(
         &mut c,
+        KKM,
         &cookie,
         &format!("csrf={token}&act=scan&code=4870000000012%0D"),
     )
@@ -333,6 +273,7 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
     // product), 300,00 in all; paid below with 400.
     let r = till_post(
         &mut c,
+        KKM,
         &cookie,
         &format!("csrf={token}&act=scan&code=4870000000012%0D"),
     )
@@ -342,13 +283,25 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
     assert!(fragment.contains("300,00"), "{fragment}");
     // Card above the total: the sale's own 55, and no receipt.
     let before = stack.documents();
-    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&card=400")).await?;
+    let r = till_post(
+        &mut c,
+        KKM,
+        &cookie,
+        &format!("csrf={token}&act=pay&card=400"),
+    )
+    .await?;
     assert_eq!(r.status, 422);
     assert!(text(&r).contains("55"), "{}", text(&r));
     assert_eq!(stack.documents(), before);
     // Paid: one receipt; the same payment again finds an empty basket and makes none.
     for expected in [200, 422] {
-        let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=400")).await?;
+        let r = till_post(
+            &mut c,
+            KKM,
+            &cookie,
+            &format!("csrf={token}&act=pay&cash=400"),
+        )
+        .await?;
         assert_eq!(r.status, expected, "{}", text(&r));
         assert_eq!(stack.documents(), before + 1);
     }
@@ -365,6 +318,7 @@ async fn a_marked_good_is_not_sold_until_its_code_is_scanned() -> anyhow::Result
     ));
     let r = till_post(
         &mut c,
+        KKM,
         &cookie,
         &format!("csrf={token}&act=scan&code=4870000000043"),
     )
@@ -374,7 +328,13 @@ async fn a_marked_good_is_not_sold_until_its_code_is_scanned() -> anyhow::Result
     assert!(fragment.contains("data-awaiting-marks=\"1\""), "{fragment}");
     // Paid without its code (a page without script posts it): the register's 2, no receipt.
     let before = stack.documents();
-    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=700")).await?;
+    let r = till_post(
+        &mut c,
+        KKM,
+        &cookie,
+        &format!("csrf={token}&act=pay&cash=700"),
+    )
+    .await?;
     assert_eq!(r.status, 422);
     assert!(
         text(&r).contains("items[0].commodity.excise_stamp"),
@@ -385,6 +345,7 @@ async fn a_marked_good_is_not_sold_until_its_code_is_scanned() -> anyhow::Result
     // The code scanned (GS dropped, as a keyboard-mode scanner types it): sold.
     let r = till_post(
         &mut c,
+        KKM,
         &cookie,
         &format!("csrf={token}&act=scan&code=0104870000000043217QwErTyUiOpAs93Zx12"),
     )
@@ -395,7 +356,13 @@ async fn a_marked_good_is_not_sold_until_its_code_is_scanned() -> anyhow::Result
         "{}",
         text(&r)
     );
-    let r = till_post(&mut c, &cookie, &format!("csrf={token}&act=pay&cash=700")).await?;
+    let r = till_post(
+        &mut c,
+        KKM,
+        &cookie,
+        &format!("csrf={token}&act=pay&cash=700"),
+    )
+    .await?;
     assert_eq!(r.status, 200, "{}", text(&r));
     assert_eq!(stack.documents(), before + 1);
     stack.shutdown().await
@@ -502,15 +469,6 @@ async fn post_form(
     .await
 }
 
-/// The CSRF token in a console page's form.
-fn csrf_in(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_default_pin_opens_only_the_change_to_a_pin_of_ones_own() -> anyhow::Result<()> {
     let stack = start(Duration::from_secs(900)).await?;
@@ -560,7 +518,7 @@ async fn the_default_pin_opens_only_the_change_to_a_pin_of_ones_own() -> anyhow:
         .get_with("/console/pin?next=%2Fconsole%2Fkkms", &session)
         .await?;
     assert_eq!(form.status, 200);
-    let csrf = csrf_in(&text(&form));
+    let csrf = csrf_of_page(&text(&form));
     // Two different PINs; the default PIN again; a PIN another operator has: refused.
     let r = post_form(
         &mut c,
@@ -627,7 +585,7 @@ async fn a_pin_in_use_answer_costs_a_wrong_pin() -> anyhow::Result<()> {
     let (_, cashier) = sign_in(&mut c, "4321").await?;
     let cashier = cashier.expect("cashier session");
     let form = c.get_with("/console/pin", &cashier).await?;
-    let csrf = csrf_in(&text(&form));
+    let csrf = csrf_of_page(&text(&form));
     let mut codes = Vec::new();
     for _ in 0..6 {
         let r = post_form(

@@ -139,12 +139,9 @@ pub struct BasketTotals {
     pub markup_tiyn: i64,
 }
 
-fn modifier(tiyn: i64) -> Option<Modifier> {
-    (tiyn != 0).then(|| Modifier {
-        name: String::new(),
-        sum: Money::from_tiyn(tiyn),
-        auxiliary: Vec::new(),
-    })
+/// A discount or markup of `tiyn` named as the register names the cashier's (0: none).
+fn modifier(tiyn: i64, name: &str) -> Option<Modifier> {
+    kkm_register::basket::modifier((tiyn != 0).then(|| Money::from_tiyn(tiyn)), name)
 }
 
 fn tiyn(m: Option<&Modifier>) -> i64 {
@@ -179,8 +176,8 @@ pub(crate) fn line_of(item: &BasketItem) -> SaleLine {
         })
         .into_iter()
         .collect();
-    line.discount = modifier(item.discount_tiyn);
-    line.markup = modifier(item.markup_tiyn);
+    line.discount = modifier(item.discount_tiyn, kkm_register::basket::DISCOUNT_NAME);
+    line.markup = modifier(item.markup_tiyn, kkm_register::basket::MARKUP_NAME);
     line.barcode = item.barcode.clone();
     line.excise_stamp = item.excise_mark.clone();
     line.mark_required = item.mark_required;
@@ -219,8 +216,8 @@ pub(crate) fn draft_of(
             amount: Money::from_tiyn(p.amount_tiyn),
         })
         .collect();
-    draft.discount = modifier(basket.discount_tiyn);
-    draft.markup = modifier(basket.markup_tiyn);
+    draft.discount = modifier(basket.discount_tiyn, kkm_register::basket::DISCOUNT_NAME);
+    draft.markup = modifier(basket.markup_tiyn, kkm_register::basket::MARKUP_NAME);
     draft.customer_iin_or_bin = basket.customer_iin_bin.clone();
     draft.parent = parent_fiscal_id.map(|fiscal_id| kkm_core::ParentRef {
         fiscal_id,

@@ -1,7 +1,8 @@
 //! One sale, two front ends, one receipt: the seed's JSON as the daemon hands it to
 //! `Registry::trade_operation`, and the Kotlin basket through `CashierSession::sell`,
 //! journaled on the same KKM, come back from the journal as the same receipt — lines,
-//! modifiers, taxes (with the KKM's regime), marks, payments, totals, change. Both map
+//! modifiers (the app's are named as the register names a cashier's: «Скидка»,
+//! «Наценка»), taxes (with the KKM's regime), marks, payments, totals, change. Both map
 //! onto `kkm_core::SaleDraft`; this is the check that neither adds a rule of its own.
 
 use std::sync::Arc;
@@ -22,13 +23,13 @@ const JSON: &str = r#"{"kkm_ofd_id": 7510, "operation": 2, "domain": {"type": 0}
     {"type": 1, "commodity": {"name": "Нан", "section_code": "1", "quantity": 2,
        "price": 150.5, "sum": 301, "measure_unit_code": "796", "barcode": "4870000000017",
        "taxes": [{"percent": 12, "is_in_total_sum": true}]},
-     "discount": {"name": "", "sum": 1}},
+     "discount": {"name": "Скидка", "sum": 1}},
     {"type": 1, "commodity": {"name": "Ірімшік", "section_code": "2", "quantity": 1.5,
        "price": 999, "sum": 1498.5, "measure_unit_code": "166",
        "excise_stamp": "0104870000000012215abcdefghijkl"},
-     "markup": {"name": "", "sum": 0.5}}],
+     "markup": {"name": "Наценка", "sum": 0.5}}],
   "payments": [{"type": 1, "sum": 1000}, {"type": 0, "sum": 1000}],
-  "amounts": {"discount": {"name": "", "sum": 2}},
+  "amounts": {"discount": {"name": "Скидка", "sum": 2}},
   "customer_iin_or_bin": "123456789012"}"#;
 
 /// The same case as the Kotlin app builds it.

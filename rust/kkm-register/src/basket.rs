@@ -28,6 +28,12 @@ use crate::sale::{
 };
 use crate::{CatalogueMatch, FoundReceipt, RegisterError};
 
+/// The name a discount the cashier (or the catalogue) gives carries on the receipt.
+pub const DISCOUNT_NAME: &str = "Скидка";
+
+/// The name of a markup the cashier (or the catalogue) gives.
+pub const MARKUP_NAME: &str = "Наценка";
+
 /// A receipt in the making (see the module).
 #[derive(Clone, Debug)]
 pub struct Basket {
@@ -56,7 +62,8 @@ pub struct LineEdit {
     pub markup: Option<Money>,
 }
 
-fn modifier(sum: Option<Money>, name: &str) -> Option<Modifier> {
+/// A modifier of `sum` named `name` (`None` for none or zero).
+pub fn modifier(sum: Option<Money>, name: &str) -> Option<Modifier> {
     sum.filter(|s| !s.is_zero()).map(|sum| Modifier {
         name: name.to_owned(),
         sum,
@@ -304,8 +311,8 @@ impl Basket {
         let mut line = old;
         line.quantity_milli = edit.quantity_milli;
         line.price = edit.price;
-        line.discount = modifier(edit.discount, "Скидка");
-        line.markup = modifier(edit.markup, "Наценка");
+        line.discount = modifier(edit.discount, DISCOUNT_NAME);
+        line.markup = modifier(edit.markup, MARKUP_NAME);
         draft.lines[index] = line;
         self.try_keep(draft, ids, next_id)
     }
@@ -331,8 +338,8 @@ impl Basket {
         markup: Option<Money>,
     ) -> Result<(), RegisterError> {
         let (mut draft, ids, next_id) = self.copy();
-        draft.discount = modifier(discount, "Скидка");
-        draft.markup = modifier(markup, "Наценка");
+        draft.discount = modifier(discount, DISCOUNT_NAME);
+        draft.markup = modifier(markup, MARKUP_NAME);
         self.try_keep(draft, ids, next_id)
     }
 

@@ -149,9 +149,9 @@ pub fn catalogue_line(
             auxiliary: Vec::new(),
         };
         if delta.is_negative() {
-            line.discount = Some(modifier(delta.abs(), "Скидка"));
+            line.discount = Some(modifier(delta.abs(), crate::basket::DISCOUNT_NAME));
         } else if !delta.is_zero() {
-            line.markup = Some(modifier(delta, "Наценка"));
+            line.markup = Some(modifier(delta, crate::basket::MARKUP_NAME));
         }
     }
     Ok(line)
