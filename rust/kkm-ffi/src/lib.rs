@@ -34,10 +34,12 @@ mod catalogue;
 mod editor;
 mod error;
 mod print;
+mod records;
 mod register;
 mod returns;
 mod runtime;
 mod scan;
+mod session;
 
 #[cfg(target_os = "android")]
 mod android;
