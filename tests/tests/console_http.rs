@@ -309,6 +309,24 @@ async fn the_till_needs_the_token_prices_on_the_server_and_sells_once() -> anyho
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_never_hands_a_spreadsheet_a_formula() -> anyhow::Result<()> {
+    // A product named like a formula: the catalogue's CSV over HTTP writes it as text.
+    let (stack, mut c, cookie) = till_with("1,1,4870000000012,=1+2,150.00,0,12\n").await?;
+    let r = c
+        .get_with(&format!("/console/kkm/{KKM}/catalogue.csv"), &cookie)
+        .await?;
+    assert_eq!(r.status, 200);
+    let csv = text(&r);
+    assert!(csv.contains(",'=1+2,"), "{csv}");
+    assert!(
+        !csv.lines()
+            .any(|l| l.split(',').any(|cell| cell.starts_with('='))),
+        "{csv}"
+    );
+    stack.shutdown().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_marked_good_is_not_sold_until_its_code_is_scanned() -> anyhow::Result<()> {
     // The eighth CSV column flags the beer as a marked good.
     let (stack, mut c, cookie) = till_with("4,3,4870000000043,Пиво,700.00,0,12,1\n").await?;
