@@ -43,7 +43,13 @@ impl ApiError {
 }
 
 impl From<RegisterError> for ApiError {
+    /// The seed's code and message, as CashCore answers them. A failure that is not the
+    /// caller's (the journal, its key: [`RegisterError::is_internal`]) is also logged as an
+    /// error, for the administrator: the client only sees its code.
     fn from(e: RegisterError) -> ApiError {
+        if e.is_internal() {
+            tracing::error!(code = e.code().code(), error = %e, "the journal failed");
+        }
         ApiError::new(e.code(), e.to_string())
     }
 }

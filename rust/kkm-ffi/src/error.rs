@@ -81,13 +81,14 @@ pub enum KkmError {
         /// Why.
         reason: String,
     },
-    /// A failure of the facade itself (the runtime could not start, a call was made
-    /// from a thread where it would deadlock).
+    /// Not the caller's fault: the journal or its key failed (SQLite, the disk, a damaged
+    /// file; code 19 and its kin), or the facade itself (the runtime could not start, a
+    /// call was made from a thread where it would deadlock; code 4).
     #[error("{code} {name}: {reason}")]
     Internal {
-        /// Always 4 (`method_execution_exception`).
+        /// The seed's code: 19 (`db_error`) for the journal, 4 for the facade.
         code: i32,
-        /// `method_execution_exception`.
+        /// Its constant.
         name: String,
         /// Why.
         reason: String,
@@ -164,7 +165,18 @@ impl KkmError {
 }
 
 impl From<kkm_register::RegisterError> for KkmError {
+    /// A refusal is `Rejected`; a failure that is not the caller's (the journal, its key)
+    /// is `Internal` with the seed's code (19 for the journal): retrying the same request
+    /// later may work, changing it will not help.
     fn from(e: kkm_register::RegisterError) -> KkmError {
+        if e.is_internal() {
+            let (code, name) = parts(e.code());
+            return KkmError::Internal {
+                code,
+                name,
+                reason: e.to_string(),
+            };
+        }
         KkmError::rejected(e.code(), e.to_string())
     }
 }
@@ -214,5 +226,17 @@ mod tests {
         assert_eq!(e.to_string(), "5 invalid_access_code: wrong PIN");
         let ble: KkmError = kkm_print::PrintError::NoBleAdapter("none".into()).into();
         assert!(matches!(ble, KkmError::NoBleAdapter { code: 29, .. }));
+    }
+
+    #[test]
+    fn the_journal_failing_is_internal_and_a_refusal_is_rejected() {
+        use kkm_register::RegisterError;
+        use kkm_store::StoreError;
+        let disk: KkmError = RegisterError::from(StoreError::Key("unreadable".into())).into();
+        assert!(matches!(disk, KkmError::Internal { code: 19, .. }), "{disk}");
+        let busy: KkmError = RegisterError::from(StoreError::PinInUse).into();
+        assert!(matches!(busy, KkmError::Rejected { code: 12, .. }), "{busy}");
+        let rule: KkmError = RegisterError::new(ErrorCode::NotEnoughCash, "no cash").into();
+        assert!(matches!(rule, KkmError::Rejected { .. }), "{rule}");
     }
 }

@@ -15,6 +15,7 @@ use kkm_store::StoreError;
 /// let e = RegisterError::new(ErrorCode::InvalidAccessCode, "wrong PIN");
 /// assert_eq!(e.code().code(), 5);
 /// assert_eq!(e.to_string(), "wrong PIN");
+/// assert!(!e.is_internal(), "a wrong PIN is the caller's");
 /// ```
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
@@ -41,6 +42,26 @@ impl RegisterError {
             code,
             message: message.into(),
         }
+    }
+
+    /// Not the caller's fault: the journal or its key failed (SQLite, the disk, a key that
+    /// cannot be read, a damaged file). The seed's code stays (19 for the journal); the
+    /// FFI raises it as `Internal`, not `Rejected`, and the daemon logs it as an error.
+    /// A refusal of the request (a rule, a PIN in use, an unknown operator, a journal
+    /// that does not verify: the KKM's state) is not internal.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            RegisterError::Store(
+                StoreError::Sqlite(_)
+                    | StoreError::Malformed(_)
+                    | StoreError::Key(_)
+                    | StoreError::CannotDecrypt { .. }
+                    | StoreError::Damaged { .. }
+                    | StoreError::WrongKey
+                    | StoreError::TooNew { .. }
+            )
+        )
     }
 
     /// The seed's code of this failure.

@@ -43,7 +43,11 @@ sealed class KkmException(
     class Closed(code: Int, codeName: String, reason: String, cause: Throwable? = null) :
         KkmException(code, codeName, reason, cause)
 
-    /** A failure inside the SDK itself (4), including a panic of the native core. */
+    /**
+     * Not the caller's fault: the journal or its key failed (19 and its kin: the disk,
+     * SQLite, a damaged file), or the SDK itself (4, including a panic of the native core).
+     * Retrying the same call later may work; changing the request will not help.
+     */
     class Internal(code: Int, codeName: String, reason: String, cause: Throwable? = null) :
         KkmException(code, codeName, reason, cause)
 
