@@ -233,9 +233,15 @@ mod tests {
         use kkm_register::RegisterError;
         use kkm_store::StoreError;
         let disk: KkmError = RegisterError::from(StoreError::Key("unreadable".into())).into();
-        assert!(matches!(disk, KkmError::Internal { code: 19, .. }), "{disk}");
+        assert!(
+            matches!(disk, KkmError::Internal { code: 19, .. }),
+            "{disk}"
+        );
         let busy: KkmError = RegisterError::from(StoreError::PinInUse).into();
-        assert!(matches!(busy, KkmError::Rejected { code: 12, .. }), "{busy}");
+        assert!(
+            matches!(busy, KkmError::Rejected { code: 12, .. }),
+            "{busy}"
+        );
         let rule: KkmError = RegisterError::new(ErrorCode::NotEnoughCash, "no cash").into();
         assert!(matches!(rule, KkmError::Rejected { .. }), "{rule}");
     }
