@@ -31,6 +31,31 @@ struct Stack {
     _dir: tempfile::TempDir,
 }
 
+/// Saves operator `id` (a new one when `None`) with `name`, `pin` and `role` as the
+/// default administrator; its id.
+async fn save_operator(
+    registry: &Registry,
+    id: Option<i64>,
+    name: &str,
+    pin: &str,
+    role: i64,
+) -> anyhow::Result<i64> {
+    let saved = registry
+        .save_operator(
+            &Credential::pin("0000"),
+            kkm_register::api::SaveOperatorRequest {
+                id,
+                name: Some(name.into()),
+                access_pin: pin.into(),
+                role,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(saved.id)
+}
+
 async fn start(session_idle: Duration) -> anyhow::Result<Stack> {
     let sim = OfdSim::start(
         SimConfig {
@@ -58,18 +83,7 @@ async fn start(session_idle: Duration) -> anyhow::Result<Stack> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    registry
-        .save_operator(
-            &Credential::pin("0000"),
-            kkm_register::api::SaveOperatorRequest {
-                name: Some("Старший администратор".into()),
-                access_pin: CONSOLE_ADMIN.into(),
-                role: 1,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    save_operator(&registry, None, "Старший администратор", CONSOLE_ADMIN, 1).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
@@ -416,20 +430,7 @@ async fn an_idle_session_expires_and_a_closed_one_is_gone() -> anyhow::Result<()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cashier_cannot_sign_the_admin_out_and_a_pin_reset_ends_sessions() -> anyhow::Result<()> {
     let stack = start(Duration::from_secs(900)).await?;
-    let admin = Credential::pin("0000");
-    let saved = stack
-        .registry
-        .save_operator(
-            &admin,
-            kkm_register::api::SaveOperatorRequest {
-                name: Some("Кассир".into()),
-                access_pin: "4321".into(),
-                role: 3,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cashier = save_operator(&stack.registry, None, "Кассир", "4321", 3).await?;
     let mut c = HttpClient::connect(stack.addr).await?;
     let (_, admin_session) = sign_in(&mut c, CONSOLE_ADMIN).await?;
     let admin_session = admin_session.expect("admin session");
@@ -446,20 +447,7 @@ async fn a_cashier_cannot_sign_the_admin_out_and_a_pin_reset_ends_sessions() -> 
     );
     assert_eq!(c.get_with("/console/", &cashier_session).await?.status, 200);
     // The administrator resets the cashier's PIN: the cashier's sessions end.
-    stack
-        .registry
-        .save_operator(
-            &admin,
-            kkm_register::api::SaveOperatorRequest {
-                id: Some(saved.id),
-                name: Some("Кассир".into()),
-                access_pin: "8765".into(),
-                role: 3,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    save_operator(&stack.registry, Some(cashier), "Кассир", "8765", 3).await?;
     assert_eq!(c.get_with("/console/", &cashier_session).await?.status, 303);
     assert_eq!(
         c.get_with("/console/kkms", &admin_session).await?.status,

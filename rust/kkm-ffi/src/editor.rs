@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use kkm_core::sale::SalePayment;
-use kkm_core::{Money, Operation};
+use kkm_core::Money;
 use kkm_register::basket::{Basket as Editable, LineEdit};
 
 use crate::basket::{
@@ -214,10 +214,7 @@ impl BasketEditor {
 
     /// The basket as the sale takes it ([`crate::CashierSession::sell`]), with `payments`.
     pub fn basket(&self, payments_now: Vec<BasketPayment>) -> Basket {
-        let b = self.lock();
-        let mut draft = b.to_draft(payments(&payments_now));
-        draft.operation = Operation::Sell;
-        basket_of(&draft)
+        basket_of(&self.lock().to_draft(payments(&payments_now)))
     }
 
     /// Empties the basket (the receipt was made, or the cashier cleared it).

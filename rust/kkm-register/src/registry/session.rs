@@ -77,16 +77,9 @@ impl Registry {
         ))
     }
 
-    /// The operator of a session (or of any credential), without counting it as use:
-    /// a page that refreshes itself does not keep a session alive. A session opened
-    /// with the default PIN is refused (5) until its PIN is changed: see
-    /// [`Registry::session_state`].
-    pub fn session_operator(&self, credential: &Credential) -> Result<Operator, RegisterError> {
-        self.authenticate(credential)
-    }
-
-    /// The operator of a session and whether it must change its PIN before anything
-    /// else ([`Session::must_change_pin`]); not counted as use.
+    /// The operator of a session (or of any credential) and whether it must change its
+    /// PIN before anything else ([`Session::must_change_pin`]), without counting it as
+    /// use: a page that refreshes itself does not keep a session alive.
     pub fn session_state(
         &self,
         credential: &Credential,
